@@ -1,0 +1,33 @@
+// fovea's own error codes, carried between actors as caf::error values in the
+// "fovea" category. Exceptions never cross an actor boundary; these do.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace fovea {
+
+enum class errc : uint8_t {
+  unknown_job = 1,  ///< a request named a job the coordinator does not have
+  invalid_request,  ///< a message's content broke the protocol's rules
+  no_coordinator,   ///< the coordinator could not be reached in time
+  bad_model,        ///< a model directory is missing, malformed or inconsistent
+  bad_image,        ///< an input is not an image fovea can decode
+  bad_config,       ///< a configuration key or file is wrong
+};
+
+/// The category atom under which fovea's codes travel.
+constexpr caf::atom_value error_category = caf::atom("fovea");
+
+std::string to_string(errc code);
+
+caf::error make_error(errc code, std::string context = {});
+
+/// Renders any caf::error for people: fovea's own codes by name with their
+/// context, CAF's in CAF's words.
+std::string describe(const caf::error& err);
+
+} // namespace fovea

@@ -1,0 +1,34 @@
+// image_task: one input image on its way to a worker.
+//
+// Carries the encoded file bytes (not pixels), so workers need no shared file
+// system and the coordinator never decodes. (job, index) names the input
+// uniquely across the cluster; `attempt` counts dispatches of the same input,
+// so a late answer to an earlier attempt can be told apart.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace fovea {
+
+struct image_task {
+  uint64_t job = 0;
+  uint64_t index = 0; ///< position of the input in its job, 0-based
+  uint32_t attempt = 0;
+  std::string path; ///< as the user named it; echoed into the result row
+  std::vector<uint8_t> bytes;
+  /// Non-empty when the client already knows the input is bad (missing,
+  /// unreadable): the coordinator records it as an error row at once.
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, image_task& x) {
+  return f(caf::meta::type_name("image_task"), x.job, x.index, x.attempt,
+           x.path, x.bytes, x.error);
+}
+
+} // namespace fovea

@@ -1,0 +1,38 @@
+// The typed interfaces of fovea's network-facing actors: what each one
+// accepts and answers. Nodes include this to talk to each other; the
+// compiler then checks every request and handler against it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/type_ids.hpp"
+
+namespace fovea {
+
+/// The coordinator owns jobs and hands their tasks to registered workers.
+using coordinator_actor = caf::typed_actor<
+  // A worker joins (the sender is the worker); the reply is its registration
+  // number. The worker must answer classify requests from then on.
+  caf::replies_to<register_atom, worker_info>::with<uint64_t>,
+  // A client opens a job (the sender is the client, which then receives the
+  // job's results); the reply is the job id.
+  caf::replies_to<submit_atom, job_spec>::with<uint64_t>,
+  // A client hands over a batch of its job's tasks. The reply (the number of
+  // tasks accepted) is held back while the queue is full: that paces clients.
+  caf::replies_to<enqueue_atom, uint64_t, std::vector<image_task>>::with<
+    uint64_t>>;
+
+/// A worker classifies batches of tasks: one prediction per task, in order,
+/// errors included.
+using worker_actor = caf::typed_actor<caf::replies_to<
+  classify_atom, std::vector<image_task>>::with<std::vector<prediction>>>;
+
+/// A client receives its job's results as they are recorded, each input once.
+using client_actor = caf::typed_actor<
+  caf::reacts_to<result_atom, uint64_t, std::vector<prediction>>>;
+
+} // namespace fovea

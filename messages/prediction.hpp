@@ -1,0 +1,35 @@
+// prediction: the outcome for one input, which is one row of the results file.
+//
+// Either `error` is empty and label/class_name/score hold the model's top
+// class, or `error` says why there is no label and `label` is -1. Both are
+// results: an input that failed is accounted for, never dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+
+namespace fovea {
+
+struct prediction {
+  uint64_t job = 0;
+  uint64_t index = 0;
+  uint32_t attempt = 0;
+  std::string path;
+  int32_t label = -1;
+  std::string class_name;
+  float score = 0; ///< softmax probability of `label`
+  std::string worker; ///< id of the worker that produced this row
+  std::string error;
+
+  bool ok() const noexcept { return error.empty(); }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, prediction& x) {
+  return f(caf::meta::type_name("prediction"), x.job, x.index, x.attempt,
+           x.path, x.label, x.class_name, x.score, x.worker, x.error);
+}
+
+} // namespace fovea

@@ -1,0 +1,34 @@
+// Every atom and message type fovea sends, in one CAF type-ID block.
+//
+// Every node and every test fixture registers this block (register_types),
+// so the IDs and names agree on both ends of a connection. Atoms are verbs of
+// at most 10 characters.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <caf/type_id.hpp>
+
+#include "messages/image_task.hpp"
+#include "messages/job_spec.hpp"
+#include "messages/prediction.hpp"
+#include "messages/worker_info.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
+
+  CAF_ADD_ATOM(fovea, fovea, register_atom, "register")
+  CAF_ADD_ATOM(fovea, fovea, submit_atom, "submit")
+  CAF_ADD_ATOM(fovea, fovea, enqueue_atom, "enqueue")
+  CAF_ADD_ATOM(fovea, fovea, classify_atom, "classify")
+  CAF_ADD_ATOM(fovea, fovea, result_atom, "result")
+
+  CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
+  CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
+  CAF_ADD_TYPE_ID(fovea, (fovea::worker_info))
+  CAF_ADD_TYPE_ID(fovea, (fovea::job_spec))
+  // Batches travel as vectors, which need IDs of their own on the wire.
+  CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
+  CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))
+
+CAF_END_TYPE_ID_BLOCK(fovea)

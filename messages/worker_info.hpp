@@ -1,0 +1,24 @@
+// worker_info: what a worker tells the coordinator when it registers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+
+namespace fovea {
+
+struct worker_info {
+  std::string id;    ///< unique within the cluster (default: host-pid)
+  std::string host;  ///< where the worker runs, for operators
+  std::string model; ///< model name and version from its model.ini
+  uint32_t slots = 1; ///< task batches it accepts at once: its credit
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
+  return f(caf::meta::type_name("worker_info"), x.id, x.host, x.model,
+           x.slots);
+}
+
+} // namespace fovea
