@@ -1,0 +1,43 @@
+// model_manifest: what a model expects as input, read from its model.ini.
+//
+// The manifest is the single source of truth for preprocessing: training,
+// the embedded classifier and every worker apply it the same way, so the same
+// image gets the same label everywhere. A loaded manifest is valid: sizes are
+// positive, channels are 1 or 3, and mean/std have one entry per channel.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace fovea {
+
+enum class resize_mode {
+  stretch, ///< scale to width x height, ignoring aspect ratio
+};
+
+struct model_manifest {
+  std::string name;
+  std::string version;
+  int width = 0;
+  int height = 0;
+  int channels = 0;       ///< 1 = grayscale, 3 = RGB
+  std::vector<float> mean; ///< per channel, applied after scaling to [0, 1]
+  std::vector<float> std;  ///< per channel, all > 0
+  resize_mode resize = resize_mode::stretch;
+
+  /// Floats in one preprocessed image (channels x height x width).
+  size_t input_size() const {
+    return static_cast<size_t>(channels) * height * width;
+  }
+
+  /// "name version", for worker registration and logs.
+  std::string label() const { return name + " " + version; }
+};
+
+/// Reads and validates `model_dir`/model.ini. Errors name the file and key.
+caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir);
+
+} // namespace fovea
