@@ -1,0 +1,99 @@
+#include "jobs/results_writer.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+std::string partial_name(const std::string& out) {
+  return out + ".partial";
+}
+
+caf::error io_error(const std::string& file, const std::string& what) {
+  return make_error(errc::bad_config,
+                    file + ": " + what + ": " + std::strerror(errno));
+}
+
+} // namespace
+
+std::string results_writer::csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos)
+    return text;
+  std::string quoted = "\"";
+  for (auto c : text) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+caf::expected<results_writer> results_writer::open(std::string out,
+                                                   uint64_t total) {
+  auto tmp = partial_name(out);
+  auto file = std::fopen(tmp.c_str(), "w");
+  if (!file)
+    return io_error(tmp, "cannot create results file");
+  results_writer writer{std::move(out), file, total};
+  if (std::fputs("path,label,class,score,worker,error\n", file) < 0)
+    writer.failed_ = true;
+  return writer;
+}
+
+results_writer::results_writer(std::string out, std::FILE* file,
+                               uint64_t total)
+  : out_(std::move(out)), file_(file), seen_(total, false) {
+}
+
+results_writer::results_writer(results_writer&& other) noexcept
+  : out_(std::move(other.out_)),
+    file_(std::exchange(other.file_, nullptr)),
+    seen_(std::move(other.seen_)),
+    written_(other.written_),
+    errors_(other.errors_),
+    failed_(other.failed_) {
+}
+
+results_writer::~results_writer() {
+  if (file_)
+    std::fclose(file_); // left as .partial: an unfinished job is not a result
+}
+
+bool results_writer::write(const prediction& row) {
+  if (row.index >= seen_.size() || seen_[row.index])
+    return false;
+  seen_[row.index] = true;
+  ++written_;
+  if (!row.ok())
+    ++errors_;
+  char score[32];
+  std::snprintf(score, sizeof(score), "%.6f", row.ok() ? row.score : 0.0f);
+  auto line = csv_field(row.path) + ',' + std::to_string(row.label) + ','
+              + csv_field(row.class_name) + ',' + score + ','
+              + csv_field(row.worker) + ',' + csv_field(row.error) + '\n';
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size())
+    failed_ = true;
+  return true;
+}
+
+caf::error results_writer::commit() {
+  auto tmp = partial_name(out_);
+  if (!complete())
+    return make_error(errc::invalid_request,
+                      tmp + ": " + std::to_string(total() - written_)
+                        + " inputs have no row yet");
+  if (failed_ || std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
+    return io_error(tmp, "cannot write results");
+  std::fclose(std::exchange(file_, nullptr));
+  if (std::rename(tmp.c_str(), out_.c_str()) != 0)
+    return io_error(out_, "cannot move results into place");
+  return caf::none;
+}
+
+} // namespace fovea

@@ -1,0 +1,57 @@
+// results_writer: the results CSV, one row per input, each input exactly once.
+//
+// Header: path,label,class,score,worker,error. Rows are written as they
+// arrive (memory does not grow with the job) into "<out>.partial"; commit()
+// renames it to <out> only when every input has its row, so a file named
+// <out> is always complete. A second row for the same input is refused.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include "messages/prediction.hpp"
+
+namespace fovea {
+
+class results_writer {
+public:
+  /// Opens "<out>.partial" for a job of `total` inputs.
+  static caf::expected<results_writer> open(std::string out, uint64_t total);
+
+  results_writer(results_writer&&) noexcept;
+  results_writer& operator=(results_writer&&) = delete;
+  ~results_writer();
+
+  /// Writes the row for `row.index`; false (and nothing written) if that
+  /// input already has its row or the index is outside the job.
+  bool write(const prediction& row);
+
+  uint64_t written() const noexcept { return written_; }
+  uint64_t errors() const noexcept { return errors_; }
+  uint64_t total() const noexcept { return seen_.size(); }
+  bool complete() const noexcept { return written_ == seen_.size(); }
+
+  /// Flushes, syncs and renames the file into place; an error if rows are
+  /// missing or the disk refused the data.
+  caf::error commit();
+
+  /// One CSV field, quoted when it holds a comma, quote or line break.
+  static std::string csv_field(const std::string& text);
+
+private:
+  results_writer(std::string out, std::FILE* file, uint64_t total);
+
+  std::string out_;
+  std::FILE* file_;
+  std::vector<bool> seen_;
+  uint64_t written_ = 0;
+  uint64_t errors_ = 0;
+  bool failed_ = false; ///< a write to the disk failed; commit() refuses
+};
+
+} // namespace fovea
