@@ -1,0 +1,130 @@
+#include "actors/client.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <caf/system_messages.hpp>
+
+#include "actors/coroutine.hpp"
+#include "actors/remote.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+using client_pointer = client_actor::stateful_pointer<client_state>;
+
+void finish(client_pointer self, const caf::error& err) {
+  auto& st = self->state;
+  if (st.done)
+    return;
+  st.done = true;
+  if (st.options.on_done)
+    st.options.on_done(err);
+  self->quit();
+}
+
+// connect -> submit -> enqueue every batch; rows arrive in the behavior.
+actor_flow run(client_pointer self) {
+  auto& st = self->state;
+  auto& opts = st.options;
+  coordinator_actor coordinator = opts.local_coordinator;
+  if (opts.address) {
+    auto attempt = ask_connect(self, *opts.address, opts.connect_timeout);
+    auto reply = co_await attempt;
+    auto found = as_coordinator(self->system(), std::move(reply),
+                                *opts.address);
+    if (!found) {
+      finish(self, found.error());
+      co_return;
+    }
+    coordinator = std::move(*found);
+  }
+  st.coordinator = coordinator;
+  self->monitor(coordinator);
+  auto& inputs = *opts.inputs;
+  job_spec spec{opts.job_name, inputs.size()};
+  auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
+                              submit_atom::value, spec);
+  auto job = co_await submit;
+  if (!job) {
+    finish(self, job.error());
+    co_return;
+  }
+  st.job = *job;
+  if (inputs.empty()) {
+    finish(self, caf::none);
+    co_return;
+  }
+  for (size_t next = 0; next < inputs.size() && !st.done;) {
+    auto batch = read_tasks(inputs, st.job, next, opts.batch_size);
+    next += batch.size();
+    auto enqueue = ask<uint64_t>(self, coordinator, opts.request_timeout,
+                                 enqueue_atom::value, st.job, std::move(batch));
+    auto accepted = co_await enqueue;
+    if (!accepted) {
+      finish(self, accepted.error());
+      co_return;
+    }
+  }
+}
+
+} // namespace
+
+std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
+                                   uint64_t job, size_t first, size_t count) {
+  std::vector<image_task> tasks;
+  for (auto i = first; i < inputs.size() && i < first + count; ++i) {
+    auto& task = tasks.emplace_back();
+    task.job = job;
+    task.index = i;
+    task.path = inputs[i].path;
+    if (!inputs[i].error.empty()) {
+      task.error = inputs[i].error;
+      continue;
+    }
+    std::ifstream in{inputs[i].path, std::ios::binary};
+    if (!in) {
+      task.error = std::string{"cannot read: "} + std::strerror(errno);
+      continue;
+    }
+    task.bytes.assign(std::istreambuf_iterator<char>{in}, {});
+    if (in.bad())
+      task.error = "cannot read: I/O error";
+  }
+  return tasks;
+}
+
+client_actor::behavior_type client(client_pointer self, client_options options) {
+  self->state.options = std::move(options);
+  self->state.seen.assign(self->state.options.inputs->size(), false);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.source == self->state.coordinator.address())
+      finish(self, make_error(errc::no_coordinator,
+                              "lost the coordinator before the job finished ("
+                                + caf::to_string(msg.reason) + ")"));
+  });
+  run(self);
+  return {
+    [self](result_atom, uint64_t job, std::vector<prediction>& rows) {
+      auto& st = self->state;
+      if (job != st.job || st.done)
+        return;
+      for (auto& row : rows) {
+        if (row.index >= st.seen.size() || st.seen[row.index])
+          continue; // not ours, or a duplicate: each input counts once
+        st.seen[row.index] = true;
+        ++st.received;
+        if (st.options.on_row)
+          st.options.on_row(row);
+      }
+      if (st.received == st.seen.size())
+        finish(self, caf::none);
+    },
+  };
+}
+
+} // namespace fovea

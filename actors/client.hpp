@@ -1,0 +1,60 @@
+// The client actor: submits one job and collects its results.
+//
+// It reads the inputs itself and sends their bytes (workers share no file
+// system with it), a batch at a time: the next batch goes out only when the
+// coordinator has accepted the last, so memory stays flat however large the
+// job. Every input is handed to on_row exactly once; on_done is called once,
+// with no error when every input has its row.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/endpoint.hpp"
+#include "jobs/input_walker.hpp"
+#include "messages/interfaces.hpp"
+
+namespace fovea {
+
+struct client_options {
+  std::shared_ptr<const std::vector<input_item>> inputs;
+  std::string job_name;
+  /// Where the coordinator is: a network address, or an in-process handle.
+  std::optional<endpoint> address;
+  coordinator_actor local_coordinator;
+  uint32_t batch_size = 32; ///< inputs per enqueue request
+  caf::timespan connect_timeout = std::chrono::seconds(10);
+  /// Enqueue replies wait while the coordinator's queue is full, so this is
+  /// generous; a coordinator that dies is noticed sooner through monitoring.
+  caf::timespan request_timeout = std::chrono::minutes(10);
+  std::function<void(const prediction&)> on_row; ///< on the client's thread
+  std::function<void(const caf::error&)> on_done;
+};
+
+struct client_state {
+  client_options options;
+  coordinator_actor coordinator;
+  uint64_t job = 0;
+  std::vector<bool> seen; ///< by input index: has its row arrived?
+  uint64_t received = 0;
+  bool done = false;
+
+  static inline const char* name = "fovea.client";
+};
+
+client_actor::behavior_type
+client(client_actor::stateful_pointer<client_state> self,
+       client_options options);
+
+/// Reads inputs [first, first + count) into tasks of `job`. An input that
+/// cannot be read becomes a task carrying its error instead of bytes.
+std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
+                                   uint64_t job, size_t first, size_t count);
+
+} // namespace fovea

@@ -1,0 +1,255 @@
+#include "actors/coordinator.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/system_messages.hpp>
+
+#include "actors/coroutine.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+using coordinator_pointer
+  = coordinator_actor::stateful_pointer<coordinator_state>;
+
+void say(coordinator_pointer self, const std::string& line) {
+  if (self->state.options.say)
+    self->state.options.say(line);
+}
+
+// Records results and forwards the new ones to their jobs' clients, one
+// message per job. Finished jobs are closed.
+void record(coordinator_pointer self, std::vector<prediction> rows) {
+  auto& st = self->state;
+  std::map<uint64_t, std::vector<prediction>> fresh;
+  for (auto& row : rows) {
+    auto job = st.jobs.find(row.job);
+    if (job != st.jobs.end() && job->second.ledger.record(row.index))
+      fresh[row.job].push_back(std::move(row));
+  }
+  for (auto& [id, batch] : fresh) {
+    auto& job = st.jobs.at(id);
+    self->send(job.client, result_atom::value, id, std::move(batch));
+    if (job.ledger.finished()) {
+      say(self, "job " + std::to_string(id) + " (" + job.ledger.name()
+                  + ") finished: " + std::to_string(job.ledger.total())
+                  + " inputs");
+      st.jobs.erase(id);
+    }
+  }
+}
+
+// Puts tasks back at the front of the queue, in their original order.
+void requeue(coordinator_pointer self, std::vector<image_task>& tasks) {
+  for (auto i = tasks.rbegin(); i != tasks.rend(); ++i) {
+    ++i->attempt;
+    self->state.queue.push_front(std::move(*i));
+  }
+}
+
+// A reply must answer the batch it was asked for, task by task.
+bool answers(const std::vector<prediction>& rows,
+             const std::vector<image_task>& tasks) {
+  if (rows.size() != tasks.size())
+    return false;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].job != tasks[i].job || rows[i].index != tasks[i].index)
+      return false;
+  return true;
+}
+
+void pump(coordinator_pointer self);
+
+void finish_batch(coordinator_pointer self, uint64_t batch_id,
+                  caf::expected<std::vector<prediction>> reply) {
+  auto& st = self->state;
+  auto found = st.in_flight.find(batch_id);
+  if (found == st.in_flight.end())
+    return; // its worker was given up on and the tasks already requeued
+  auto batch = std::move(found->second);
+  st.in_flight.erase(found);
+  auto worker = st.workers.find(batch.worker);
+  std::string who = worker != st.workers.end() ? worker->second.info.id
+                                               : "a departed worker";
+  if (worker != st.workers.end())
+    --worker->second.in_flight;
+  if (reply && answers(*reply, batch.tasks)) {
+    if (worker != st.workers.end())
+      worker->second.done += reply->size();
+    record(self, std::move(*reply));
+  } else {
+    say(self, "batch of " + std::to_string(batch.tasks.size()) + " from "
+                + who + " failed ("
+                + (reply ? std::string{"reply does not match the batch"}
+                         : describe(reply.error()))
+                + "); requeued");
+    requeue(self, batch.tasks);
+  }
+  pump(self);
+}
+
+// One batch's round trip: send it, await the answer, record or requeue.
+actor_flow dispatch(coordinator_pointer self, worker_actor worker,
+                    uint64_t batch_id) {
+  auto request = ask<std::vector<prediction>>(
+    self, worker, self->state.options.task_timeout, classify_atom::value,
+    self->state.in_flight.at(batch_id).tasks);
+  auto reply = co_await request;
+  finish_batch(self, batch_id, std::move(reply));
+}
+
+// Takes up to batch_size tasks of live jobs from the front of the queue.
+std::vector<image_task> take_batch(coordinator_state& st) {
+  std::vector<image_task> batch;
+  while (!st.queue.empty() && batch.size() < st.options.batch_size) {
+    auto task = std::move(st.queue.front());
+    st.queue.pop_front();
+    auto job = st.jobs.find(task.job);
+    if (job != st.jobs.end() && !job->second.ledger.recorded(task.index))
+      batch.push_back(std::move(task));
+  }
+  return batch;
+}
+
+// Hands out work while workers have credit, then lets held-back clients go on.
+void pump(coordinator_pointer self) {
+  auto& st = self->state;
+  for (auto& [addr, w] : st.workers) {
+    while (w.in_flight < w.info.slots && !st.queue.empty()) {
+      auto batch = take_batch(st);
+      if (batch.empty())
+        break;
+      auto id = st.next_batch++;
+      st.in_flight.emplace(id, batch_in_flight{addr, std::move(batch)});
+      ++w.in_flight;
+      dispatch(self, w.handle, id);
+    }
+  }
+  while (!st.waiting.empty() && st.queue.size() < st.options.queue_limit) {
+    st.waiting.front().promise.deliver(st.waiting.front().accepted);
+    st.waiting.pop_front();
+  }
+}
+
+void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
+                   const caf::error& reason) {
+  auto& st = self->state;
+  auto worker = st.workers.find(addr);
+  if (worker == st.workers.end())
+    return;
+  size_t requeued = 0;
+  for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
+    if (i->second.worker == addr) {
+      requeued += i->second.tasks.size();
+      requeue(self, i->second.tasks);
+      i = st.in_flight.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  say(self, "worker " + worker->second.info.id + " lost ("
+              + caf::to_string(reason) + "); " + std::to_string(requeued)
+              + " tasks requeued");
+  st.workers.erase(worker);
+  pump(self);
+}
+
+void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  for (auto i = st.jobs.begin(); i != st.jobs.end();) {
+    if (i->second.client.address() == addr) {
+      say(self, "job " + std::to_string(i->first) + " (" + i->second.ledger.name()
+                  + ") dropped: its client went away");
+      i = st.jobs.erase(i); // its queued tasks are skipped by take_batch
+    } else {
+      ++i;
+    }
+  }
+}
+
+} // namespace
+
+coordinator_actor::behavior_type
+coordinator(coordinator_pointer self, coordinator_options options) {
+  self->state.options = std::move(options);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (self->state.workers.count(msg.source))
+      forget_worker(self, msg.source, msg.reason);
+    else
+      forget_client(self, msg.source);
+  });
+  return {
+    [self](register_atom, worker_info& info) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto handle = caf::actor_cast<worker_actor>(self->current_sender());
+      if (!handle || info.id.empty() || info.slots == 0)
+        return make_error(errc::invalid_request,
+                          "a worker needs an id and at least one slot");
+      for (auto& [addr, w] : st.workers)
+        if (w.info.id == info.id && addr != handle.address())
+          return make_error(errc::invalid_request,
+                            "worker id " + info.id + " is already registered");
+      auto& entry = st.workers[handle.address()];
+      if (!entry.handle) {
+        entry.registration = st.next_registration++;
+        self->monitor(handle);
+      }
+      entry.handle = handle;
+      entry.info = std::move(info);
+      say(self, "worker " + entry.info.id + " registered from "
+                  + entry.info.host + " (model " + entry.info.model
+                  + ", slots " + std::to_string(entry.info.slots) + ")");
+      pump(self);
+      return entry.registration;
+    },
+    [self](submit_atom, job_spec& spec) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto client = caf::actor_cast<client_actor>(self->current_sender());
+      if (!client)
+        return make_error(errc::invalid_request, "submit needs a sender");
+      auto id = st.next_job++;
+      if (spec.name.empty())
+        spec.name = "job-" + std::to_string(id);
+      self->monitor(client);
+      st.jobs.emplace(id, job_entry{job_ledger{spec.name, spec.total}, client});
+      say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened: "
+                  + std::to_string(spec.total) + " inputs");
+      return id;
+    },
+    [self](enqueue_atom, uint64_t id,
+           std::vector<image_task>& tasks) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto job = st.jobs.find(id);
+      if (job == st.jobs.end())
+        return make_error(errc::unknown_job, std::to_string(id));
+      std::vector<prediction> settled; // inputs the client already knows bad
+      for (auto& task : tasks) {
+        if (task.job != id || task.index >= job->second.ledger.total())
+          return make_error(errc::invalid_request,
+                            "task outside job " + std::to_string(id));
+      }
+      auto accepted = static_cast<uint64_t>(tasks.size());
+      for (auto& task : tasks) {
+        if (!task.error.empty()) {
+          auto& row = settled.emplace_back();
+          row.job = task.job;
+          row.index = task.index;
+          row.path = std::move(task.path);
+          row.error = std::move(task.error);
+        } else {
+          st.queue.push_back(std::move(task));
+        }
+      }
+      record(self, std::move(settled));
+      pump(self);
+      if (st.queue.size() < st.options.queue_limit)
+        return accepted;
+      auto promise = self->make_response_promise<uint64_t>();
+      st.waiting.push_back(held_reply{promise, accepted});
+      return promise;
+    },
+  };
+}
+
+} // namespace fovea

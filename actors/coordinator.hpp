@@ -1,0 +1,84 @@
+// The coordinator actor: owns jobs and hands their tasks to workers.
+//
+// Guarantees:
+// - every input of a job is reported to its client exactly once: the first
+//   result recorded wins (job_ledger), later ones are dropped;
+// - a worker never holds more than `slots` batches at once (its credit), so
+//   a slow worker is not flooded and a fast one comes back for more sooner;
+// - tasks of a worker that is lost or fails a batch go back to the front of
+//   the queue and are dispatched again;
+// - the queue stays near `queue_limit` tasks: past it, a client's enqueue
+//   reply is held back, which paces the client.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "jobs/job_ledger.hpp"
+#include "messages/interfaces.hpp"
+
+namespace fovea {
+
+struct coordinator_options {
+  std::string id = "coordinator";
+  uint32_t batch_size = 16;     ///< tasks per classify request
+  size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
+  caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
+  std::function<void(const std::string&)> say; ///< one line for people
+};
+
+struct worker_entry {
+  worker_actor handle;
+  worker_info info;
+  uint64_t registration = 0;
+  uint32_t in_flight = 0; ///< batches sent and not answered; <= info.slots
+  uint64_t done = 0;      ///< results recorded from this worker
+};
+
+struct job_entry {
+  job_ledger ledger;
+  client_actor client;
+};
+
+struct batch_in_flight {
+  caf::actor_addr worker;
+  std::vector<image_task> tasks;
+};
+
+struct held_reply {
+  caf::typed_response_promise<uint64_t> promise;
+  uint64_t accepted = 0;
+};
+
+struct coordinator_state {
+  coordinator_options options;
+  std::map<caf::actor_addr, worker_entry> workers;
+  std::map<uint64_t, job_entry> jobs;
+  std::deque<image_task> queue;
+  /// Enqueue replies held back until the queue has room again.
+  std::deque<held_reply> waiting;
+  /// Batches sent and not yet answered, by batch number. A reply whose batch
+  /// is no longer here (its worker was given up on) is stale and dropped.
+  std::unordered_map<uint64_t, batch_in_flight> in_flight;
+  uint64_t next_job = 1;
+  uint64_t next_batch = 1;
+  uint64_t next_registration = 1;
+
+  static inline const char* name = "fovea.coordinator";
+};
+
+coordinator_actor::behavior_type
+coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
+            coordinator_options options);
+
+} // namespace fovea

@@ -1,0 +1,114 @@
+// The worker's life:
+//
+//   +------------+  connected, registered  +------------+
+//   | connecting |------------------------>| registered |
+//   +------------+                         +------------+
+//     |   ^   ^  retry with backoff              |
+//     |   |   +----------------------------------+ coordinator down
+//     |   +--+                                     (join again)
+//     | connect timeout spent
+//     v
+//   quits with no_coordinator
+//
+// Classify requests are served in every phase: a request can only come from
+// a coordinator that has our handle, and its tasks are worth finishing.
+#include "actors/worker.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_system.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/exit_reason.hpp>
+
+#include "actors/coroutine.hpp"
+#include "actors/remote.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+using worker_pointer = worker_actor::stateful_pointer<worker_state>;
+
+constexpr auto register_timeout = std::chrono::seconds(10);
+constexpr auto first_backoff = std::chrono::milliseconds(100);
+constexpr auto max_backoff = std::chrono::seconds(2);
+
+void say(worker_pointer self, const std::string& line) {
+  if (self->state.options.say)
+    self->state.options.say(line);
+}
+
+// connecting -> registered, retrying until the connect timeout is spent.
+actor_flow join(worker_pointer self) {
+  auto& opts = self->state.options;
+  auto deadline = self->clock().now() + opts.connect_timeout;
+  auto backoff = caf::timespan{first_backoff};
+  caf::error last_error;
+  for (;;) {
+    coordinator_actor coordinator = opts.local_coordinator;
+    if (opts.address) {
+      auto attempt = ask_connect(self, *opts.address, max_backoff * 5);
+      auto reply = co_await attempt;
+      auto found = as_coordinator(self->system(), std::move(reply),
+                                  *opts.address);
+      if (found)
+        coordinator = std::move(*found);
+      else
+        last_error = std::move(found.error());
+    }
+    if (coordinator) {
+      auto request = ask<uint64_t>(self, coordinator, register_timeout,
+                                   register_atom::value, opts.info);
+      auto registered = co_await request;
+      if (registered) {
+        self->state.coordinator = coordinator;
+        self->state.registration = *registered;
+        self->monitor(coordinator);
+        say(self, "fovea worker " + opts.info.id + " ready: registered with "
+                    + (opts.address ? to_string(*opts.address) : "local")
+                    + " coordinator (model " + opts.info.model + ", slots "
+                    + std::to_string(opts.info.slots) + ")");
+        co_return;
+      }
+      last_error = std::move(registered.error());
+    }
+    if (self->clock().now() + backoff > deadline) {
+      say(self, "fovea worker " + opts.info.id + ": giving up on the "
+                  "coordinator: " + describe(last_error));
+      self->quit(make_error(errc::no_coordinator, describe(last_error)));
+      co_return;
+    }
+    auto pause = after(self, backoff);
+    co_await pause;
+    backoff = std::min(backoff * 2, caf::timespan{max_backoff});
+  }
+}
+
+} // namespace
+
+worker_actor::behavior_type worker(worker_pointer self, worker_options options,
+                                   inference_actor engine) {
+  self->state.options = std::move(options);
+  self->state.engine = engine;
+  // The inference actor lives and dies with us.
+  self->link_to(engine);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.source != self->state.coordinator.address())
+      return;
+    say(self, "fovea worker " + self->state.options.info.id
+                + ": lost the coordinator (" + caf::to_string(msg.reason)
+                + "), joining again");
+    self->state.coordinator = nullptr;
+    join(self);
+  });
+  join(self);
+  return {
+    [self](classify_atom, std::vector<image_task>& tasks) {
+      return self->delegate(self->state.engine, classify_atom::value,
+                            std::move(tasks));
+    },
+  };
+}
+
+} // namespace fovea
