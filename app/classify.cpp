@@ -1,0 +1,102 @@
+// fovea classify INPUT... [--out F] [--workers N] [--model DIR]
+//
+// The embedded cluster: a coordinator and N worker actors in this process,
+// no network, the same actors and messages as the distributed path.
+#include <charconv>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include "actors/coordinator.hpp"
+#include "actors/inference.hpp"
+#include "actors/worker.hpp"
+#include "app/command_line.hpp"
+#include "app/console.hpp"
+#include "app/fovea_config.hpp"
+#include "app/job_runner.hpp"
+#include "app/subcommands.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+int classify_main(const arguments& args) {
+  flag_spec spec;
+  spec.own = {"out", "job", "workers"};
+  spec.aliases = {{"model", "fovea.model"},
+                  {"threads", "fovea.threads"},
+                  {"slots", "fovea.slots"},
+                  {"batch-size", "fovea.batch-size"}};
+  auto line = split_command_line(args, spec);
+  auto usage = "usage: fovea classify INPUT... [--out results.csv] "
+               "[--workers N] [--model DIR] [--threads N]";
+  if (!line.error.empty() || line.positional.empty()) {
+    complain("fovea classify: "
+             + (line.error.empty() ? "no inputs given" : line.error) + "\n"
+             + usage);
+    return 2;
+  }
+  fovea_config cfg;
+  if (auto problem = cfg.configure(line.caf_args); !problem.empty()) {
+    complain("fovea classify: " + problem);
+    return 2;
+  }
+  // One worker per core by default: single-threaded workers side by side
+  // beat one worker with more LibTorch threads for small models.
+  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  if (auto n = line.flags.find("workers"); n != line.flags.end()) {
+    auto& text = n->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                     workers);
+    if (ec != std::errc{} || end != text.data() + text.size() || workers == 0
+        || workers > 256) {
+      complain("fovea classify: --workers must be a number from 1 to 256");
+      return 2;
+    }
+  }
+  set_inference_threads(cfg.threads);
+  std::vector<std::shared_ptr<classifier>> engines;
+  for (unsigned i = 1; i <= workers; ++i) {
+    auto loaded = model::load(cfg.model);
+    if (!loaded) {
+      complain("fovea classify: --model: " + describe(loaded.error()));
+      return 2;
+    }
+    engines.push_back(std::make_shared<classifier>(
+      std::move(*loaded), "local-" + std::to_string(i)));
+  }
+  cfg.reserve_threads_for_inference(engines.size());
+  caf::actor_system sys{cfg};
+  coordinator_options coordinator_opts;
+  coordinator_opts.batch_size = cfg.batch_size;
+  coordinator_opts.task_timeout = cfg.task_timeout;
+  auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);
+  std::vector<worker_actor> worker_handles;
+  for (auto& engine : engines) {
+    worker_options options;
+    options.info = worker_info{"local-" + std::to_string(worker_handles.size()
+                                                         + 1),
+                               host_name(),
+                               engine->loaded_model().manifest().label(),
+                               cfg.slots};
+    options.local_coordinator = coordinator_handle;
+    worker_handles.push_back(
+      sys.spawn(worker, std::move(options),
+                sys.spawn(inference, engine)));
+  }
+  client_options options;
+  options.local_coordinator = coordinator_handle;
+  job_request request;
+  request.inputs = line.positional;
+  if (line.flags.count("out"))
+    request.out = line.flags["out"];
+  request.name = line.flags["job"];
+  auto code = run_job(sys, request, std::move(options));
+  for (auto& w : worker_handles)
+    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  return code;
+}
+
+} // namespace fovea

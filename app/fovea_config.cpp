@@ -1,0 +1,122 @@
+#include "app/fovea_config.hpp"
+
+#include <set>
+#include <thread>
+#include <unistd.h>
+
+#include <caf/io/middleman.hpp>
+#include <caf/pec.hpp>
+#include <caf/settings.hpp>
+
+#include "messages/register_types.hpp"
+
+namespace fovea {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The file a parse error points into, if it came from a config file.
+std::string config_file_of(const caf::settings& content) {
+  return caf::get_or(content, "config-file", std::string{"the config file"});
+}
+
+// CAF reports parse errors as codes with a dictionary of details; this turns
+// them into one line that names the file, line and key or argument.
+std::string explain(const caf::error& err, const caf::settings& content) {
+  if (err.category() == caf::atom("system"))
+    return "cannot open config file " + config_file_of(content);
+  if (err.category() != caf::atom("parser"))
+    return caf::to_string(err);
+  auto what = caf::to_string(static_cast<caf::pec>(err.code()));
+  std::replace(what.begin(), what.end(), '_', ' ');
+  if (!err.context().match_elements<caf::settings>())
+    return "configuration error: " + what;
+  auto& details = err.context().get_as<caf::settings>(0);
+  if (auto arg = caf::get_if<std::string>(&details, "argument"))
+    return "command line option " + *arg + ": " + what
+           + (err.code() == static_cast<uint8_t>(caf::pec::not_an_option)
+                ? " (see `fovea help`)"
+                : "");
+  auto line = caf::get_or(details, "line", int64_t{0});
+  auto column = caf::get_or(details, "column", int64_t{0});
+  return config_file_of(content) + ":" + std::to_string(line) + ":"
+         + std::to_string(column) + ": " + what
+         + " (values are numbers, durations like 5s, or \"quoted strings\")";
+}
+
+} // namespace
+
+fovea_config::fovea_config() {
+  load<caf::io::middleman>();
+  register_types(*this);
+  // CAF never notices a frozen peer unless both are set; these defaults
+  // apply to every fovea process, and configs may override them.
+  set("middleman.heartbeat-interval", caf::timespan{1s});
+  set("middleman.connection-timeout", caf::timespan{5s});
+  opt_group{custom_options_, "fovea"}
+    .add(role, "role", "node role: coordinator or worker")
+    .add(id, "id", "unique node id (default: host-pid)");
+  opt_group{custom_options_, "fovea"}
+    .add(host, "host", "address a coordinator listens on")
+    .add(port, "port", "port a coordinator listens on (0: any free port)")
+    .add(coordinator, "coordinator", "HOST:PORT of the coordinator to join")
+    .add(connect_timeout, "connect-timeout",
+         "how long to keep trying to reach the coordinator");
+  opt_group{custom_options_, "fovea"}
+    .add(model, "model", "model directory (model.pt, labels.txt, model.ini)")
+    .add(slots, "slots", "task batches a worker accepts at once")
+    .add(threads, "threads", "LibTorch intra-op threads per process")
+    .add(batch_size, "batch-size", "tasks per batch sent to a worker")
+    .add(task_timeout, "task-timeout",
+         "time a worker has for one batch before it is sent elsewhere");
+}
+
+std::string fovea_config::configure(std::vector<std::string> args) {
+  if (auto err = parse(std::move(args)))
+    return explain(err, content);
+  std::set<std::string> known;
+  auto text = [](caf::string_view x) { return std::string{x.data(), x.size()}; };
+  for (auto& opt : custom_options_)
+    if (text(opt.category()) == "fovea")
+      known.emplace(text(opt.long_name()));
+  if (auto section = caf::get_if<caf::settings>(&content, "fovea")) {
+    for (auto& [key, value] : *section)
+      if (known.count(key) == 0) {
+        std::string list;
+        for (auto& k : known)
+          list += (list.empty() ? "" : ", ") + k;
+        return config_file_of(content) + ": unknown key fovea." + key
+               + " (known keys: " + list + ")";
+      }
+  }
+  if (slots == 0)
+    return "fovea.slots must be at least 1";
+  if (batch_size == 0)
+    return "fovea.batch-size must be at least 1";
+  if (threads < 0)
+    return "fovea.threads must be 0 (LibTorch's default) or more";
+  return {};
+}
+
+std::string fovea_config::node_id() const {
+  if (!id.empty())
+    return id;
+  return host_name() + "-" + std::to_string(::getpid());
+}
+
+void fovea_config::reserve_threads_for_inference(size_t blocking) {
+  if (caf::get_if(&content, "scheduler.max-threads"))
+    return;
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  set("scheduler.max-threads", static_cast<size_t>(cores) + blocking);
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+    return "localhost";
+  return name;
+}
+
+} // namespace fovea

@@ -1,0 +1,56 @@
+// fovea_config: every setting of a fovea process, in CAF's config format.
+//
+// Keys live in the [fovea] section of an INI file (`--config FILE`) and can
+// be overridden on the command line the CAF way (`--fovea.port=4243`); CAF's
+// own sections ([middleman], [scheduler], ...) sit beside it. Unlike plain
+// CAF, a key that fovea does not know is an error, not silently ignored:
+// a typo in a config must not quietly change what a node does.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/timespan.hpp>
+
+namespace fovea {
+
+class fovea_config : public caf::actor_system_config {
+public:
+  // identity
+  std::string role; ///< "coordinator" or "worker" (nodes only)
+  std::string id;   ///< unique in the cluster; default host-pid
+  // network
+  std::string host = "127.0.0.1"; ///< where a coordinator listens
+  uint16_t port = 4242;
+  std::string coordinator = "127.0.0.1:4242"; ///< what workers/clients join
+  caf::timespan connect_timeout = std::chrono::seconds(30);
+  // work
+  std::string model = "models/fashion-mnist"; ///< a worker's model directory
+  uint32_t slots = 2;   ///< batches a worker accepts at once
+  int32_t threads = 1;  ///< LibTorch intra-op threads per process
+  uint32_t batch_size = 16; ///< tasks per batch sent to a worker
+  caf::timespan task_timeout = std::chrono::seconds(60);
+
+  fovea_config();
+
+  /// Parses `args` (CAF options and `--config-file=`), then checks fovea's
+  /// own keys. Returns a message for people, or an empty string if all is
+  /// well.
+  std::string configure(std::vector<std::string> args);
+
+  /// The id, or host-pid when none was configured.
+  std::string node_id() const;
+
+  /// Gives CAF's scheduler `blocking` threads more than the machine's cores
+  /// (unless scheduler.max-threads is configured): each inference actor
+  /// blocks its thread for a whole batch, and the network-facing actors must
+  /// still get a thread meanwhile. Call before the actor system starts.
+  void reserve_threads_for_inference(size_t blocking);
+};
+
+/// This machine's host name ("localhost" if it has none).
+std::string host_name();
+
+} // namespace fovea

@@ -1,0 +1,63 @@
+#include "app/job_runner.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <unistd.h>
+
+#include "app/console.hpp"
+#include "jobs/progress_bar.hpp"
+#include "jobs/results_writer.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+int run_job(caf::actor_system& sys, const job_request& request,
+            client_options options) {
+  auto started = std::chrono::steady_clock::now();
+  auto inputs = std::make_shared<const std::vector<input_item>>(
+    collect_inputs(request.inputs));
+  auto writer = results_writer::open(request.out, inputs->size());
+  if (!writer) {
+    complain("fovea: " + describe(writer.error()));
+    return 2;
+  }
+  progress_bar bar{inputs->size(), ::isatty(STDERR_FILENO) == 1};
+  std::promise<caf::error> finished;
+  options.inputs = inputs;
+  options.job_name = request.name;
+  // Both run on the client's thread; `finished` orders them before we read.
+  options.on_row = [&](const prediction& row) {
+    writer->write(row);
+    bar.advance();
+  };
+  options.on_done = [&](const caf::error& err) { finished.set_value(err); };
+  sys.spawn(client, std::move(options));
+  auto err = finished.get_future().get();
+  bar.finish();
+  auto seconds = std::chrono::duration<double>(
+                   std::chrono::steady_clock::now() - started)
+                   .count();
+  if (err) {
+    complain("fovea: job failed: " + describe(err) + "; "
+             + std::to_string(writer->written()) + " of "
+             + std::to_string(writer->total()) + " rows are in " + request.out
+             + ".partial");
+    return 1;
+  }
+  if (auto commit_err = writer->commit()) {
+    complain("fovea: " + describe(commit_err));
+    return 1;
+  }
+  char summary[256];
+  std::snprintf(summary, sizeof(summary),
+                "fovea: %llu images, %llu errors, %.2f s, %.1f images/s -> %s",
+                static_cast<unsigned long long>(writer->total()),
+                static_cast<unsigned long long>(writer->errors()), seconds,
+                seconds > 0 ? writer->total() / seconds : 0.0,
+                request.out.c_str());
+  say(summary);
+  return 0;
+}
+
+} // namespace fovea

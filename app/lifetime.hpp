@@ -1,0 +1,20 @@
+// How a fovea process ends: on SIGINT/SIGTERM, or when its main actor does.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+
+namespace fovea {
+
+/// Blocks SIGINT and SIGTERM for the calling thread and every thread it
+/// starts later. Call first thing in main, before the actor system exists,
+/// so that only wait_for_end() ever sees those signals.
+void block_shutdown_signals();
+
+/// Waits until a shutdown signal arrives (then asks `main_actor` to exit
+/// and waits for it) or `main_actor` ends by itself. Returns its exit
+/// reason; user_shutdown means a signal ended it.
+caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor);
+
+} // namespace fovea

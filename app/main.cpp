@@ -1,0 +1,55 @@
+// fovea: distributed image recognition on the C++ Actor Framework.
+//
+// This file only picks the subcommand; each lives in its own file.
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "app/console.hpp"
+#include "app/lifetime.hpp"
+#include "app/subcommands.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(usage: fovea COMMAND [ARGS]
+
+commands:
+  node --config FILE [--fovea.KEY=VALUE ...]
+      run a coordinator or worker node, as the config's fovea.role says
+  submit --coordinator HOST:PORT INPUT... [--out results.csv] [--job NAME]
+      classify INPUTs on a running cluster
+  classify INPUT... [--out results.csv] [--workers N] [--model DIR]
+      classify INPUTs in this process (coordinator and N workers, no network)
+  help
+      show this text
+
+INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
+.txt file listing one path per line. The results file has one row per input:
+path,label,class,score,worker,error. Exit codes: 0 success, 1 the job failed,
+2 bad usage, configuration or model.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so that only the node's signal thread sees them.
+  fovea::block_shutdown_signals();
+  if (argc < 2) {
+    std::cerr << usage;
+    return 2;
+  }
+  std::string command = argv[1];
+  fovea::arguments args(argv + 2, argv + argc);
+  static const std::map<std::string, int (*)(const fovea::arguments&)>
+    commands = {{"node", fovea::node_main},
+                {"submit", fovea::submit_main},
+                {"classify", fovea::classify_main}};
+  if (auto found = commands.find(command); found != commands.end())
+    return found->second(args);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << usage;
+    return 0;
+  }
+  fovea::complain("fovea: unknown command '" + command + "'\n" + usage);
+  return 2;
+}

@@ -1,0 +1,119 @@
+// fovea node --config FILE [--fovea.key=value ...]
+//
+// Starts a coordinator or a worker, as the config's fovea.role says, prints
+// one ready line, and runs until SIGINT or SIGTERM.
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "actors/coordinator.hpp"
+#include "actors/inference.hpp"
+#include "actors/worker.hpp"
+#include "app/command_line.hpp"
+#include "app/console.hpp"
+#include "app/fovea_config.hpp"
+#include "app/lifetime.hpp"
+#include "app/subcommands.hpp"
+#include "messages/errors.hpp"
+#include "vision/model.hpp"
+
+namespace fovea {
+
+namespace {
+
+int run_coordinator(fovea_config& cfg) {
+  auto id = cfg.node_id();
+  caf::actor_system sys{cfg};
+  // Spawn the coordinator.
+  coordinator_options options;
+  options.id = id;
+  options.batch_size = cfg.batch_size;
+  options.task_timeout = cfg.task_timeout;
+  options.say = [id](const std::string& line) { say(id + ": " + line); };
+  auto coordinator_handle = sys.spawn(coordinator, std::move(options));
+  // Publish it where the config says (port 0: any free port).
+  auto port = sys.middleman().publish(coordinator_handle, cfg.port,
+                                      cfg.host.c_str());
+  if (!port) {
+    complain("fovea node: cannot listen on " + cfg.host + ":"
+             + std::to_string(cfg.port) + ": " + sys.render(port.error())
+             + " (is another node using that port?)");
+    caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+    return 2;
+  }
+  say("fovea coordinator " + id + " ready on " + cfg.host + ":"
+      + std::to_string(*port));
+  // Wait until a signal ends the node.
+  wait_for_end(sys, caf::actor_cast<caf::actor>(coordinator_handle));
+  say("fovea coordinator " + id + " stopped");
+  return 0;
+}
+
+int run_worker(fovea_config& cfg) {
+  auto id = cfg.node_id();
+  // Check the coordinator address and the model before anything starts: a
+  // bad model directory is a configuration error, not a runtime surprise.
+  auto where = parse_endpoint(cfg.coordinator);
+  if (!where) {
+    complain("fovea node: fovea.coordinator: " + describe(where.error()));
+    return 2;
+  }
+  set_inference_threads(cfg.threads);
+  auto loaded = model::load(cfg.model);
+  if (!loaded) {
+    complain("fovea node: fovea.model: " + describe(loaded.error()));
+    return 2;
+  }
+  worker_options options;
+  options.info = worker_info{id, host_name(), (*loaded)->manifest().label(),
+                             cfg.slots};
+  options.address = *where;
+  options.connect_timeout = cfg.connect_timeout;
+  options.say = say;
+  cfg.reserve_threads_for_inference(1);
+  caf::actor_system sys{cfg};
+  // The inference actor blocks a scheduler thread per batch (one is reserved
+  // for it); the worker faces the network and hands it the batches.
+  auto engine = sys.spawn(
+    inference, std::make_shared<classifier>(std::move(*loaded), id));
+  auto worker_handle = sys.spawn(worker, std::move(options), engine);
+  // Wait until a signal ends the node, or the worker gives up.
+  auto reason = wait_for_end(sys, caf::actor_cast<caf::actor>(worker_handle));
+  if (reason && reason != caf::exit_reason::user_shutdown) {
+    complain("fovea node: worker " + id + " stopped: " + describe(reason));
+    return 2;
+  }
+  say("fovea worker " + id + " stopped");
+  return 0;
+}
+
+} // namespace
+
+int node_main(const arguments& args) {
+  auto line = split_command_line(args, flag_spec{});
+  if (!line.error.empty() || !line.positional.empty()) {
+    complain("fovea node: "
+             + (line.error.empty() ? "unexpected argument " + line.positional[0]
+                                   : line.error)
+             + "\nusage: fovea node --config FILE [--fovea.KEY=VALUE ...]");
+    return 2;
+  }
+  fovea_config cfg;
+  if (auto problem = cfg.configure(line.caf_args); !problem.empty()) {
+    complain("fovea node: " + problem);
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (cfg.role == "coordinator")
+    return run_coordinator(cfg);
+  if (cfg.role == "worker")
+    return run_worker(cfg);
+  complain("fovea node: fovea.role must be \"coordinator\" or \"worker\""
+           + (cfg.role.empty() ? std::string{" (it is not set)"}
+                               : " (it is \"" + cfg.role + "\")"));
+  return 2;
+}
+
+} // namespace fovea
