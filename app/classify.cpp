@@ -23,14 +23,14 @@ namespace fovea {
 
 int classify_main(const arguments& args) {
   flag_spec spec;
-  spec.own = {"out", "job", "workers"};
+  spec.own = {"out", "job", "workers", "truth"};
   spec.aliases = {{"model", "fovea.model"},
                   {"threads", "fovea.threads"},
                   {"slots", "fovea.slots"},
                   {"batch-size", "fovea.batch-size"}};
   auto line = split_command_line(args, spec);
   auto usage = "usage: fovea classify INPUT... [--out results.csv] "
-               "[--workers N] [--model DIR] [--threads N]";
+               "[--workers N] [--model DIR] [--threads N] [--truth truth.csv]";
   if (!line.error.empty() || line.positional.empty()) {
     complain("fovea classify: "
              + (line.error.empty() ? "no inputs given" : line.error) + "\n"
@@ -92,6 +92,7 @@ int classify_main(const arguments& args) {
   if (line.flags.count("out"))
     request.out = line.flags["out"];
   request.name = line.flags["job"];
+  request.truth = line.flags["truth"];
   auto code = run_job(sys, request, std::move(options));
   for (auto& w : worker_handles)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);

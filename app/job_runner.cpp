@@ -2,15 +2,45 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 #include <unistd.h>
 
 #include "app/console.hpp"
+#include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
 #include "jobs/results_writer.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
+
+namespace {
+
+// Scores the committed results against the truth; 0 or the exit code.
+int report_accuracy(const job_request& request) {
+  auto eval = evaluate(request.out, request.truth);
+  if (!eval) {
+    complain("fovea: --truth: " + describe(eval.error()));
+    return 2;
+  }
+  std::fputs(format_report(*eval).c_str(), stdout);
+  auto picture = confusion_png_path(request.out);
+  if (auto err = write_confusion_png(*eval, picture)) {
+    complain("fovea: " + describe(err));
+    return 1;
+  }
+  say("confusion matrix: " + picture);
+  return 0;
+}
+
+} // namespace
+
+std::string confusion_png_path(const std::string& out) {
+  std::filesystem::path path{out};
+  if (path.extension() == ".csv")
+    path.replace_extension();
+  return path.string() + ".confusion.png";
+}
 
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options) {
@@ -57,7 +87,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
                 seconds > 0 ? writer->total() / seconds : 0.0,
                 request.out.c_str());
   say(summary);
-  return 0;
+  return request.truth.empty() ? 0 : report_accuracy(request);
 }
 
 } // namespace fovea

@@ -17,15 +17,20 @@ commands:
   node --config FILE [--fovea.KEY=VALUE ...]
       run a coordinator or worker node, as the config's fovea.role says
   submit --coordinator HOST:PORT INPUT... [--out results.csv] [--job NAME]
+         [--truth truth.csv]
       classify INPUTs on a running cluster
   classify INPUT... [--out results.csv] [--workers N] [--model DIR]
+           [--truth truth.csv]
       classify INPUTs in this process (coordinator and N workers, no network)
+  dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
+      write a data set as PNG files plus DIR/truth.csv (path,label)
   help
       show this text
 
 INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
 .txt file listing one path per line. The results file has one row per input:
-path,label,class,score,worker,error. Exit codes: 0 success, 1 the job failed,
+path,label,class,score,worker,error. With --truth, accuracy per class is
+printed and the confusion matrix drawn next to the results file. Exit codes: 0 success, 1 the job failed,
 2 bad usage, configuration or model.
 )";
 
@@ -43,7 +48,8 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const fovea::arguments&)>
     commands = {{"node", fovea::node_main},
                 {"submit", fovea::submit_main},
-                {"classify", fovea::classify_main}};
+                {"classify", fovea::classify_main},
+                {"dataset", fovea::dataset_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   if (command == "help" || command == "--help" || command == "-h") {

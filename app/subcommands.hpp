@@ -13,5 +13,6 @@ using arguments = std::vector<std::string>;
 int node_main(const arguments& args);     // fovea node --config FILE
 int submit_main(const arguments& args);   // fovea submit INPUT... --out F
 int classify_main(const arguments& args); // fovea classify INPUT... --out F
+int dataset_main(const arguments& args);  // fovea dataset NAME --out DIR
 
 } // namespace fovea

@@ -14,11 +14,11 @@ namespace fovea {
 
 int submit_main(const arguments& args) {
   flag_spec spec;
-  spec.own = {"out", "job"};
+  spec.own = {"out", "job", "truth"};
   spec.aliases = {{"coordinator", "fovea.coordinator"}};
   auto line = split_command_line(args, spec);
   auto usage = "usage: fovea submit --coordinator HOST:PORT INPUT... "
-               "[--out results.csv] [--job NAME]";
+               "[--out results.csv] [--job NAME] [--truth truth.csv]";
   if (!line.error.empty() || line.positional.empty()) {
     complain("fovea submit: "
              + (line.error.empty() ? "no inputs given" : line.error) + "\n"
@@ -43,6 +43,7 @@ int submit_main(const arguments& args) {
   if (line.flags.count("out"))
     request.out = line.flags["out"];
   request.name = line.flags["job"];
+  request.truth = line.flags["truth"];
   return run_job(sys, request, std::move(options));
 }
 
