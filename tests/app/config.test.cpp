@@ -1,0 +1,72 @@
+// A broken configuration stops a node before anything starts, with exit
+// code 2 and a message naming the file, key or option.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+
+#include "tests/support/images.hpp"
+#include "tests/support/process.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+TEST_CASE("a bad node configuration exits 2 and names the problem",
+          "[integration]") {
+  auto dir = test::fresh_dir("config");
+  auto [name, ini, extra, expected] = GENERATE(
+    table<std::string, std::string, std::string, std::string>({
+      {"unknown key", "[fovea]\nrole = \"worker\"\nslot = 2\n", "",
+       "unknown key fovea.slot"},
+      {"unquoted string", "[fovea]\nrole = worker\n", "",
+       "node.ini:2:9: unexpected character"},
+      {"role missing", "[fovea]\nport = 4300\n", "",
+       "fovea.role must be \"coordinator\" or \"worker\" (it is not set)"},
+      {"role misspelled", "[fovea]\nrole = \"wroker\"\n", "",
+       "(it is \"wroker\")"},
+      {"option typo", "[fovea]\nrole = \"worker\"\n", "--fovea.prot=1",
+       "command line option --fovea.prot=1: not an option"},
+      {"bad coordinator address",
+       "[fovea]\nrole = \"worker\"\ncoordinator = \"localhost\"\n", "",
+       "fovea.coordinator: bad config: 'localhost' is not HOST:PORT"},
+      {"missing model",
+       "[fovea]\nrole = \"worker\"\nmodel = \"/nonexistent/model\"\n", "",
+       "fovea.model: bad model: /nonexistent/model: model directory not "
+       "found"},
+    }));
+  INFO(name);
+  auto file = dir / "node.ini";
+  std::ofstream{file} << ini;
+  std::vector<std::string> args{"node", "--config", file.string()};
+  if (!extra.empty())
+    args.push_back(extra);
+  auto [code, output] = test::run_fovea(args, 60s);
+  INFO(output);
+  CHECK(code == 2);
+  CHECK(output.find(expected) != std::string::npos);
+}
+
+TEST_CASE("a missing config file exits 2 and names it", "[integration]") {
+  auto [code, output] = test::run_fovea(
+    {"node", "--config", "/nonexistent/node.ini"}, 60s);
+  INFO(output);
+  CHECK(code == 2);
+  CHECK(output.find("cannot open config file /nonexistent/node.ini")
+        != std::string::npos);
+}
+
+TEST_CASE("a coordinator whose port is taken exits 2", "[integration]") {
+  test::child_process first{
+    {"node", "--config", "config/coordinator.ini", "--fovea.port=0"}};
+  auto ready = first.wait_for_line("ready on", 30s);
+  REQUIRE(ready);
+  auto port = ready->substr(ready->rfind(':') + 1);
+  auto [code, output] = test::run_fovea(
+    {"node", "--config", "config/coordinator.ini", "--fovea.port=" + port},
+    60s);
+  INFO(output);
+  CHECK(code == 2);
+  CHECK(output.find("cannot listen on 127.0.0.1:" + port)
+        != std::string::npos);
+  CHECK(first.stop(SIGTERM, 30s) == 0);
+}

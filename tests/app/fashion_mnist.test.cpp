@@ -1,0 +1,72 @@
+// The shipped model on the real test set, through both paths: the cluster
+// of three processes and the embedded classifier agree on every label, and
+// the accuracy holds.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "jobs/evaluation.hpp"
+#include "messages/errors.hpp"
+#include "tests/support/cluster.hpp"
+#include "tests/support/csv.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/process.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::map<std::string, int> labels_by_path(const std::string& file) {
+  std::map<std::string, int> labels;
+  for (auto& row : test::read_results(file).rows)
+    labels[row.path] = row.label;
+  return labels;
+}
+
+} // namespace
+
+TEST_CASE("the 10,000 Fashion-MNIST test images: at least 0.93 accurate "
+          "through the cluster, and the same labels embedded",
+          "[integration][slow]") {
+  auto dir = test::fresh_dir("fashion-mnist");
+  auto images = (dir / "test").string();
+  auto truth = images + "/truth.csv";
+  auto imported = test::run_fovea(
+    {"dataset", "fashion-mnist", "--split", "test", "--out", images});
+  INFO(imported.second);
+  REQUIRE(imported.first == 0);
+
+  test::local_cluster cluster{2};
+  auto distributed = (dir / "distributed.csv").string();
+  auto submitted = test::run_fovea({"submit", "--coordinator", cluster.address,
+                                    images, "--out", distributed, "--truth",
+                                    truth},
+                                   300s);
+  INFO(submitted.second);
+  REQUIRE(submitted.first == 0);
+  cluster.stop();
+
+  auto embedded = (dir / "embedded.csv").string();
+  auto classified = test::run_fovea(
+    {"classify", images, "--out", embedded, "--truth", truth}, 300s);
+  INFO(classified.second);
+  REQUIRE(classified.first == 0);
+
+  auto eval = evaluate(distributed, truth);
+  REQUIRE(eval);
+  CHECK(eval->scored == 10000);
+  CHECK(eval->errors == 0);
+  CHECK(eval->accuracy() >= 0.93);
+  CHECK(submitted.second.find("accuracy 0.9") != std::string::npos);
+  CHECK(std::filesystem::exists(dir / "distributed.confusion.png"));
+
+  auto a = labels_by_path(distributed);
+  auto b = labels_by_path(embedded);
+  REQUIRE(a.size() == 10000);
+  REQUIRE(b.size() == 10000);
+  int differing = 0;
+  for (auto& [path, label] : a)
+    differing += b.count(path) == 0 || b[path] != label;
+  CHECK(differing == 0);
+}

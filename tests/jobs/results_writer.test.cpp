@@ -1,0 +1,86 @@
+// The results file: one row per input, exactly once, and never presented as
+// complete while rows are missing.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "jobs/results_writer.hpp"
+#include "tests/support/images.hpp"
+
+using namespace fovea;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in{file};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+prediction row(uint64_t index, std::string path, std::string error = {}) {
+  prediction p;
+  p.index = index;
+  p.path = std::move(path);
+  p.worker = "w1";
+  if (error.empty()) {
+    p.label = 2;
+    p.class_name = "Pullover";
+    p.score = 0.5f;
+  } else {
+    p.error = std::move(error);
+  }
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("the results file has the header and one row per input",
+          "[unit]") {
+  auto out = test::fresh_dir("writer") / "results.csv";
+  auto writer = results_writer::open(out.string(), 2);
+  REQUIRE(writer);
+  CHECK(writer->write(row(1, "b.png", "bad image: empty file")));
+  CHECK(writer->write(row(0, "a,comma \"quoted\".png")));
+  CHECK_FALSE(fs::exists(out)); // only the .partial file so far
+  REQUIRE_FALSE(writer->commit());
+  CHECK(slurp(out)
+        == "path,label,class,score,worker,error\n"
+           "b.png,-1,,0.000000,w1,bad image: empty file\n"
+           "\"a,comma \"\"quoted\"\".png\",2,Pullover,0.500000,w1,\n");
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+  CHECK(writer->errors() == 1);
+}
+
+TEST_CASE("a second row for the same input is refused", "[unit]") {
+  auto out = test::fresh_dir("writer-dup") / "results.csv";
+  auto writer = results_writer::open(out.string(), 2);
+  REQUIRE(writer);
+  CHECK(writer->write(row(0, "a.png")));
+  CHECK_FALSE(writer->write(row(0, "a.png")));
+  CHECK_FALSE(writer->write(row(7, "outside.png")));
+  CHECK(writer->written() == 1);
+}
+
+TEST_CASE("an incomplete job is never renamed into place", "[unit]") {
+  auto out = test::fresh_dir("writer-partial") / "results.csv";
+  auto writer = results_writer::open(out.string(), 3);
+  REQUIRE(writer);
+  writer->write(row(0, "a.png"));
+  auto err = writer->commit();
+  REQUIRE(err);
+  CHECK(caf::to_string(err).find("2 inputs have no row yet")
+        != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  CHECK(fs::exists(out.string() + ".partial"));
+}
+
+TEST_CASE("a results file that cannot be created says where", "[unit]") {
+  auto writer = results_writer::open("/nonexistent/dir/results.csv", 1);
+  REQUIRE_FALSE(writer);
+  CHECK(caf::to_string(writer.error()).find("/nonexistent/dir/results.csv")
+        != std::string::npos);
+}

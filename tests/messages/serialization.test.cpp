@@ -1,0 +1,115 @@
+// Every message type survives CAF's binary serializer unchanged: what one
+// node sends is what the other receives.
+#include <catch2/catch.hpp>
+
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
+#include "messages/interfaces.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+using namespace fovea;
+
+namespace {
+
+template <class T>
+T round_trip(caf::actor_system& sys, T value) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(value));
+  T copy;
+  caf::binary_deserializer source{sys, buf};
+  REQUIRE_FALSE(source(copy));
+  return copy;
+}
+
+image_task sample_task() {
+  image_task task;
+  task.job = 7;
+  task.index = 123456789012ull;
+  task.attempt = 3;
+  task.path = "dir with space/é,quoted\".png";
+  task.bytes = {0x89, 'P', 'N', 'G', 0, 255};
+  task.error = "";
+  return task;
+}
+
+prediction sample_prediction() {
+  prediction row;
+  row.job = 7;
+  row.index = 42;
+  row.attempt = 1;
+  row.path = "a/b.png";
+  row.label = 9;
+  row.class_name = "Ankle boot";
+  row.score = 0.875f;
+  row.worker = "host-123";
+  row.error = "";
+  return row;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(test::actor_fixture,
+                 "every message type round-trips through CAF's serializer",
+                 "[unit]") {
+  SECTION("image_task") {
+    auto task = sample_task();
+    auto copy = round_trip(sys, task);
+    CHECK(copy.job == task.job);
+    CHECK(copy.index == task.index);
+    CHECK(copy.attempt == task.attempt);
+    CHECK(copy.path == task.path);
+    CHECK(copy.bytes == task.bytes);
+    CHECK(copy.error == task.error);
+  }
+  SECTION("image_task carrying a client-side error") {
+    auto task = sample_task();
+    task.bytes.clear();
+    task.error = "no such file";
+    CHECK(round_trip(sys, task).error == "no such file");
+  }
+  SECTION("prediction") {
+    auto row = sample_prediction();
+    auto copy = round_trip(sys, row);
+    CHECK(copy.job == row.job);
+    CHECK(copy.index == row.index);
+    CHECK(copy.attempt == row.attempt);
+    CHECK(copy.path == row.path);
+    CHECK(copy.label == row.label);
+    CHECK(copy.class_name == row.class_name);
+    CHECK(copy.score == row.score);
+    CHECK(copy.worker == row.worker);
+    CHECK(copy.ok());
+  }
+  SECTION("worker_info") {
+    worker_info info{"w1", "host", "fashion-mnist 1", 4};
+    auto copy = round_trip(sys, info);
+    CHECK(copy.id == "w1");
+    CHECK(copy.host == "host");
+    CHECK(copy.model == "fashion-mnist 1");
+    CHECK(copy.slots == 4u);
+  }
+  SECTION("job_spec") {
+    job_spec spec{"nightly", 200000};
+    auto copy = round_trip(sys, spec);
+    CHECK(copy.name == "nightly");
+    CHECK(copy.total == 200000u);
+  }
+  SECTION("batches, as whole messages with their atoms") {
+    std::vector<image_task> batch{sample_task(), sample_task()};
+    batch[1].index = 5;
+    auto msg = caf::make_message(classify_atom::value, batch);
+    auto copy = round_trip(sys, msg);
+    REQUIRE(copy.match_elements<classify_atom, std::vector<image_task>>());
+    auto& tasks = copy.get_as<std::vector<image_task>>(1);
+    REQUIRE(tasks.size() == 2);
+    CHECK(tasks[1].index == 5u);
+    CHECK(tasks[0].bytes == batch[0].bytes);
+    std::vector<prediction> rows{sample_prediction()};
+    auto reply = round_trip(sys, caf::make_message(rows));
+    REQUIRE(reply.match_elements<std::vector<prediction>>());
+    CHECK(reply.get_as<std::vector<prediction>>(0)[0].class_name
+          == "Ankle boot");
+  }
+}

@@ -1,0 +1,35 @@
+#include "tests/support/cluster.hpp"
+
+#include <csignal>
+
+#include <catch2/catch.hpp>
+
+namespace fovea::test {
+
+using namespace std::chrono_literals;
+
+local_cluster::local_cluster(int worker_count) {
+  coordinator = std::make_unique<child_process>(std::vector<std::string>{
+    "node", "--config", "config/coordinator.ini", "--fovea.port=0",
+    "--fovea.id=coord"});
+  auto ready = coordinator->wait_for_line("ready on", 30s);
+  INFO(coordinator->output());
+  REQUIRE(ready);
+  address = "127.0.0.1:" + ready->substr(ready->rfind(':') + 1);
+  for (int i = 1; i <= worker_count; ++i)
+    workers.push_back(std::make_unique<child_process>(std::vector<std::string>{
+      "node", "--config", "config/worker.ini", "--fovea.coordinator=" + address,
+      "--fovea.id=w" + std::to_string(i)}));
+  for (auto& w : workers) {
+    INFO(w->output());
+    REQUIRE(w->wait_for_line("ready", 60s));
+  }
+}
+
+void local_cluster::stop() {
+  for (auto& w : workers)
+    CHECK(w->stop(SIGTERM, 30s) == 0);
+  CHECK(coordinator->stop(SIGTERM, 30s) == 0);
+}
+
+} // namespace fovea::test

@@ -1,0 +1,26 @@
+// Reads a results CSV back, quotes and all, for checking it in tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fovea::test {
+
+struct result_row {
+  std::string path;
+  int label = -1;
+  std::string class_name;
+  double score = 0;
+  std::string worker;
+  std::string error;
+};
+
+struct results_file {
+  std::string header;
+  std::vector<result_row> rows;
+};
+
+results_file read_results(const std::filesystem::path& file);
+
+} // namespace fovea::test

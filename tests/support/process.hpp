@@ -1,0 +1,59 @@
+// A child process for integration tests: the real `fovea` binary, its
+// stdout and stderr read through a pipe, waited on by content (ready lines),
+// never by sleeping. The destructor kills what is still running.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace fovea::test {
+
+/// The fovea binary and the source tree, as CMake told the test build.
+std::string fovea_binary();
+std::string source_dir();
+
+class child_process {
+public:
+  /// Starts `fovea args...` in `cwd` (the source tree by default).
+  explicit child_process(std::vector<std::string> args, std::string cwd = {});
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process();
+
+  /// Reads output until a line contains `text`; returns that line, or
+  /// nothing if the process ends or `timeout` passes first.
+  std::optional<std::string> wait_for_line(const std::string& text,
+                                           std::chrono::seconds timeout);
+
+  /// Waits for the process to exit (reading its output meanwhile); returns
+  /// its exit code, or -1 if it did not exit within `timeout`.
+  int wait_for_exit(std::chrono::seconds timeout);
+
+  /// Sends `signal`, then waits for the exit code as wait_for_exit does.
+  int stop(int signal, std::chrono::seconds timeout);
+
+  pid_t pid() const noexcept { return pid_; }
+
+  /// Everything the process printed so far (stdout and stderr together).
+  const std::string& output() const noexcept { return output_; }
+
+private:
+  bool read_some(std::chrono::milliseconds budget);
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int exit_code_ = -1;
+  bool exited_ = false;
+  std::string output_;
+  size_t scanned_ = 0; ///< output_ before this offset was already matched
+};
+
+/// Runs `fovea args...` to its end and returns {exit code, output}.
+std::pair<int, std::string> run_fovea(std::vector<std::string> args,
+                                      std::chrono::seconds timeout
+                                      = std::chrono::seconds(120));
+
+} // namespace fovea::test

@@ -1,0 +1,122 @@
+// The shipped TorchScript model loads, runs, and is refused with a clear
+// reason when its directory is broken.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "messages/errors.hpp"
+#include "tests/support/images.hpp"
+#include "vision/classifier.hpp"
+#include "vision/model.hpp"
+
+using namespace fovea;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path shipped_model() {
+  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist";
+}
+
+// A copy of the shipped model directory, to break one file of.
+fs::path copy_of_model(const std::string& name) {
+  auto dir = test::fresh_dir(name);
+  for (auto file : {"model.pt", "labels.txt", "model.ini"})
+    fs::copy_file(shipped_model() / file, dir / file);
+  return dir;
+}
+
+std::string load_error(const fs::path& dir) {
+  auto loaded = model::load(dir);
+  REQUIRE_FALSE(loaded);
+  return describe(loaded.error());
+}
+
+} // namespace
+
+TEST_CASE("the shipped model classifies a batch into probabilities",
+          "[unit]") {
+  auto loaded = model::load(shipped_model());
+  REQUIRE(loaded);
+  auto& m = **loaded;
+  CHECK(m.labels().size() == 10);
+  CHECK(m.labels()[9] == "Ankle boot");
+  CHECK(m.manifest().input_size() == 28 * 28);
+  std::vector<float> inputs(3 * m.manifest().input_size(), 0.0f);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    inputs[i] = static_cast<float>(i % 97) / 50.0f - 1.0f;
+  auto probabilities = m.infer(inputs, 3);
+  REQUIRE(probabilities);
+  REQUIRE(probabilities->size() == 30);
+  for (int row = 0; row < 3; ++row) {
+    auto first = probabilities->begin() + row * 10;
+    CHECK(std::accumulate(first, first + 10, 0.0f)
+          == Approx(1.0f).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("a classifier answers every task once, in order, errors as rows",
+          "[unit]") {
+  auto loaded = model::load(shipped_model());
+  REQUIRE(loaded);
+  classifier engine{std::move(*loaded), "w-test"};
+  std::vector<image_task> tasks(4);
+  for (uint64_t i = 0; i < tasks.size(); ++i) {
+    tasks[i].job = 3;
+    tasks[i].index = 10 + i;
+    tasks[i].path = "img" + std::to_string(i) + ".png";
+    tasks[i].bytes = test::pattern_png(static_cast<int>(i));
+  }
+  tasks[2].bytes = {'n', 'o', 'p', 'e'};
+  auto rows = engine.classify(tasks);
+  REQUIRE(rows.size() == 4);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i].job == 3u);
+    CHECK(rows[i].index == 10 + i);
+    CHECK(rows[i].path == tasks[i].path);
+    CHECK(rows[i].worker == "w-test");
+  }
+  CHECK(rows[2].label == -1);
+  CHECK(rows[2].error == "bad image: not a PNG or JPEG file");
+  for (auto i : {0, 1, 3}) {
+    CHECK(rows[i].ok());
+    CHECK(rows[i].label >= 0);
+    CHECK(rows[i].label < 10);
+    CHECK(rows[i].score > 0.0f);
+    CHECK(rows[i].class_name == engine.loaded_model().labels()[rows[i].label]);
+  }
+  SECTION("the same image gets the same answer alone or in a batch") {
+    std::vector<image_task> alone{tasks[3]};
+    auto single = engine.classify(alone);
+    CHECK(single[0].label == rows[3].label);
+    CHECK(single[0].score == Approx(rows[3].score).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
+  SECTION("missing directory") {
+    CHECK(load_error("/nonexistent/model")
+          == "bad model: /nonexistent/model: model directory not found");
+  }
+  SECTION("labels that do not match the model's outputs") {
+    auto dir = copy_of_model("nine-labels");
+    std::ofstream{dir / "labels.txt"} << "a\nb\nc\nd\ne\nf\ng\nh\ni\n";
+    CHECK(load_error(dir).find("the model outputs 10 classes but labels.txt "
+                               "names 9")
+          != std::string::npos);
+  }
+  SECTION("a truncated model.pt") {
+    auto dir = copy_of_model("truncated");
+    fs::resize_file(dir / "model.pt", 1000);
+    CHECK(load_error(dir).find("not a usable TorchScript model")
+          != std::string::npos);
+  }
+  SECTION("an unknown key in model.ini") {
+    auto dir = copy_of_model("unknown-key");
+    std::ofstream{dir / "model.ini", std::ios::app} << "colour = 3\n";
+    CHECK(load_error(dir).find("unknown key model.colour")
+          != std::string::npos);
+  }
+}
