@@ -12,36 +12,28 @@
 #include "actors/coordinator.hpp"
 #include "actors/inference.hpp"
 #include "actors/worker.hpp"
-#include "app/command_line.hpp"
 #include "app/console.hpp"
-#include "app/fovea_config.hpp"
 #include "app/job_runner.hpp"
-#include "app/subcommands.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
 
 int classify_main(const arguments& args) {
   flag_spec spec;
-  spec.own = {"out", "job", "workers", "truth"};
+  spec.own = {"workers"};
   spec.aliases = {{"model", "fovea.model"},
                   {"threads", "fovea.threads"},
                   {"slots", "fovea.slots"},
                   {"batch-size", "fovea.batch-size"}};
-  auto line = split_command_line(args, spec);
-  auto usage = "usage: fovea classify INPUT... [--out results.csv] "
-               "[--workers N] [--model DIR] [--threads N] [--truth truth.csv]";
-  if (!line.error.empty() || line.positional.empty()) {
-    complain("fovea classify: "
-             + (line.error.empty() ? "no inputs given" : line.error) + "\n"
-             + usage);
-    return 2;
-  }
   fovea_config cfg;
-  if (auto problem = cfg.configure(line.caf_args); !problem.empty()) {
-    complain("fovea classify: " + problem);
+  command_line line;
+  auto request = read_job_command(
+    "classify", args, spec,
+    "usage: fovea classify INPUT... [--out results.csv] [--workers N] "
+    "[--model DIR] [--threads N] [--truth truth.csv]",
+    cfg, line);
+  if (!request)
     return 2;
-  }
   // One worker per core by default: single-threaded workers side by side
   // beat one worker with more LibTorch threads for small models.
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
@@ -87,13 +79,7 @@ int classify_main(const arguments& args) {
   }
   client_options options;
   options.local_coordinator = coordinator_handle;
-  job_request request;
-  request.inputs = line.positional;
-  if (line.flags.count("out"))
-    request.out = line.flags["out"];
-  request.name = line.flags["job"];
-  request.truth = line.flags["truth"];
-  auto code = run_job(sys, request, std::move(options));
+  auto code = run_job(sys, *request, std::move(options));
   for (auto& w : worker_handles)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);

@@ -35,6 +35,33 @@ int report_accuracy(const job_request& request) {
 
 } // namespace
 
+std::optional<job_request> read_job_command(const std::string& command,
+                                            const arguments& args,
+                                            flag_spec spec,
+                                            const std::string& usage,
+                                            fovea_config& cfg,
+                                            command_line& line) {
+  spec.own.insert({"out", "job", "truth"});
+  line = split_command_line(args, spec);
+  if (!line.error.empty() || line.positional.empty()) {
+    complain("fovea " + command + ": "
+             + (line.error.empty() ? "no inputs given" : line.error) + "\n"
+             + usage);
+    return std::nullopt;
+  }
+  if (auto problem = cfg.configure(line.caf_args); !problem.empty()) {
+    complain("fovea " + command + ": " + problem);
+    return std::nullopt;
+  }
+  job_request request;
+  request.inputs = line.positional;
+  if (line.flags.count("out"))
+    request.out = line.flags["out"];
+  request.name = line.flags["job"];
+  request.truth = line.flags["truth"];
+  return request;
+}
+
 std::string confusion_png_path(const std::string& out) {
   std::filesystem::path path{out};
   if (path.extension() == ".csv")

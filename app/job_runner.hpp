@@ -3,12 +3,16 @@
 // results file, show progress on a terminal, print the summary line.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor_system.hpp>
 
 #include "actors/client.hpp"
+#include "app/command_line.hpp"
+#include "app/fovea_config.hpp"
+#include "app/subcommands.hpp"
 
 namespace fovea {
 
@@ -20,6 +24,16 @@ struct job_request {
   /// draw the confusion matrix next to the results file.
   std::string truth;
 };
+
+/// Reads a job subcommand's arguments: its inputs, --out, --job and --truth
+/// (plus `spec`'s own flags, left in `line`), and configures `cfg`. On a
+/// problem it prints it with `usage` and returns nothing: exit with 2.
+std::optional<job_request> read_job_command(const std::string& command,
+                                            const arguments& args,
+                                            flag_spec spec,
+                                            const std::string& usage,
+                                            fovea_config& cfg,
+                                            command_line& line);
 
 /// Where the confusion picture for results file `out` goes:
 /// results.csv -> results.confusion.png.
