@@ -8,8 +8,8 @@
 namespace fovea {
 
 /// Blocks SIGINT and SIGTERM for the calling thread and every thread it
-/// starts later. Call first thing in main, before the actor system exists,
-/// so that only wait_for_end() ever sees those signals.
+/// starts later. Call before the actor system exists, so that only
+/// wait_for_end() ever sees those signals.
 void block_shutdown_signals();
 
 /// Waits until a shutdown signal arrives (then asks `main_actor` to exit

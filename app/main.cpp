@@ -6,7 +6,6 @@
 #include <map>
 
 #include "app/console.hpp"
-#include "app/lifetime.hpp"
 #include "app/subcommands.hpp"
 
 namespace {
@@ -37,8 +36,6 @@ printed and the confusion matrix drawn next to the results file. Exit codes: 0 s
 } // namespace
 
 int main(int argc, char** argv) {
-  // Before any thread exists, so that only the node's signal thread sees them.
-  fovea::block_shutdown_signals();
   if (argc < 2) {
     std::cerr << usage;
     return 2;

@@ -91,6 +91,9 @@ int run_worker(fovea_config& cfg) {
 } // namespace
 
 int node_main(const arguments& args) {
+  // Before the actor system starts its threads, so that only the node's
+  // signal thread ever sees SIGINT and SIGTERM.
+  block_shutdown_signals();
   auto line = split_command_line(args, flag_spec{});
   if (!line.error.empty() || !line.positional.empty()) {
     complain("fovea node: "
