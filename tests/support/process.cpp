@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ child_process::child_process(std::vector<std::string> args, std::string cwd) {
   }
   ::close(fds[1]);
   out_fd_ = fds[0];
+  // glibc 2.36's <sys/pidfd.h> lacks extern "C", so call it directly.
+  exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
 }
 
 child_process::~child_process() {
@@ -55,22 +58,50 @@ child_process::~child_process() {
   }
   if (out_fd_ >= 0)
     ::close(out_fd_);
+  if (exit_fd_ >= 0)
+    ::close(exit_fd_);
 }
 
-bool child_process::read_some(std::chrono::milliseconds budget) {
-  if (out_fd_ < 0)
-    return false;
-  pollfd pfd{out_fd_, POLLIN, 0};
-  if (::poll(&pfd, 1, static_cast<int>(budget.count())) <= 0)
-    return true; // nothing yet
-  char buf[4096];
-  auto n = ::read(out_fd_, buf, sizeof(buf));
-  if (n <= 0) {
-    ::close(out_fd_);
-    out_fd_ = -1;
-    return false; // end of output: the process closed it or died
+void child_process::reap() {
+  int status = 0;
+  if (::waitpid(pid_, &status, 0) == pid_) {
+    exited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
+                                   : 128 + WTERMSIG(status);
   }
-  output_.append(buf, static_cast<size_t>(n));
+}
+
+bool child_process::await_event(std::chrono::milliseconds budget) {
+  if (exit_fd_ < 0 && out_fd_ < 0 && !exited_)
+    reap(); // no pidfd (old kernel): the closed output is our exit signal
+  pollfd fds[2];
+  nfds_t count = 0;
+  int out = -1;
+  int exit = -1;
+  if (out_fd_ >= 0) {
+    out = static_cast<int>(count);
+    fds[count++] = {out_fd_, POLLIN, 0};
+  }
+  if (!exited_ && exit_fd_ >= 0) {
+    exit = static_cast<int>(count);
+    fds[count++] = {exit_fd_, POLLIN, 0};
+  }
+  if (count == 0)
+    return false; // output closed and exit reaped: nothing more will come
+  if (::poll(fds, count, static_cast<int>(budget.count())) <= 0)
+    return true;
+  if (out >= 0 && fds[out].revents != 0) {
+    char buf[4096];
+    auto n = ::read(out_fd_, buf, sizeof(buf));
+    if (n > 0) {
+      output_.append(buf, static_cast<size_t>(n));
+    } else {
+      ::close(out_fd_);
+      out_fd_ = -1;
+    }
+  }
+  if (exit >= 0 && fds[exit].revents != 0)
+    reap();
   return true;
 }
 
@@ -91,31 +122,20 @@ child_process::wait_for_line(const std::string& text,
     if (left <= std::chrono::milliseconds(0))
       return std::nullopt;
     auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(left);
-    if (!read_some(std::min(budget, std::chrono::milliseconds(200))))
-      return std::nullopt;
+    if (!await_event(budget))
+      return std::nullopt; // it ended without printing `text`
   }
 }
 
 int child_process::wait_for_exit(std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!exited_) {
-    int status = 0;
-    auto r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                     : 128 + WTERMSIG(status);
+  while (!exited_ || out_fd_ >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds(0))
+      return exited_ ? exit_code_ : -1;
+    if (!await_event(left))
       break;
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      return -1;
-    if (!read_some(std::chrono::milliseconds(50)) && out_fd_ < 0) {
-      // Output closed; the exit status follows at once. Block for it, but
-      // only briefly, by polling waitpid again.
-      ::poll(nullptr, 0, 10);
-    }
-  }
-  while (read_some(std::chrono::milliseconds(0)) && out_fd_ >= 0) {
   }
   return exit_code_;
 }

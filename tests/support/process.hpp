@@ -41,10 +41,15 @@ public:
   const std::string& output() const noexcept { return output_; }
 
 private:
-  bool read_some(std::chrono::milliseconds budget);
+  /// Waits up to `budget` for output or the process's exit, and takes in
+  /// whichever came. False once the output is closed and the exit reaped.
+  bool await_event(std::chrono::milliseconds budget);
+
+  void reap();
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int exit_fd_ = -1; ///< pidfd: readable once the process has exited
   int exit_code_ = -1;
   bool exited_ = false;
   std::string output_;
