@@ -2,8 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <caf/system_messages.hpp>
 
@@ -60,7 +61,8 @@ actor_flow run(client_pointer self) {
     co_return;
   }
   for (size_t next = 0; next < inputs.size() && !st.done;) {
-    auto batch = read_tasks(inputs, st.job, next, opts.batch_size);
+    auto batch = read_tasks(inputs, st.job, next, opts.batch_size,
+                            opts.max_image_bytes);
     next += batch.size();
     auto enqueue = ask<uint64_t>(self, coordinator, opts.request_timeout,
                                  enqueue_atom::value, st.job, std::move(batch));
@@ -74,26 +76,57 @@ actor_flow run(client_pointer self) {
 
 } // namespace
 
+namespace {
+
+// Reads one input file into `task`, or sets its error. The size is checked
+// on the open file before reading, so an oversized input costs no memory,
+// and only regular files are read: a FIFO named .png must not hang the job.
+void read_input(const std::string& path, uint64_t max_bytes, image_task& task) {
+  auto fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    task.error = std::string{"cannot read: "} + std::strerror(errno);
+    return;
+  }
+  struct ::stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    task.error = "cannot read: not a regular file";
+  } else if (static_cast<uint64_t>(info.st_size) > max_bytes) {
+    task.error = "file too large: " + std::to_string(info.st_size)
+                 + " bytes (limit " + std::to_string(max_bytes) + ")";
+  } else {
+    task.bytes.resize(static_cast<size_t>(info.st_size));
+    size_t got = 0;
+    while (got < task.bytes.size()) {
+      auto n = ::read(fd, task.bytes.data() + got, task.bytes.size() - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        task.error = n < 0 ? std::string{"cannot read: "} + std::strerror(errno)
+                           : std::string{"cannot read: file shrank while read"};
+        task.bytes.clear();
+        break;
+      }
+      got += static_cast<size_t>(n);
+    }
+  }
+  ::close(fd);
+}
+
+} // namespace
+
 std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
-                                   uint64_t job, size_t first, size_t count) {
+                                   uint64_t job, size_t first, size_t count,
+                                   uint64_t max_bytes) {
   std::vector<image_task> tasks;
   for (auto i = first; i < inputs.size() && i < first + count; ++i) {
     auto& task = tasks.emplace_back();
     task.job = job;
     task.index = i;
     task.path = inputs[i].path;
-    if (!inputs[i].error.empty()) {
+    if (!inputs[i].error.empty())
       task.error = inputs[i].error;
-      continue;
-    }
-    std::ifstream in{inputs[i].path, std::ios::binary};
-    if (!in) {
-      task.error = std::string{"cannot read: "} + std::strerror(errno);
-      continue;
-    }
-    task.bytes.assign(std::istreambuf_iterator<char>{in}, {});
-    if (in.bad())
-      task.error = "cannot read: I/O error";
+    else
+      read_input(inputs[i].path, max_bytes, task);
   }
   return tasks;
 }

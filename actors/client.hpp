@@ -29,6 +29,7 @@ struct client_options {
   std::optional<endpoint> address;
   coordinator_actor local_coordinator;
   uint32_t batch_size = 32; ///< inputs per enqueue request
+  uint64_t max_image_bytes = 64ull << 20; ///< larger files become error rows
   caf::timespan connect_timeout = std::chrono::seconds(10);
   /// Enqueue replies wait while the coordinator's queue is full, so this is
   /// generous; a coordinator that dies is noticed sooner through monitoring.
@@ -53,8 +54,10 @@ client(client_actor::stateful_pointer<client_state> self,
        client_options options);
 
 /// Reads inputs [first, first + count) into tasks of `job`. An input that
-/// cannot be read becomes a task carrying its error instead of bytes.
+/// cannot be read, or is over `max_bytes`, becomes a task carrying its error
+/// instead of bytes.
 std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
-                                   uint64_t job, size_t first, size_t count);
+                                   uint64_t job, size_t first, size_t count,
+                                   uint64_t max_bytes);
 
 } // namespace fovea

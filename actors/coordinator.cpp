@@ -40,12 +40,31 @@ void record(coordinator_pointer self, std::vector<prediction> rows) {
   }
 }
 
-// Puts tasks back at the front of the queue, in their original order.
-void requeue(coordinator_pointer self, std::vector<image_task>& tasks) {
+prediction error_row(image_task& task, std::string reason) {
+  prediction row;
+  row.job = task.job;
+  row.index = task.index;
+  row.attempt = task.attempt;
+  row.path = std::move(task.path);
+  row.error = std::move(reason);
+  return row;
+}
+
+// Puts tasks whose dispatch failed back at the front of the queue, in their
+// original order, or records them as poison once they used up their attempts.
+void requeue(coordinator_pointer self, std::vector<image_task>& tasks,
+             const std::string& why) {
+  auto& st = self->state;
+  std::vector<prediction> poison;
   for (auto i = tasks.rbegin(); i != tasks.rend(); ++i) {
-    ++i->attempt;
-    self->state.queue.push_front(std::move(*i));
+    if (++i->attempt >= st.options.max_attempts)
+      poison.push_back(error_row(*i, "poison: failed on all "
+                                       + std::to_string(i->attempt)
+                                       + " attempts (last: " + why + ")"));
+    else
+      st.queue.push_front(std::move(*i));
   }
+  record(self, std::move(poison));
 }
 
 // A reply must answer the batch it was asked for, task by task.
@@ -79,12 +98,11 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
       worker->second.done += reply->size();
     record(self, std::move(*reply));
   } else {
+    auto why = reply ? std::string{"reply does not match the batch"}
+                     : describe(reply.error());
     say(self, "batch of " + std::to_string(batch.tasks.size()) + " from "
-                + who + " failed ("
-                + (reply ? std::string{"reply does not match the batch"}
-                         : describe(reply.error()))
-                + "); requeued");
-    requeue(self, batch.tasks);
+                + who + " failed (" + why + "); requeued");
+    requeue(self, batch.tasks, who + ": " + why);
   }
   pump(self);
 }
@@ -99,15 +117,22 @@ actor_flow dispatch(coordinator_pointer self, worker_actor worker,
   finish_batch(self, batch_id, std::move(reply));
 }
 
-// Takes up to batch_size tasks of live jobs from the front of the queue.
+// Takes up to batch_size tasks of live jobs from the front of the queue. A
+// retried task travels alone: if it is what kills workers, only it fails.
 std::vector<image_task> take_batch(coordinator_state& st) {
   std::vector<image_task> batch;
   while (!st.queue.empty() && batch.size() < st.options.batch_size) {
+    if (!batch.empty() && st.queue.front().attempt > 0)
+      break;
     auto task = std::move(st.queue.front());
     st.queue.pop_front();
     auto job = st.jobs.find(task.job);
-    if (job != st.jobs.end() && !job->second.ledger.recorded(task.index))
-      batch.push_back(std::move(task));
+    if (job == st.jobs.end() || job->second.ledger.recorded(task.index))
+      continue;
+    auto retry = task.attempt > 0;
+    batch.push_back(std::move(task));
+    if (retry)
+      break;
   }
   return batch;
 }
@@ -138,20 +163,21 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
   auto worker = st.workers.find(addr);
   if (worker == st.workers.end())
     return;
-  size_t requeued = 0;
+  auto why = "worker " + worker->second.info.id + " lost ("
+             + caf::to_string(reason) + ")";
+  std::vector<image_task> orphans;
   for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
     if (i->second.worker == addr) {
-      requeued += i->second.tasks.size();
-      requeue(self, i->second.tasks);
+      for (auto& task : i->second.tasks)
+        orphans.push_back(std::move(task));
       i = st.in_flight.erase(i);
     } else {
       ++i;
     }
   }
-  say(self, "worker " + worker->second.info.id + " lost ("
-              + caf::to_string(reason) + "); " + std::to_string(requeued)
-              + " tasks requeued");
+  say(self, why + "; " + std::to_string(orphans.size()) + " tasks requeued");
   st.workers.erase(worker);
+  requeue(self, orphans, why);
   pump(self);
 }
 
@@ -231,15 +257,16 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       }
       auto accepted = static_cast<uint64_t>(tasks.size());
       for (auto& task : tasks) {
-        if (!task.error.empty()) {
-          auto& row = settled.emplace_back();
-          row.job = task.job;
-          row.index = task.index;
-          row.path = std::move(task.path);
-          row.error = std::move(task.error);
-        } else {
+        task.attempt = 0; // counted here, whatever the client sent
+        if (!task.error.empty())
+          settled.push_back(error_row(task, std::move(task.error)));
+        else if (task.bytes.size() > st.options.max_image_bytes)
+          settled.push_back(error_row(
+            task, "file too large: " + std::to_string(task.bytes.size())
+                    + " bytes (limit "
+                    + std::to_string(st.options.max_image_bytes) + ")"));
+        else
           st.queue.push_back(std::move(task));
-        }
       }
       record(self, std::move(settled));
       pump(self);

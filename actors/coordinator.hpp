@@ -6,7 +6,9 @@
 // - a worker never holds more than `slots` batches at once (its credit), so
 //   a slow worker is not flooded and a fast one comes back for more sooner;
 // - tasks of a worker that is lost or fails a batch go back to the front of
-//   the queue and are dispatched again;
+//   the queue and are dispatched again, one task per batch so that a poison
+//   input cannot take innocent ones down with it; an input dispatched
+//   `max_attempts` times without an answer becomes an error row ("poison");
 // - the queue stays near `queue_limit` tasks: past it, a client's enqueue
 //   reply is held back, which paces the client.
 #pragma once
@@ -34,6 +36,8 @@ struct coordinator_options {
   uint32_t batch_size = 16;     ///< tasks per classify request
   size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
   caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
+  uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
+  uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
   std::function<void(const std::string&)> say; ///< one line for people
 };
 

@@ -56,13 +56,16 @@ int classify_main(const arguments& args) {
       return 2;
     }
     engines.push_back(std::make_shared<classifier>(
-      std::move(*loaded), "local-" + std::to_string(i)));
+      std::move(*loaded), "local-" + std::to_string(i),
+      decode_limits{cfg.max_pixels}));
   }
   cfg.reserve_threads_for_inference(engines.size());
   caf::actor_system sys{cfg};
   coordinator_options coordinator_opts;
   coordinator_opts.batch_size = cfg.batch_size;
   coordinator_opts.task_timeout = cfg.task_timeout;
+  coordinator_opts.max_attempts = cfg.max_attempts;
+  coordinator_opts.max_image_bytes = cfg.max_image_bytes;
   auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);
   std::vector<worker_actor> worker_handles;
   for (auto& engine : engines) {
@@ -78,6 +81,7 @@ int classify_main(const arguments& args) {
                 sys.spawn(inference, engine)));
   }
   client_options options;
+  options.max_image_bytes = cfg.max_image_bytes;
   options.local_coordinator = coordinator_handle;
   auto code = run_job(sys, *request, std::move(options));
   for (auto& w : worker_handles)

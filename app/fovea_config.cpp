@@ -69,7 +69,14 @@ fovea_config::fovea_config() {
     .add(threads, "threads", "LibTorch intra-op threads per process")
     .add(batch_size, "batch-size", "tasks per batch sent to a worker")
     .add(task_timeout, "task-timeout",
-         "time a worker has for one batch before it is sent elsewhere");
+         "time a worker has for one batch before it is sent elsewhere")
+    .add(max_attempts, "max-attempts",
+         "dispatches of one input before it is given up as poison");
+  opt_group{custom_options_, "fovea"}
+    .add(max_pixels, "max-pixels",
+         "largest width x height a worker decodes (checked from the header)")
+    .add(max_image_bytes, "max-image-bytes",
+         "largest input file, refused before it is read");
 }
 
 std::string fovea_config::configure(std::vector<std::string> args) {
@@ -94,6 +101,10 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.slots must be at least 1";
   if (batch_size == 0)
     return "fovea.batch-size must be at least 1";
+  if (max_attempts == 0)
+    return "fovea.max-attempts must be at least 1";
+  if (max_pixels == 0 || max_image_bytes == 0)
+    return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
   return {};

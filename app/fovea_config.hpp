@@ -32,6 +32,10 @@ public:
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
   uint32_t batch_size = 16; ///< tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
+  uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
+  // hostile input
+  uint64_t max_pixels = 64ull << 20;     ///< width x height a worker decodes
+  uint64_t max_image_bytes = 64ull << 20; ///< largest input file accepted
 
   fovea_config();
 

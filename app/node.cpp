@@ -30,6 +30,8 @@ int run_coordinator(fovea_config& cfg) {
   options.id = id;
   options.batch_size = cfg.batch_size;
   options.task_timeout = cfg.task_timeout;
+  options.max_attempts = cfg.max_attempts;
+  options.max_image_bytes = cfg.max_image_bytes;
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
   // Publish it where the config says (port 0: any free port).
@@ -76,7 +78,8 @@ int run_worker(fovea_config& cfg) {
   // The inference actor blocks a scheduler thread per batch (one is reserved
   // for it); the worker faces the network and hands it the batches.
   auto engine = sys.spawn(
-    inference, std::make_shared<classifier>(std::move(*loaded), id));
+    inference, std::make_shared<classifier>(std::move(*loaded), id,
+                                            decode_limits{cfg.max_pixels}));
   auto worker_handle = sys.spawn(worker, std::move(options), engine);
   // Wait until a signal ends the node, or the worker gives up.
   auto reason = wait_for_end(sys, caf::actor_cast<caf::actor>(worker_handle));

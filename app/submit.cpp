@@ -28,6 +28,7 @@ int submit_main(const arguments& args) {
   }
   caf::actor_system sys{cfg};
   client_options options;
+  options.max_image_bytes = cfg.max_image_bytes;
   options.address = *where;
   return run_job(sys, *request, std::move(options));
 }

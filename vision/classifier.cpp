@@ -7,8 +7,9 @@
 
 namespace fovea {
 
-classifier::classifier(std::unique_ptr<model> m, std::string worker_id)
-  : model_(std::move(m)), worker_id_(std::move(worker_id)) {
+classifier::classifier(std::unique_ptr<model> m, std::string worker_id,
+                       decode_limits limits)
+  : model_(std::move(m)), worker_id_(std::move(worker_id)), limits_(limits) {
 }
 
 std::vector<prediction>
@@ -26,7 +27,7 @@ classifier::classify(const std::vector<image_task>& tasks) {
     row.path = task.path;
     row.worker = worker_id_;
     std::span<float> slot{inputs_.data() + decoded.size() * size, size};
-    if (auto err = preprocess(task.bytes, model_->manifest(), slot))
+    if (auto err = preprocess(task.bytes, model_->manifest(), slot, limits_))
       row.error = describe(err);
     else
       decoded.push_back(rows.size() - 1);

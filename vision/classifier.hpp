@@ -13,12 +13,14 @@
 #include "messages/image_task.hpp"
 #include "messages/prediction.hpp"
 #include "vision/model.hpp"
+#include "vision/preprocess.hpp"
 
 namespace fovea {
 
 class classifier {
 public:
-  classifier(std::unique_ptr<model> m, std::string worker_id);
+  classifier(std::unique_ptr<model> m, std::string worker_id,
+             decode_limits limits = {});
 
   std::vector<prediction> classify(const std::vector<image_task>& tasks);
 
@@ -27,6 +29,7 @@ public:
 private:
   std::unique_ptr<model> model_;
   std::string worker_id_;
+  decode_limits limits_;
   std::vector<float> inputs_; ///< reused between batches
 };
 

@@ -1,29 +1,17 @@
 #include "vision/preprocess.hpp"
 
-#include <cstring>
+#include <new>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "messages/errors.hpp"
+#include "vision/image_header.hpp"
 
 namespace fovea {
 
 namespace {
-
-bool starts_with(std::span<const uint8_t> bytes, std::span<const uint8_t> magic) {
-  return bytes.size() >= magic.size()
-         && std::memcmp(bytes.data(), magic.data(), magic.size()) == 0;
-}
-
-// Only formats fovea means to accept are handed to OpenCV, whatever the
-// file's name says: OpenCV would otherwise try every codec it was built with.
-bool is_supported_format(std::span<const uint8_t> bytes) {
-  static constexpr uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  static constexpr uint8_t jpeg[] = {0xff, 0xd8, 0xff};
-  return starts_with(bytes, png) || starts_with(bytes, jpeg);
-}
 
 caf::error bad_image(std::string reason) {
   return make_error(errc::bad_image, std::move(reason));
@@ -32,13 +20,19 @@ caf::error bad_image(std::string reason) {
 } // namespace
 
 caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
-                      std::span<float> out) {
+                      std::span<float> out, const decode_limits& limits) {
   if (out.size() != m.input_size())
     return make_error(errc::invalid_request, "output buffer of wrong size");
-  if (bytes.empty())
-    return bad_image("empty file");
-  if (!is_supported_format(bytes))
-    return bad_image("not a PNG or JPEG file");
+  // Only whole PNG and JPEG files of a sane size reach OpenCV, whatever the
+  // file's name says: it would otherwise try every codec it was built with,
+  // grey out truncations, and allocate whatever a header claims.
+  auto header = read_image_header(bytes);
+  if (!header.problem.empty())
+    return bad_image(header.problem);
+  if (header.pixels() > limits.max_pixels)
+    return bad_image("image too large: " + std::to_string(header.width) + "x"
+                     + std::to_string(header.height) + " pixels (limit "
+                     + std::to_string(limits.max_pixels) + ")");
   cv::Mat image;
   try {
     // imdecode only reads from the buffer; the const_cast is for its API.
@@ -57,6 +51,8 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
     }
   } catch (const cv::Exception& e) {
     return bad_image(std::string{"cannot decode image: "} + e.err);
+  } catch (const std::bad_alloc&) {
+    return bad_image("cannot decode image: out of memory");
   }
   // HWC bytes -> CHW floats, scaled and normalised per channel, in the same
   // order of float operations as the training script, so the tensors agree

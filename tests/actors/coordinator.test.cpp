@@ -96,6 +96,27 @@ worker_actor::behavior_type crashing_worker(worker_actor::pointer self,
   };
 }
 
+// A worker that fails every batch holding `poison` and classifies the rest
+// with a real model: an input that always fails, whoever runs it.
+worker_actor::behavior_type picky_worker(worker_actor::pointer self,
+                                         coordinator_actor coordinator,
+                                         std::string poison,
+                                         inference_actor engine) {
+  self->link_to(engine);
+  self->request(coordinator, 5s, register_atom::value,
+                worker_info{"picky", "test", "fashion-mnist 1", 2})
+    .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+  return {
+    [self, poison, engine](classify_atom, std::vector<image_task>& tasks)
+      -> caf::result<std::vector<prediction>> {
+      for (auto& task : tasks)
+        if (task.path == poison)
+          return make_error(errc::bad_image, "decoder crashed");
+      return self->delegate(engine, classify_atom::value, std::move(tasks));
+    },
+  };
+}
+
 } // namespace
 
 TEST_CASE_METHOD(cluster_fixture,
@@ -139,4 +160,65 @@ TEST_CASE_METHOD(cluster_fixture,
     CHECK(answers[0].ok());
     CHECK(answers[0].worker == "survivor");
   }
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "an input that always fails becomes a poison row after "
+                 "max-attempts, and takes no other input with it",
+                 "[unit]") {
+  auto paths = test::write_pattern_pngs(test::fresh_dir("poison"), 40);
+  const auto poison = paths[13];
+  auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
+                            + "/models/fashion-mnist");
+  REQUIRE(loaded);
+  auto engine = sys.spawn(inference,
+                          std::make_shared<classifier>(std::move(*loaded),
+                                                       "picky"));
+  workers.push_back(sys.spawn(picky_worker, coordinator_handle, poison,
+                              engine));
+  auto [rows, error] = run_job(paths);
+  REQUIRE(error == "");
+  REQUIRE(rows.size() == paths.size());
+  for (auto& [index, answers] : rows) {
+    REQUIRE(answers.size() == 1);
+    INFO(answers[0].path << ": " << answers[0].error);
+    if (answers[0].path == poison) {
+      CHECK(answers[0].error.rfind("poison: failed on all 3 attempts", 0)
+            == 0);
+      CHECK(answers[0].error.find("decoder crashed") != std::string::npos);
+    } else {
+      CHECK(answers[0].ok());
+    }
+  }
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "a task over the coordinator's byte limit is an error row",
+                 "[unit]") {
+  // A coordinator of its own with a tiny limit; the fixture's stays idle.
+  coordinator_options options;
+  options.max_image_bytes = 100;
+  auto strict = sys.spawn(coordinator, options);
+  image_task task;
+  task.job = 0;
+  task.path = "big.png";
+  task.bytes.assign(101, 0);
+  auto job = self->request(strict, 5s, submit_atom::value,
+                           job_spec{"limits", 1});
+  uint64_t id = 0;
+  job.receive([&](uint64_t x) { id = x; },
+              [](caf::error& e) { FAIL(describe(e)); });
+  task.job = id;
+  std::vector<image_task> tasks{task};
+  self->request(strict, 5s, enqueue_atom::value, id, tasks)
+    .receive([](uint64_t accepted) { CHECK(accepted == 1); },
+             [](caf::error& e) { FAIL(describe(e)); });
+  self->receive(
+    [&](result_atom, uint64_t job_id, std::vector<prediction>& rows) {
+      CHECK(job_id == id);
+      REQUIRE(rows.size() == 1);
+      CHECK(rows[0].error == "file too large: 101 bytes (limit 100)");
+    },
+    caf::after(5s) >> [] { FAIL("no result row for the oversized task"); });
+  self->send_exit(strict, caf::exit_reason::user_shutdown);
 }

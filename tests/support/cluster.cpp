@@ -27,9 +27,14 @@ local_cluster::local_cluster(int worker_count) {
 }
 
 void local_cluster::stop() {
-  for (auto& w : workers)
-    CHECK(w->stop(SIGTERM, 30s) == 0);
-  CHECK(coordinator->stop(SIGTERM, 30s) == 0);
+  for (auto& w : workers) {
+    auto code = w->stop(SIGTERM, 30s);
+    INFO(w->output());
+    CHECK(code == 0);
+  }
+  auto code = coordinator->stop(SIGTERM, 30s);
+  INFO(coordinator->output());
+  CHECK(code == 0);
 }
 
 } // namespace fovea::test

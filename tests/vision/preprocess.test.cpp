@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "messages/errors.hpp"
+#include "tests/support/hostile_images.hpp"
 #include "tests/support/images.hpp"
 #include "vision/preprocess.hpp"
 
@@ -108,20 +109,39 @@ TEST_CASE("larger images are resized to the manifest's size", "[unit]") {
 
 TEST_CASE("bytes that are not a usable image become a bad_image reason",
           "[unit]") {
-  auto png = test::pattern_png(1);
-  auto [name, bytes, reason] = GENERATE_COPY(
-    table<std::string, std::vector<uint8_t>, std::string>({
-      {"an empty file", {}, "empty file"},
-      {"text named .png", {'h', 'e', 'l', 'l', 'o'}, "not a PNG or JPEG file"},
-      {"a PNG cut after its header",
-       std::vector<uint8_t>(png.begin(), png.begin() + 40),
-       "cannot decode image"},
-    }));
-  INFO(name);
   auto m = manifest(28, 28, 1, 0.0f, 1.0f);
   std::vector<float> out(m.input_size());
-  auto err = preprocess(bytes, m, out);
-  REQUIRE(err);
-  CHECK(err.category() == error_category);
-  CHECK(describe(err).find(reason) != std::string::npos);
+  for (auto& input : test::hostile_inputs()) {
+    INFO(input.name);
+    auto err = preprocess(input.bytes, m, out);
+    REQUIRE(err);
+    CHECK(err.category() == error_category);
+    CHECK(describe(err).find(input.reason) != std::string::npos);
+  }
+}
+
+TEST_CASE("the pixel limit is checked from the header, before decoding",
+          "[unit]") {
+  auto m = manifest(28, 28, 1, 0.0f, 1.0f);
+  std::vector<float> out(m.input_size());
+  auto png = test::pattern_png(2); // 28 x 28 = 784 pixels
+  CHECK_FALSE(preprocess(png, m, out, decode_limits{784}));
+  auto err = preprocess(png, m, out, decode_limits{783});
+  CHECK(describe(err).find("image too large: 28x28 pixels (limit 783)")
+        != std::string::npos);
+}
+
+TEST_CASE("a CMYK JPEG is converted to RGB, not refused", "[unit]") {
+  auto jpeg = test::read_file(std::string{FOVEA_SOURCE_DIR}
+                              + "/tests/fixtures/cmyk-red-white.jpg");
+  REQUIRE(jpeg.size() == 362);
+  auto out = run(jpeg, manifest(16, 8, 3, 0.0f, 1.0f));
+  const size_t plane = 16 * 8;
+  // Left half red, right half white, give or take JPEG's rounding.
+  CHECK(out[0] == Approx(1.0f).margin(0.03));         // R, left
+  CHECK(out[plane] == Approx(0.0f).margin(0.03));     // G, left
+  CHECK(out[2 * plane] == Approx(0.0f).margin(0.03)); // B, left
+  CHECK(out[15] == Approx(1.0f).margin(0.03));         // R, right
+  CHECK(out[plane + 15] == Approx(1.0f).margin(0.03)); // G, right
+  CHECK(out[2 * plane + 15] == Approx(1.0f).margin(0.03));
 }
