@@ -15,6 +15,7 @@
 #include "actors/worker.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <caf/actor_system.hpp>
 #include <caf/system_messages.hpp>
@@ -74,9 +75,16 @@ actor_flow join(worker_pointer self) {
       last_error = std::move(registered.error());
     }
     if (self->clock().now() + backoff > deadline) {
-      say(self, "fovea worker " + opts.info.id + ": giving up on the "
-                  "coordinator: " + describe(last_error));
-      self->quit(make_error(errc::no_coordinator, describe(last_error)));
+      // The last error already says which coordinator and why; the node
+      // prints it once, as the reason this worker stopped.
+      auto seconds = std::chrono::duration<double>(opts.connect_timeout);
+      auto why = last_error.category() == error_category
+                   ? describe(last_error)
+                   : "no coordinator: " + describe(last_error);
+      self->quit(make_error(errc::no_coordinator,
+                            "gave up after trying for "
+                              + std::to_string(std::lround(seconds.count()))
+                              + " s (fovea.connect-timeout); last: " + why));
       co_return;
     }
     auto pause = after(self, backoff);

@@ -13,6 +13,7 @@ namespace {
 
 const std::set<std::string> known_keys = {
   "name", "version", "width", "height", "channels", "mean", "std", "resize",
+  "sha256",
 };
 
 // A number or a list of numbers, as floats; empty if the value is neither.
@@ -100,6 +101,13 @@ caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
     return fail("model.resize must be a quoted string");
   if (resize != "stretch")
     return fail("model.resize: unknown mode '" + resize + "' (known: stretch)");
+  if (caf::get_if(section, "sha256")) {
+    if (text("sha256", m.sha256))
+      return fail("model.sha256 must be a quoted string");
+    if (m.sha256.size() != 64
+        || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return fail("model.sha256 must be 64 lower-case hex digits");
+  }
   return m;
 }
 

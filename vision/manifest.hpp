@@ -27,6 +27,9 @@ struct model_manifest {
   std::vector<float> mean; ///< per channel, applied after scaling to [0, 1]
   std::vector<float> std;  ///< per channel, all > 0
   resize_mode resize = resize_mode::stretch;
+  /// If set, model.pt must have this SHA-256 (hex): a worker never serves a
+  /// model file other than the one its manifest was written for.
+  std::string sha256;
 
   /// Floats in one preprocessed image (channels x height x width).
   size_t input_size() const {

@@ -6,6 +6,7 @@
 #include <torch/script.h>
 
 #include "messages/errors.hpp"
+#include "vision/sha256.hpp"
 
 namespace fovea {
 
@@ -61,6 +62,16 @@ model::load(const std::filesystem::path& dir) {
   if (!labels)
     return std::move(labels.error());
   auto file = (dir / "model.pt").string();
+  if (!manifest->sha256.empty()) {
+    auto digest = sha256_of_file(file);
+    if (!digest)
+      return std::move(digest.error());
+    if (*digest != manifest->sha256)
+      return make_error(errc::bad_model,
+                        file + ": SHA-256 is " + *digest + " but model.ini "
+                          "pins " + manifest->sha256
+                          + " (a different or damaged model file)");
+  }
   auto runtime = std::make_unique<impl>();
   try {
     runtime->module = torch::jit::load(file, torch::kCPU);

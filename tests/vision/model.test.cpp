@@ -95,6 +95,16 @@ TEST_CASE("a classifier answers every task once, in order, errors as rows",
   }
 }
 
+// The shipped model.ini with its sha256 line replaced by `pin`.
+static std::string manifest_pinning(const std::string& pin) {
+  auto ini = test::read_file(std::string{FOVEA_SOURCE_DIR}
+                             + "/models/fashion-mnist/model.ini");
+  std::string text{ini.begin(), ini.end()};
+  auto line = text.find("sha256 =");
+  REQUIRE(line != std::string::npos);
+  return text.substr(0, line) + pin;
+}
+
 TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
   SECTION("missing directory") {
     CHECK(load_error("/nonexistent/model")
@@ -107,10 +117,28 @@ TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
                                "names 9")
           != std::string::npos);
   }
-  SECTION("a truncated model.pt") {
+  SECTION("a truncated model.pt, against the SHA-256 model.ini pins") {
     auto dir = copy_of_model("truncated");
     fs::resize_file(dir / "model.pt", 1000);
+    CHECK(load_error(dir).find("model.pt: SHA-256 is ") != std::string::npos);
+    CHECK(load_error(dir).find(" but model.ini pins ae92b0ef")
+          != std::string::npos);
+  }
+  SECTION("without a pin, a truncated or foreign model.pt is still refused") {
+    auto dir = copy_of_model("unpinned");
+    std::ofstream{dir / "model.ini", std::ios::trunc} << manifest_pinning("");
+    fs::resize_file(dir / "model.pt", 1000);
     CHECK(load_error(dir).find("not a usable TorchScript model")
+          != std::string::npos);
+    std::ofstream{dir / "model.pt", std::ios::trunc} << "print('hello')\n";
+    CHECK(load_error(dir).find("not a usable TorchScript model")
+          != std::string::npos);
+  }
+  SECTION("a malformed pin") {
+    auto dir = copy_of_model("bad-pin");
+    std::ofstream{dir / "model.ini", std::ios::trunc}
+      << manifest_pinning("sha256 = \"abc\"\n");
+    CHECK(load_error(dir).find("model.sha256 must be 64 lower-case hex")
           != std::string::npos);
   }
   SECTION("an unknown key in model.ini") {
