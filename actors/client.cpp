@@ -47,7 +47,7 @@ actor_flow run(client_pointer self) {
   st.coordinator = coordinator;
   self->monitor(coordinator);
   auto& inputs = *opts.inputs;
-  job_spec spec{opts.job_name, inputs.size()};
+  job_spec spec{opts.job_name, inputs.size(), input_fingerprint(inputs)};
   auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
                               submit_atom::value, spec);
   auto job = co_await submit;
@@ -60,8 +60,18 @@ actor_flow run(client_pointer self) {
     finish(self, caf::none);
     co_return;
   }
+  // Rows the coordinator had in its journal arrive right after the job id
+  // and are marked seen; those inputs are not read or sent again.
   for (size_t next = 0; next < inputs.size() && !st.done;) {
-    auto batch = read_tasks(inputs, st.job, next, opts.batch_size,
+    while (next < inputs.size() && st.seen[next])
+      ++next;
+    size_t count = 0;
+    while (next + count < inputs.size() && count < opts.batch_size
+           && !st.seen[next + count])
+      ++count;
+    if (count == 0)
+      break;
+    auto batch = read_tasks(inputs, st.job, next, count,
                             opts.max_image_bytes);
     next += batch.size();
     auto enqueue = ask<uint64_t>(self, coordinator, opts.request_timeout,
@@ -156,6 +166,10 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
       }
       if (st.received == st.seen.size())
         finish(self, caf::none);
+    },
+    [self](failed_atom, uint64_t job, const std::string& why) {
+      if (job == self->state.job)
+        finish(self, make_error(errc::storage_failed, why));
     },
   };
 }

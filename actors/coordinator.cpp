@@ -18,25 +18,88 @@ void say(coordinator_pointer self, const std::string& line) {
     self->state.options.say(line);
 }
 
-// Records results and forwards the new ones to their jobs' clients, one
-// message per job. Finished jobs are closed.
+void close_job(coordinator_pointer self, uint64_t id, const std::string& why) {
+  auto& st = self->state;
+  auto job = st.jobs.find(id);
+  if (job == st.jobs.end())
+    return;
+  say(self, "job " + std::to_string(id) + " (" + job->second.ledger.name()
+              + ") " + why);
+  st.jobs.erase(job); // its queued tasks are skipped by take_batch
+}
+
+// A job whose journal cannot be written stops: its client hears why, and
+// nothing it was told is presented as safely kept.
+void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err) {
+  auto& job = self->state.jobs.at(id);
+  self->send(job.client, failed_atom::value, id, describe(err));
+  close_job(self, id, "failed: " + describe(err));
+}
+
+// Writes the journal's buffered records to disk; false if the job failed.
+bool sync_journal(coordinator_pointer self, uint64_t id) {
+  auto& job = self->state.jobs.at(id);
+  if (!job.journal)
+    return true;
+  if (auto err = job.journal->sync()) {
+    fail_job(self, id, err);
+    return false;
+  }
+  return true;
+}
+
+// Sends rows to a job's client, in messages of a bounded size, and closes
+// the job once every input has its row.
+void deliver(coordinator_pointer self, uint64_t id,
+             std::vector<prediction> rows) {
+  constexpr size_t max_rows_per_message = 4096;
+  auto& job = self->state.jobs.at(id);
+  for (size_t first = 0; first < rows.size(); first += max_rows_per_message) {
+    auto last = std::min(rows.size(), first + max_rows_per_message);
+    std::vector<prediction> part(std::make_move_iterator(rows.begin() + first),
+                                 std::make_move_iterator(rows.begin() + last));
+    self->send(job.client, result_atom::value, id, std::move(part));
+  }
+  if (job.ledger.finished() && sync_journal(self, id))
+    close_job(self, id, "finished: " + std::to_string(job.ledger.total())
+                          + " inputs");
+}
+
+// Records results, journals them, and forwards the new ones to their jobs'
+// clients, one message per job.
 void record(coordinator_pointer self, std::vector<prediction> rows) {
+  constexpr size_t sync_every = 512; // records; the timer syncs the rest
   auto& st = self->state;
   std::map<uint64_t, std::vector<prediction>> fresh;
   for (auto& row : rows) {
     auto job = st.jobs.find(row.job);
-    if (job != st.jobs.end() && job->second.ledger.record(row.index))
+    if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
+      if (job->second.journal)
+        job->second.journal->append(row);
       fresh[row.job].push_back(std::move(row));
+    }
   }
   for (auto& [id, batch] : fresh) {
     auto& job = st.jobs.at(id);
-    self->send(job.client, result_atom::value, id, std::move(batch));
-    if (job.ledger.finished()) {
-      say(self, "job " + std::to_string(id) + " (" + job.ledger.name()
-                  + ") finished: " + std::to_string(job.ledger.total())
-                  + " inputs");
-      st.jobs.erase(id);
-    }
+    if (job.journal && job.journal->pending() >= sync_every
+        && !sync_journal(self, id))
+      continue;
+    deliver(self, id, std::move(batch));
+  }
+}
+
+// Syncs every journal now and then, so that a quiet job's last results
+// reach the disk too.
+actor_flow sync_journals(coordinator_pointer self) {
+  for (;;) {
+    auto pause = after(self, self->state.options.journal_sync);
+    co_await pause;
+    std::vector<uint64_t> ids;
+    for (auto& [id, job] : self->state.jobs)
+      if (job.journal && job.journal->pending() > 0)
+        ids.push_back(id);
+    for (auto id : ids)
+      sync_journal(self, id);
   }
 }
 
@@ -182,16 +245,64 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
 }
 
 void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
-  auto& st = self->state;
-  for (auto i = st.jobs.begin(); i != st.jobs.end();) {
-    if (i->second.client.address() == addr) {
-      say(self, "job " + std::to_string(i->first) + " (" + i->second.ledger.name()
-                  + ") dropped: its client went away");
-      i = st.jobs.erase(i); // its queued tasks are skipped by take_batch
-    } else {
-      ++i;
-    }
+  std::vector<uint64_t> orphaned;
+  for (auto& [id, job] : self->state.jobs)
+    if (job.client.address() == addr)
+      orphaned.push_back(id);
+  for (auto id : orphaned)
+    if (sync_journal(self, id))
+      close_job(self, id,
+                self->state.jobs.at(id).journal
+                  ? "paused: its client went away (journaled; submit it "
+                    "again to resume)"
+                  : "dropped: its client went away");
+}
+
+struct opened_job {
+  std::optional<job_journal> journal;
+  std::vector<prediction> recorded; ///< results the journal already had
+};
+
+// Opens the journal of a named job: a new one, or the one a crashed run
+// left, which must be for the same inputs.
+caf::expected<opened_job> open_journal(coordinator_pointer self,
+                                       const job_spec& spec) {
+  auto& dir = self->state.options.journal_dir;
+  if (!valid_job_name(spec.name))
+    return make_error(errc::invalid_request,
+                      "job name \"" + spec.name + "\" must be 1-100 letters, "
+                      "digits, '.', '_' or '-', not starting with '.'");
+  journal_header header{spec.name, spec.total, spec.fingerprint};
+  auto path = journal_path(dir, spec.name);
+  auto existing = read_journal(path);
+  opened_job opened;
+  if (!existing) {
+    auto& err = existing.error();
+    if (err.category() != error_category
+        || err.code() != static_cast<uint8_t>(errc::no_such_file))
+      return std::move(err);
+    auto journal = job_journal::open(path, header, nullptr);
+    if (!journal)
+      return std::move(journal.error());
+    opened.journal.emplace(std::move(*journal));
+    return opened;
   }
+  auto& had = existing->header;
+  if (had.total != spec.total || had.fingerprint != spec.fingerprint)
+    return make_error(errc::invalid_request,
+                      "job " + spec.name + " is in the journal with other "
+                      "inputs (" + std::to_string(had.total) + " of them); "
+                      "resume it with the same inputs, or choose another "
+                      "--job name");
+  if (existing->ignored_bytes > 0)
+    say(self, "journal " + path + ": ignored a torn tail of "
+                + std::to_string(existing->ignored_bytes) + " bytes");
+  auto journal = job_journal::open(path, header, &*existing);
+  if (!journal)
+    return std::move(journal.error());
+  opened.journal.emplace(std::move(*journal));
+  opened.recorded = std::move(existing->rows);
+  return opened;
 }
 
 } // namespace
@@ -199,6 +310,8 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
 coordinator_actor::behavior_type
 coordinator(coordinator_pointer self, coordinator_options options) {
   self->state.options = std::move(options);
+  if (!self->state.options.journal_dir.empty())
+    sync_journals(self);
   self->set_down_handler([self](caf::down_msg& msg) {
     if (self->state.workers.count(msg.source))
       forget_worker(self, msg.source, msg.reason);
@@ -234,14 +347,44 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       auto client = caf::actor_cast<client_actor>(self->current_sender());
       if (!client)
         return make_error(errc::invalid_request, "submit needs a sender");
+      for (auto& [other, job] : st.jobs)
+        if (!spec.name.empty() && job.ledger.name() == spec.name)
+          return make_error(errc::invalid_request,
+                            "job " + spec.name + " is already running");
+      opened_job opened;
+      if (!st.options.journal_dir.empty() && !spec.name.empty()) {
+        auto journaled = open_journal(self, spec);
+        if (!journaled)
+          return std::move(journaled.error());
+        opened = std::move(*journaled);
+      }
       auto id = st.next_job++;
       if (spec.name.empty())
         spec.name = "job-" + std::to_string(id);
       self->monitor(client);
-      st.jobs.emplace(id, job_entry{job_ledger{spec.name, spec.total}, client});
+      auto& job = st.jobs.emplace(id, job_entry{job_ledger{spec.name,
+                                                           spec.total},
+                                                client,
+                                                std::move(opened.journal)})
+                    .first->second;
+      std::vector<prediction> recorded;
+      for (auto& row : opened.recorded) {
+        row.job = id;
+        if (job.ledger.record(row.index))
+          recorded.push_back(std::move(row));
+      }
       say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened: "
-                  + std::to_string(spec.total) + " inputs");
-      return id;
+                  + std::to_string(spec.total) + " inputs"
+                  + (job.journal ? ", " + std::to_string(recorded.size())
+                                     + " already in its journal"
+                                 : ""));
+      // The id first, then what the journal had: the client knows its job
+      // before the first row arrives (messages between two actors keep
+      // their order).
+      auto promise = self->make_response_promise<uint64_t>();
+      promise.deliver(id);
+      deliver(self, id, std::move(recorded));
+      return promise;
     },
     [self](enqueue_atom, uint64_t id,
            std::vector<image_task>& tasks) -> caf::result<uint64_t> {
@@ -258,6 +401,8 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       auto accepted = static_cast<uint64_t>(tasks.size());
       for (auto& task : tasks) {
         task.attempt = 0; // counted here, whatever the client sent
+        if (job->second.ledger.recorded(task.index))
+          continue; // resumed from the journal: the client has its row
         if (!task.error.empty())
           settled.push_back(error_row(task, std::move(task.error)));
         else if (task.bytes.size() > st.options.max_image_bytes)

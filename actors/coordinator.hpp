@@ -10,13 +10,19 @@
 //   input cannot take innocent ones down with it; an input dispatched
 //   `max_attempts` times without an answer becomes an error row ("poison");
 // - the queue stays near `queue_limit` tasks: past it, a client's enqueue
-//   reply is held back, which paces the client.
+//   reply is held back, which paces the client;
+// - with a journal directory, a named job's results are journaled as they
+//   are recorded (synced every `journal_sync`), and submitting the same name
+//   with the same inputs again, after a crash of the coordinator or of the
+//   client, resumes it: recorded results come from the journal and only the
+//   rest is dispatched.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +32,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
 #include "messages/interfaces.hpp"
 
@@ -38,6 +45,8 @@ struct coordinator_options {
   caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
   uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
+  std::string journal_dir; ///< empty: no journal, jobs live in memory only
+  caf::timespan journal_sync = std::chrono::milliseconds(200);
   std::function<void(const std::string&)> say; ///< one line for people
 };
 
@@ -52,6 +61,7 @@ struct worker_entry {
 struct job_entry {
   job_ledger ledger;
   client_actor client;
+  std::optional<job_journal> journal; ///< named jobs, with a journal dir
 };
 
 struct batch_in_flight {

@@ -1,6 +1,7 @@
 #include "app/fovea_config.hpp"
 
-#include <set>
+#include <fstream>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -45,6 +46,30 @@ std::string explain(const caf::error& err, const caf::settings& content) {
          + " (values are numbers, durations like 5s, or \"quoted strings\")";
 }
 
+// The line of `key` in `section` of an INI file, for messages (0 if the
+// key is not found written out plainly).
+int line_of(const std::string& file, const std::string& section,
+            const std::string& key) {
+  std::ifstream in{file};
+  std::string current;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos)
+      continue;
+    if (line[first] == '[') {
+      auto end = line.find(']', first);
+      current = line.substr(first + 1, end - first - 1);
+    } else if (current == section && line.compare(first, key.size(), key) == 0
+               && line.find_first_not_of(" \t", first + key.size())
+                    == line.find('=', first)) {
+      return number;
+    }
+  }
+  return 0;
+}
+
 } // namespace
 
 fovea_config::fovea_config() {
@@ -71,7 +96,10 @@ fovea_config::fovea_config() {
     .add(task_timeout, "task-timeout",
          "time a worker has for one batch before it is sent elsewhere")
     .add(max_attempts, "max-attempts",
-         "dispatches of one input before it is given up as poison");
+         "dispatches of one input before it is given up as poison")
+    .add(journal_dir, "journal-dir",
+         "where a coordinator journals named jobs, to resume them after a "
+         "crash (empty: no journal)");
   opt_group{custom_options_, "fovea"}
     .add(max_pixels, "max-pixels",
          "largest width x height a worker decodes (checked from the header)")
@@ -82,20 +110,17 @@ fovea_config::fovea_config() {
 std::string fovea_config::configure(std::vector<std::string> args) {
   if (auto err = parse(std::move(args)))
     return explain(err, content);
-  std::set<std::string> known;
-  auto text = [](caf::string_view x) { return std::string{x.data(), x.size()}; };
-  for (auto& opt : custom_options_)
-    if (text(opt.category()) == "fovea")
-      known.emplace(text(opt.long_name()));
-  if (auto section = caf::get_if<caf::settings>(&content, "fovea")) {
-    for (auto& [key, value] : *section)
-      if (known.count(key) == 0) {
-        std::string list;
-        for (auto& k : known)
-          list += (list.empty() ? "" : ", ") + k;
-        return config_file_of(content) + ": unknown key fovea." + key
-               + " (known keys: " + list + ")";
-      }
+  // CAF 0.17 ignores unknown keys in a config file, and skips a value of
+  // the wrong type without a word, leaving the default in place: neither may
+  // pass. So the file is read again, raw, and fovea's section checked here.
+  if (auto file = caf::get_if<std::string>(&content, "config-file")) {
+    auto raw = parse_config_file(file->c_str());
+    if (!raw)
+      return explain(raw.error(), content);
+    if (auto section = caf::get_if<caf::settings>(&*raw, "fovea"))
+      if (auto [key, problem] = check_section(*section); !problem.empty())
+        return *file + ":" + std::to_string(line_of(*file, "fovea", key))
+               + ": " + problem;
   }
   if (slots == 0)
     return "fovea.slots must be at least 1";
@@ -107,6 +132,29 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
+  return {};
+}
+
+std::pair<std::string, std::string>
+fovea_config::check_section(const caf::settings& section) const {
+  std::map<std::string, const caf::config_option*> known;
+  auto text = [](caf::string_view x) { return std::string{x.data(), x.size()}; };
+  for (auto& opt : custom_options_)
+    if (text(opt.category()) == "fovea")
+      known.emplace(text(opt.long_name()), &opt);
+  for (auto& [key, value] : section) {
+    auto opt = known.find(key);
+    if (opt == known.end()) {
+      std::string list;
+      for (auto& [k, _] : known)
+        list += (list.empty() ? "" : ", ") + k;
+      return {key, "unknown key fovea." + key + " (known keys: " + list + ")"};
+    }
+    if (opt->second->check(value))
+      return {key, "fovea." + key + " = " + caf::to_string(value)
+                     + ": expected a value of type "
+                     + text(opt->second->type_name())};
+  }
   return {};
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
@@ -33,6 +34,7 @@ public:
   uint32_t batch_size = 16; ///< tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
+  std::string journal_dir; ///< a coordinator's job journals; empty: none
   // hostile input
   uint64_t max_pixels = 64ull << 20;     ///< width x height a worker decodes
   uint64_t max_image_bytes = 64ull << 20; ///< largest input file accepted
@@ -43,6 +45,12 @@ public:
   /// own keys. Returns a message for people, or an empty string if all is
   /// well.
   std::string configure(std::vector<std::string> args);
+
+  /// Checks the [fovea] section of a config file against fovea's keys and
+  /// their types; returns the offending key and a message for people, or
+  /// two empty strings.
+  std::pair<std::string, std::string>
+  check_section(const caf::settings& section) const;
 
   /// The id, or host-pid when none was configured.
   std::string node_id() const;

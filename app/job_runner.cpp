@@ -99,7 +99,12 @@ int run_job(caf::actor_system& sys, const job_request& request,
     complain("fovea: job failed: " + describe(err) + "; "
              + std::to_string(writer->written()) + " of "
              + std::to_string(writer->total()) + " rows are in " + request.out
-             + ".partial");
+             + ".partial"
+             + (request.name.empty()
+                  ? std::string{}
+                  : "\nfovea: if the coordinator keeps a journal "
+                    "(fovea.journal-dir), the same command resumes job "
+                    + request.name));
     return 1;
   }
   if (auto commit_err = writer->commit()) {

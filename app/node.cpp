@@ -2,6 +2,9 @@
 //
 // Starts a coordinator or a worker, as the config's fovea.role says, prints
 // one ready line, and runs until SIGINT or SIGTERM.
+#include <filesystem>
+#include <unistd.h>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
@@ -24,6 +27,16 @@ namespace {
 
 int run_coordinator(fovea_config& cfg) {
   auto id = cfg.node_id();
+  if (!cfg.journal_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.journal_dir, ec);
+    if (ec || ::access(cfg.journal_dir.c_str(), W_OK) != 0) {
+      complain("fovea node: fovea.journal-dir: cannot write to "
+               + cfg.journal_dir
+               + (ec ? ": " + ec.message() : std::string{}));
+      return 2;
+    }
+  }
   caf::actor_system sys{cfg};
   // Spawn the coordinator.
   coordinator_options options;
@@ -32,11 +45,14 @@ int run_coordinator(fovea_config& cfg) {
   options.task_timeout = cfg.task_timeout;
   options.max_attempts = cfg.max_attempts;
   options.max_image_bytes = cfg.max_image_bytes;
+  options.journal_dir = cfg.journal_dir;
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
-  // Publish it where the config says (port 0: any free port).
+  // Publish it where the config says (port 0: any free port). SO_REUSEADDR,
+  // so that a coordinator restarted after a crash gets its port back while
+  // the old connections linger in TIME_WAIT (it never allows two listeners).
   auto port = sys.middleman().publish(coordinator_handle, cfg.port,
-                                      cfg.host.c_str());
+                                      cfg.host.c_str(), true);
   if (!port) {
     complain("fovea node: cannot listen on " + cfg.host + ":"
              + std::to_string(cfg.port) + ": " + sys.render(port.error())

@@ -60,6 +60,16 @@ void read_list(const fs::path& list, std::vector<input_item>& out) {
 
 } // namespace
 
+uint64_t input_fingerprint(const std::vector<input_item>& inputs) {
+  uint64_t hash = 14695981039346656037ull;
+  for (auto& input : inputs) {
+    for (unsigned char c : input.path)
+      hash = (hash ^ c) * 1099511628211ull;
+    hash = (hash ^ 0u) * 1099511628211ull; // a separator no path contains
+  }
+  return hash;
+}
+
 bool has_image_extension(const std::string& path) {
   auto ext = lower(fs::path{path}.extension().string());
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";

@@ -7,6 +7,7 @@
 // an input with an error, so it still gets its row in the results.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct input_item {
 };
 
 std::vector<input_item> collect_inputs(const std::vector<std::string>& args);
+
+/// A 64-bit FNV-1a hash of the ordered paths: a resumed job must be the
+/// same list of inputs in the same order, or its journal does not apply.
+uint64_t input_fingerprint(const std::vector<input_item>& inputs);
 
 /// True for names that end in .png, .jpg or .jpeg, in any case.
 bool has_image_extension(const std::string& path);

@@ -19,6 +19,10 @@ std::string to_string(errc code) {
       return "bad image";
     case errc::bad_config:
       return "bad config";
+    case errc::no_such_file:
+      return "no such file";
+    case errc::storage_failed:
+      return "storage failed";
   }
   return "unknown fovea error";
 }

@@ -17,6 +17,8 @@ enum class errc : uint8_t {
   bad_model,        ///< a model directory is missing, malformed or inconsistent
   bad_image,        ///< an input is not an image fovea can decode
   bad_config,       ///< a configuration key or file is wrong
+  no_such_file,     ///< a file that was looked for is not there
+  storage_failed,   ///< a journal or results file could not be written
 };
 
 /// The category atom under which fovea's codes travel.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <caf/replies_to.hpp>
@@ -31,8 +32,10 @@ using coordinator_actor = caf::typed_actor<
 using worker_actor = caf::typed_actor<caf::replies_to<
   classify_atom, std::vector<image_task>>::with<std::vector<prediction>>>;
 
-/// A client receives its job's results as they are recorded, each input once.
+/// A client receives its job's results as they are recorded, each input once,
+/// or hears that its job failed (a journal that cannot be written) and why.
 using client_actor = caf::typed_actor<
-  caf::reacts_to<result_atom, uint64_t, std::vector<prediction>>>;
+  caf::reacts_to<result_atom, uint64_t, std::vector<prediction>>,
+  caf::reacts_to<failed_atom, uint64_t, std::string>>;
 
 } // namespace fovea

@@ -11,6 +11,7 @@
 #include "actors/worker.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/actor_fixture.hpp"
+#include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
 #include "vision/model.hpp"
 
@@ -57,7 +58,8 @@ struct cluster_fixture : test::actor_fixture {
 
   // Runs one job through a client actor. Asserts nothing, so that it can
   // run on another thread than the test's (Catch2 is single-threaded).
-  job_outcome run_job(const std::vector<std::string>& paths) {
+  job_outcome run_job(const std::vector<std::string>& paths,
+                      const std::string& name = {}) {
     auto inputs = std::make_shared<std::vector<input_item>>();
     for (auto& p : paths)
       inputs->push_back({p, {}});
@@ -65,6 +67,7 @@ struct cluster_fixture : test::actor_fixture {
     std::promise<caf::error> done;
     client_options options;
     options.inputs = inputs;
+    options.job_name = name;
     options.local_coordinator = coordinator_handle;
     options.batch_size = 10;
     options.on_row = [&](const prediction& row) {
@@ -221,4 +224,32 @@ TEST_CASE_METHOD(cluster_fixture,
     },
     caf::after(5s) >> [] { FAIL("no result row for the oversized task"); });
   self->send_exit(strict, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "a journal that cannot be written stops its job with the "
+                 "reason, and the coordinator stays up",
+                 "[unit]") {
+  auto dir = test::fresh_dir("journal-fails");
+  auto paths = test::write_pattern_pngs(dir / "images", 200);
+  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  coordinator_options options;
+  options.batch_size = 8;
+  options.journal_dir = (dir / "journal").string();
+  std::filesystem::create_directories(options.journal_dir);
+  coordinator_handle = sys.spawn(coordinator, options);
+  add_worker("w1");
+  job_outcome outcome;
+  {
+    // The images are written already, and each is far below the limit.
+    test::file_size_limit full_disk{4096};
+    REQUIRE(full_disk.applied());
+    outcome = run_job(paths, "doomed");
+  }
+  CHECK(outcome.error.find("cannot write journal") != std::string::npos);
+  CHECK(outcome.rows.size() < paths.size());
+  // The coordinator is still there: a job without a journal goes through.
+  auto again = run_job({paths[0], paths[1]});
+  CHECK(again.error == "");
+  CHECK(again.rows.size() == 2);
 }

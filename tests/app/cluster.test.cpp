@@ -2,9 +2,6 @@
 // started from the shipped configs, talking CAF over loopback.
 #include <catch2/catch.hpp>
 
-#include <map>
-#include <set>
-
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
@@ -13,31 +10,6 @@
 using namespace fovea;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Checks a results file: the exact header, every expected path exactly
-// once, no errors. Returns how many rows each worker produced.
-std::map<std::string, int> check_results(const std::filesystem::path& file,
-                                         const std::vector<std::string>& paths) {
-  auto results = test::read_results(file);
-  CHECK(results.header == "path,label,class,score,worker,error");
-  REQUIRE(results.rows.size() == paths.size());
-  std::set<std::string> seen;
-  std::map<std::string, int> by_worker;
-  for (auto& row : results.rows) {
-    INFO(row.path);
-    CHECK(seen.insert(row.path).second);
-    CHECK(row.error == "");
-    CHECK(row.label >= 0);
-    CHECK(row.label < 10);
-    CHECK(!row.class_name.empty());
-    ++by_worker[row.worker];
-  }
-  CHECK(seen == std::set<std::string>(paths.begin(), paths.end()));
-  return by_worker;
-}
-
-} // namespace
 
 TEST_CASE("a coordinator and two worker processes classify 200 images, "
           "each path once",
@@ -52,7 +24,7 @@ TEST_CASE("a coordinator and two worker processes classify 200 images, "
   INFO(output);
   REQUIRE(code == 0);
   CHECK(output.find("fovea: 200 images, 0 errors") != std::string::npos);
-  auto by_worker = check_results(out, paths);
+  auto by_worker = test::check_results(out, paths);
   CHECK(by_worker.size() == 2);
   CHECK(by_worker["w1"] > 0);
   CHECK(by_worker["w2"] > 0);
@@ -70,7 +42,7 @@ TEST_CASE("fovea classify answers every input once with local workers",
      out.string()});
   INFO(output);
   REQUIRE(code == 0);
-  auto by_worker = check_results(out, paths);
+  auto by_worker = test::check_results(out, paths);
   CHECK(by_worker.size() == 2);
 }
 

@@ -8,14 +8,10 @@ namespace fovea::test {
 
 using namespace std::chrono_literals;
 
-local_cluster::local_cluster(int worker_count) {
-  coordinator = std::make_unique<child_process>(std::vector<std::string>{
-    "node", "--config", "config/coordinator.ini", "--fovea.port=0",
-    "--fovea.id=coord"});
-  auto ready = coordinator->wait_for_line("ready on", 30s);
-  INFO(coordinator->output());
-  REQUIRE(ready);
-  address = "127.0.0.1:" + ready->substr(ready->rfind(':') + 1);
+local_cluster::local_cluster(int worker_count,
+                             std::vector<std::string> coordinator_args)
+  : coordinator_args(std::move(coordinator_args)) {
+  start_coordinator("0");
   for (int i = 1; i <= worker_count; ++i)
     workers.push_back(std::make_unique<child_process>(std::vector<std::string>{
       "node", "--config", "config/worker.ini", "--fovea.coordinator=" + address,
@@ -24,6 +20,21 @@ local_cluster::local_cluster(int worker_count) {
     INFO(w->output());
     REQUIRE(w->wait_for_line("ready", 60s));
   }
+}
+
+void local_cluster::start_coordinator(const std::string& port) {
+  std::vector<std::string> args{"node", "--config", "config/coordinator.ini",
+                                "--fovea.port=" + port, "--fovea.id=coord"};
+  args.insert(args.end(), coordinator_args.begin(), coordinator_args.end());
+  coordinator = std::make_unique<child_process>(std::move(args));
+  auto ready = coordinator->wait_for_line("ready on", 30s);
+  INFO(coordinator->output());
+  REQUIRE(ready);
+  address = "127.0.0.1:" + ready->substr(ready->rfind(':') + 1);
+}
+
+void local_cluster::restart_coordinator() {
+  start_coordinator(address.substr(address.rfind(':') + 1));
 }
 
 void local_cluster::stop() {

@@ -15,13 +15,21 @@ struct local_cluster {
   std::unique_ptr<child_process> coordinator;
   std::vector<std::unique_ptr<child_process>> workers; ///< ids w1, w2, ...
   std::string address; ///< 127.0.0.1:PORT of the coordinator
+  std::vector<std::string> coordinator_args; ///< extra --fovea.KEY=VALUE
 
   /// Starts the nodes; REQUIREs that each printed its ready line.
-  explicit local_cluster(int worker_count);
+  explicit local_cluster(int worker_count,
+                         std::vector<std::string> coordinator_args = {});
+
+  /// Starts the coordinator again on the same port, after it died.
+  void restart_coordinator();
 
   /// Stops workers, then the coordinator, with SIGTERM; CHECKs that each
   /// exited 0.
   void stop();
+
+private:
+  void start_coordinator(const std::string& port);
 };
 
 } // namespace fovea::test

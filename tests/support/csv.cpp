@@ -1,6 +1,9 @@
 #include "tests/support/csv.hpp"
 
 #include <fstream>
+#include <set>
+
+#include <catch2/catch.hpp>
 
 #include "jobs/csv.hpp"
 
@@ -17,6 +20,26 @@ results_file read_results(const std::filesystem::path& file) {
                            f[3].empty() ? 0.0 : std::stod(f[3]), f[4], f[5]});
   }
   return result;
+}
+
+std::map<std::string, int> check_results(const std::filesystem::path& file,
+                                         const std::vector<std::string>& paths) {
+  auto results = read_results(file);
+  CHECK(results.header == "path,label,class,score,worker,error");
+  REQUIRE(results.rows.size() == paths.size());
+  std::set<std::string> seen;
+  std::map<std::string, int> by_worker;
+  for (auto& row : results.rows) {
+    INFO(row.path);
+    CHECK(seen.insert(row.path).second);
+    CHECK(row.error == "");
+    CHECK(row.label >= 0);
+    CHECK(row.label < 10);
+    CHECK(!row.class_name.empty());
+    ++by_worker[row.worker];
+  }
+  CHECK(seen == std::set<std::string>(paths.begin(), paths.end()));
+  return by_worker;
 }
 
 } // namespace fovea::test

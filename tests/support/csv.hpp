@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct results_file {
 };
 
 results_file read_results(const std::filesystem::path& file);
+
+/// Checks a results file (Catch2 assertions): the exact header, every
+/// expected path exactly once, no errors. Returns rows per worker.
+std::map<std::string, int> check_results(const std::filesystem::path& file,
+                                         const std::vector<std::string>& paths);
 
 } // namespace fovea::test

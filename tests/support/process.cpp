@@ -140,6 +140,20 @@ int child_process::wait_for_exit(std::chrono::seconds timeout) {
   return exit_code_;
 }
 
+bool child_process::running() {
+  while (!exited_ && await_event(std::chrono::milliseconds(0)) && !exited_) {
+    pollfd probe{out_fd_, POLLIN, 0};
+    if (out_fd_ < 0 || ::poll(&probe, 1, 0) <= 0)
+      break; // nothing more to take in now
+  }
+  return !exited_;
+}
+
+void child_process::signal(int signal) {
+  if (!exited_)
+    ::kill(pid_, signal);
+}
+
 int child_process::stop(int signal, std::chrono::seconds timeout) {
   if (!exited_)
     ::kill(pid_, signal);

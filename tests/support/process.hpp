@@ -35,6 +35,12 @@ public:
   /// Sends `signal`, then waits for the exit code as wait_for_exit does.
   int stop(int signal, std::chrono::seconds timeout);
 
+  /// Takes in what has arrived, without waiting; true if it still runs.
+  bool running();
+
+  /// Sends `signal` without waiting (SIGSTOP, SIGCONT, SIGKILL mid-job).
+  void signal(int signal);
+
   pid_t pid() const noexcept { return pid_; }
 
   /// Everything the process printed so far (stdout and stderr together).

@@ -1,0 +1,188 @@
+// Nothing lost, on real processes: a worker killed or frozen mid-job, the
+// coordinator killed and restarted, the client killed and run again. After
+// each, every input has exactly one row.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <random>
+
+#include "jobs/job_journal.hpp"
+#include "tests/support/cluster.hpp"
+#include "tests/support/csv.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int job_size = 3000;
+
+// Rows the client has written so far (its file is flushed every few KB).
+size_t rows_written(const std::string& out) {
+  std::ifstream in{out + ".partial"};
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);)
+    ++lines;
+  return lines > 0 ? lines - 1 : 0; // the header
+}
+
+// A point in the job, from 10% to 60% of its rows, that differs by seed.
+size_t random_point(unsigned seed) {
+  std::mt19937 rng{seed};
+  return std::uniform_int_distribution<size_t>{job_size / 10,
+                                               job_size * 6 / 10}(rng);
+}
+
+// Waits until the running submit has written `rows`; REQUIREs that it is
+// still mid-job then, so the fault that follows hits a job in progress.
+void wait_for_rows(test::child_process& submit, const std::string& out,
+                   size_t rows) {
+  REQUIRE(test::wait_until(
+    [&] { return rows_written(out) >= rows || !submit.running(); }, 60s));
+  INFO(submit.output());
+  REQUIRE(submit.running());
+}
+
+std::vector<std::string> submit_args(const std::string& address,
+                                     const std::string& images,
+                                     const std::string& out,
+                                     const std::string& job = {}) {
+  std::vector<std::string> args{"submit", "--coordinator", address, images,
+                                "--out", out};
+  if (!job.empty()) {
+    args.push_back("--job");
+    args.push_back(job);
+  }
+  return args;
+}
+
+// "job 1 (name) opened: 3000 inputs, 1234 already in its journal" -> 1234
+size_t journaled_count(const std::string& line) {
+  auto end = line.find(" already in its journal");
+  REQUIRE(end != std::string::npos);
+  auto start = line.rfind(' ', end - 1);
+  return std::stoul(line.substr(start + 1, end - start - 1));
+}
+
+} // namespace
+
+TEST_CASE("a worker killed with -9 at a random point loses no input and "
+          "duplicates none",
+          "[integration][faults]") {
+  auto seed = GENERATE(1u, 2u, 3u);
+  auto dir = test::fresh_dir("kill-worker-" + std::to_string(seed));
+  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  test::local_cluster cluster{2};
+  auto out = (dir / "results.csv").string();
+  test::child_process submit{
+    submit_args(cluster.address, (dir / "images").string(), out)};
+  wait_for_rows(submit, out, random_point(seed));
+  cluster.workers[0]->signal(SIGKILL);
+  REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
+  auto code = submit.wait_for_exit(120s);
+  INFO(submit.output());
+  REQUIRE(code == 0);
+  auto by_worker = test::check_results(out, paths);
+  CHECK(by_worker["w2"] > 0);
+  cluster.workers.erase(cluster.workers.begin()); // already dead
+  cluster.stop();
+}
+
+TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
+          "elsewhere, and it rejoins when it thaws",
+          "[integration][faults]") {
+  auto dir = test::fresh_dir("freeze-worker");
+  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  test::local_cluster cluster{2};
+  auto out = (dir / "results.csv").string();
+  test::child_process submit{
+    submit_args(cluster.address, (dir / "images").string(), out)};
+  wait_for_rows(submit, out, random_point(4));
+  cluster.workers[0]->signal(SIGSTOP);
+  // The shipped configs time a silent connection out after 5 s.
+  REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
+  auto code = submit.wait_for_exit(120s);
+  INFO(submit.output());
+  REQUIRE(code == 0);
+  test::check_results(out, paths);
+  cluster.workers[0]->signal(SIGCONT);
+  INFO(cluster.workers[0]->output());
+  CHECK(cluster.coordinator->wait_for_line("worker w1 registered", 30s));
+  cluster.stop();
+}
+
+TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
+          "come back by themselves, and the job resumes from the journal",
+          "[integration][faults]") {
+  auto dir = test::fresh_dir("kill-coordinator");
+  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  auto journal = (dir / "journal").string();
+  test::local_cluster cluster{2, {"--fovea.journal-dir=" + journal}};
+  auto out = (dir / "results.csv").string();
+  auto args = submit_args(cluster.address, (dir / "images").string(), out,
+                          "nightly");
+  {
+    test::child_process submit{args};
+    wait_for_rows(submit, out, random_point(5));
+    cluster.coordinator->signal(SIGKILL);
+    auto code = submit.wait_for_exit(60s);
+    INFO(submit.output());
+    CHECK(code == 1);
+    CHECK(submit.output().find("lost the coordinator") != std::string::npos);
+  }
+  auto kept = read_journal(journal_path(journal, "nightly"));
+  REQUIRE(kept);
+  INFO("rows in the journal after the crash: " << kept->rows.size());
+  CHECK(kept->rows.size() > 0);
+  cluster.restart_coordinator();
+  // The workers were never restarted: they join the new coordinator.
+  INFO(cluster.workers[0]->output() << cluster.workers[1]->output());
+  // (in either order: each line is looked at once)
+  for (int joined = 0; joined < 2; ++joined)
+    REQUIRE(cluster.coordinator->wait_for_line(" registered from", 60s));
+  auto [code, output] = test::run_fovea(args);
+  INFO(output);
+  REQUIRE(code == 0);
+  auto opened = cluster.coordinator->wait_for_line("opened", 10s);
+  REQUIRE(opened);
+  CHECK(journaled_count(*opened) >= kept->rows.size());
+  test::check_results(out, paths);
+  cluster.stop();
+}
+
+TEST_CASE("a client killed with -9 and run again gets every row once, the "
+          "earlier ones from the journal",
+          "[integration][faults]") {
+  auto dir = test::fresh_dir("kill-client");
+  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  test::local_cluster cluster{2, {"--fovea.journal-dir=" + (dir / "j").string()}};
+  auto out = (dir / "results.csv").string();
+  auto args = submit_args(cluster.address, (dir / "images").string(), out,
+                          "catalogue");
+  {
+    test::child_process submit{args};
+    wait_for_rows(submit, out, random_point(6));
+    submit.signal(SIGKILL);
+    CHECK(submit.wait_for_exit(10s) == 128 + SIGKILL);
+  }
+  REQUIRE(cluster.coordinator->wait_for_line("paused", 30s));
+  auto [code, output] = test::run_fovea(args);
+  INFO(output);
+  REQUIRE(code == 0);
+  auto opened = cluster.coordinator->wait_for_line("opened", 10s);
+  REQUIRE(opened);
+  CHECK(journaled_count(*opened) > 0);
+  test::check_results(out, paths);
+  // The same name with other inputs is refused, naming the problem.
+  auto other = test::run_fovea(
+    submit_args(cluster.address, paths[0], (dir / "other.csv").string(),
+                "catalogue"));
+  CHECK(other.first == 1);
+  CHECK(other.second.find("is in the journal with other inputs")
+        != std::string::npos);
+  cluster.stop();
+}

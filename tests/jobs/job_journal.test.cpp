@@ -1,0 +1,156 @@
+// The job journal on disk: what is synced comes back, a torn tail left by a
+// crash is cut off wherever the cut falls, and a write failure is reported.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "jobs/job_journal.hpp"
+#include "messages/errors.hpp"
+#include "tests/support/file_size_limit.hpp"
+#include "tests/support/images.hpp"
+
+using namespace fovea;
+
+namespace {
+
+prediction row(uint64_t index) {
+  prediction p;
+  p.index = index;
+  p.path = "images/" + std::to_string(index) + ".png";
+  p.label = static_cast<int32_t>(index % 10);
+  p.class_name = "class " + std::to_string(index % 10);
+  p.score = 0.5f + static_cast<float>(index) / 1000;
+  p.worker = "w1";
+  if (index % 7 == 0) {
+    p.label = -1;
+    p.error = "truncated JPEG";
+  }
+  return p;
+}
+
+const journal_header header{"nightly", 50, 0x1234abcd};
+
+std::string write_journal(const std::string& name, int rows) {
+  auto path = journal_path(test::fresh_dir(name).string(), "nightly");
+  auto journal = job_journal::open(path, header, nullptr);
+  REQUIRE(journal);
+  for (int i = 0; i < rows; ++i)
+    journal->append(row(static_cast<uint64_t>(i)));
+  REQUIRE_FALSE(journal->sync());
+  return path;
+}
+
+} // namespace
+
+TEST_CASE("a journal gives back its header and every synced row", "[unit]") {
+  auto path = write_journal("journal-roundtrip", 20);
+  auto contents = read_journal(path);
+  REQUIRE(contents);
+  CHECK(contents->header.name == "nightly");
+  CHECK(contents->header.total == 50);
+  CHECK(contents->header.fingerprint == 0x1234abcd);
+  CHECK(contents->ignored_bytes == 0);
+  REQUIRE(contents->rows.size() == 20);
+  for (uint64_t i = 0; i < 20; ++i) {
+    auto& got = contents->rows[i];
+    auto want = row(i);
+    CHECK(got.index == want.index);
+    CHECK(got.path == want.path);
+    CHECK(got.label == want.label);
+    CHECK(got.class_name == want.class_name);
+    CHECK(got.score == want.score);
+    CHECK(got.worker == want.worker);
+    CHECK(got.error == want.error);
+  }
+}
+
+TEST_CASE("a torn tail is cut off wherever the crash cut the file, and "
+          "appending goes on after the last whole record",
+          "[unit]") {
+  auto path = write_journal("journal-torn", 3);
+  auto whole = test::read_file(path);
+  size_t last_rows = 0;
+  for (size_t keep = whole.size(); keep-- > 0;) {
+    test::write_file(path, {whole.begin(), whole.begin() + keep});
+    auto cut = read_journal(path);
+    if (!cut) {
+      // Only a file without an intact header is refused.
+      CHECK(describe(cut.error()).find("no intact header") != std::string::npos);
+      continue;
+    }
+    INFO("kept " << keep << " of " << whole.size());
+    CHECK(cut->valid_bytes + cut->ignored_bytes == keep);
+    CHECK(cut->rows.size() <= 3);
+    last_rows = cut->rows.size();
+    if (keep == whole.size() - 1) {
+      // Reopen the file a crash left and go on: the new row follows the
+      // last intact one.
+      CHECK(cut->rows.size() == 2);
+      auto journal = job_journal::open(path, header, &*cut);
+      REQUIRE(journal);
+      journal->append(row(42));
+      REQUIRE_FALSE(journal->sync());
+      auto resumed = read_journal(path);
+      REQUIRE(resumed);
+      CHECK(resumed->ignored_bytes == 0);
+      REQUIRE(resumed->rows.size() == 3);
+      CHECK(resumed->rows[2].index == 42);
+      test::write_file(path, {whole.begin(), whole.begin() + keep});
+    }
+  }
+  CHECK(last_rows == 0);
+}
+
+TEST_CASE("a damaged record ends the journal there", "[unit]") {
+  auto path = write_journal("journal-damaged", 5);
+  auto bytes = test::read_file(path);
+  bytes[bytes.size() - 3] ^= 0x40; // inside the last record's payload
+  test::write_file(path, bytes);
+  auto contents = read_journal(path);
+  REQUIRE(contents);
+  CHECK(contents->rows.size() == 4);
+  CHECK(contents->ignored_bytes > 0);
+}
+
+TEST_CASE("a file that is not a journal, or none, is told apart", "[unit]") {
+  auto dir = test::fresh_dir("journal-other");
+  auto missing = read_journal((dir / "none.journal").string());
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == static_cast<uint8_t>(errc::no_such_file));
+  test::write_file(dir / "text.journal", {'h', 'e', 'l', 'l', 'o', '\n'});
+  auto text = read_journal((dir / "text.journal").string());
+  REQUIRE_FALSE(text);
+  CHECK(describe(text.error()).find("not a fovea job journal")
+        != std::string::npos);
+}
+
+TEST_CASE("a journal that cannot grow reports it, naming the file",
+          "[unit]") {
+  auto path = journal_path(test::fresh_dir("journal-full").string(), "full");
+  caf::error failure;
+  {
+    test::file_size_limit full_disk{2000};
+    REQUIRE(full_disk.applied());
+    auto journal = job_journal::open(path, header, nullptr);
+    REQUIRE(journal);
+    for (uint64_t i = 0; i < 200 && !failure; ++i) {
+      journal->append(row(i));
+      failure = journal->sync();
+    }
+    // After a failure nothing more is written, not even by the destructor.
+    CHECK(journal->sync());
+  }
+  REQUIRE(failure);
+  CHECK(describe(failure).find("cannot write journal " + path)
+        != std::string::npos);
+  CHECK(std::filesystem::file_size(path) <= 2000);
+}
+
+TEST_CASE("job names that would make odd file names are refused", "[unit]") {
+  CHECK(valid_job_name("nightly-2026.11_24"));
+  CHECK_FALSE(valid_job_name(""));
+  CHECK_FALSE(valid_job_name(".hidden"));
+  CHECK_FALSE(valid_job_name("../etc/passwd"));
+  CHECK_FALSE(valid_job_name("a b"));
+  CHECK_FALSE(valid_job_name(std::string(101, 'a')));
+}
