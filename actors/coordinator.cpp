@@ -1,5 +1,8 @@
 #include "actors/coordinator.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include <caf/actor_cast.hpp>
 #include <caf/system_messages.hpp>
 
@@ -143,6 +146,18 @@ bool answers(const std::vector<prediction>& rows,
 
 void pump(coordinator_pointer self);
 
+// A draining worker that holds no more batches is answered and let go.
+void release_if_drained(coordinator_pointer self,
+                        std::map<caf::actor_addr, worker_entry>::iterator w) {
+  if (!w->second.drained || w->second.in_flight > 0)
+    return;
+  say(self, "worker " + w->second.info.id + " drained: "
+              + std::to_string(w->second.done) + " results; it leaves");
+  w->second.drained->deliver(w->second.done);
+  self->demonitor(w->second.handle.address());
+  self->state.workers.erase(w);
+}
+
 void finish_batch(coordinator_pointer self, uint64_t batch_id,
                   caf::expected<std::vector<prediction>> reply) {
   auto& st = self->state;
@@ -157,24 +172,60 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   if (worker != st.workers.end())
     --worker->second.in_flight;
   if (reply && answers(*reply, batch.tasks)) {
+    // Also when overdue: the ledger keeps whichever answer came first.
     if (worker != st.workers.end())
       worker->second.done += reply->size();
     record(self, std::move(*reply));
-  } else {
+  } else if (!batch.overdue) {
     auto why = reply ? std::string{"reply does not match the batch"}
                      : describe(reply.error());
     say(self, "batch of " + std::to_string(batch.tasks.size()) + " from "
                 + who + " failed (" + why + "); requeued");
     requeue(self, batch.tasks, who + ": " + why);
   }
+  if (worker != st.workers.end())
+    release_if_drained(self, worker);
+  pump(self);
+}
+
+// The per-batch deadline: a batch still unanswered after task_timeout has
+// its tasks dispatched again (counting an attempt); the batch stays in
+// flight, holding its worker's credit, until the worker answers.
+actor_flow watch_deadline(coordinator_pointer self, uint64_t batch_id) {
+  auto pause = after(self, self->state.options.task_timeout);
+  co_await pause;
+  auto& st = self->state;
+  auto found = st.in_flight.find(batch_id);
+  if (found == st.in_flight.end())
+    co_return; // answered in time
+  auto& batch = found->second;
+  batch.overdue = true;
+  std::vector<image_task> again;
+  for (auto& task : batch.tasks) {
+    image_task stub;
+    stub.job = task.job;
+    stub.index = task.index;
+    stub.path = task.path;
+    again.push_back(std::exchange(task, std::move(stub)));
+  }
+  auto worker = st.workers.find(batch.worker);
+  auto who = worker != st.workers.end() ? worker->second.info.id
+                                        : std::string{"a departed worker"};
+  say(self, "batch of " + std::to_string(again.size()) + " from " + who
+              + " not answered in time; dispatched again");
+  requeue(self, again, who + ": no answer within task-timeout");
   pump(self);
 }
 
 // One batch's round trip: send it, await the answer, record or requeue.
+// The request itself waits far longer than the deadline: a late answer is
+// still worth having, and until it comes the worker's credit stays taken.
 actor_flow dispatch(coordinator_pointer self, worker_actor worker,
                     uint64_t batch_id) {
+  constexpr auto answer_timeout = std::chrono::hours(24);
+  watch_deadline(self, batch_id);
   auto request = ask<std::vector<prediction>>(
-    self, worker, self->state.options.task_timeout, classify_atom::value,
+    self, worker, answer_timeout, classify_atom::value,
     self->state.in_flight.at(batch_id).tasks);
   auto reply = co_await request;
   finish_batch(self, batch_id, std::move(reply));
@@ -204,7 +255,7 @@ std::vector<image_task> take_batch(coordinator_state& st) {
 void pump(coordinator_pointer self) {
   auto& st = self->state;
   for (auto& [addr, w] : st.workers) {
-    while (w.in_flight < w.info.slots && !st.queue.empty()) {
+    while (!w.drained && w.in_flight < w.info.slots && !st.queue.empty()) {
       auto batch = take_batch(st);
       if (batch.empty())
         break;
@@ -231,8 +282,9 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
   std::vector<image_task> orphans;
   for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
     if (i->second.worker == addr) {
-      for (auto& task : i->second.tasks)
-        orphans.push_back(std::move(task));
+      if (!i->second.overdue) // overdue ones were dispatched again already
+        for (auto& task : i->second.tasks)
+          orphans.push_back(std::move(task));
       i = st.in_flight.erase(i);
     } else {
       ++i;
@@ -384,6 +436,22 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       auto promise = self->make_response_promise<uint64_t>();
       promise.deliver(id);
       deliver(self, id, std::move(recorded));
+      return promise;
+    },
+    [self](drain_atom, const std::string& id) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto w = std::find_if(st.workers.begin(), st.workers.end(),
+                            [&](auto& entry) { return entry.second.info.id == id; });
+      if (w == st.workers.end())
+        return make_error(errc::invalid_request, "no worker " + id);
+      if (w->second.drained)
+        return make_error(errc::invalid_request,
+                          "worker " + id + " is already draining");
+      say(self, "worker " + id + " draining: "
+                  + std::to_string(w->second.in_flight) + " batches to finish");
+      auto promise = self->make_response_promise<uint64_t>();
+      w->second.drained = promise;
+      release_if_drained(self, w);
       return promise;
     },
     [self](enqueue_atom, uint64_t id,

@@ -5,12 +5,16 @@
 //   result recorded wins (job_ledger), later ones are dropped;
 // - a worker never holds more than `slots` batches at once (its credit), so
 //   a slow worker is not flooded and a fast one comes back for more sooner;
+// - a batch not answered within `task_timeout` is dispatched again
+//   elsewhere; its worker's credit stays taken until it answers;
 // - tasks of a worker that is lost or fails a batch go back to the front of
 //   the queue and are dispatched again, one task per batch so that a poison
 //   input cannot take innocent ones down with it; an input dispatched
 //   `max_attempts` times without an answer becomes an error row ("poison");
 // - the queue stays near `queue_limit` tasks: past it, a client's enqueue
 //   reply is held back, which paces the client;
+// - a draining worker gets no new work and is let go once it has answered
+//   every batch it holds;
 // - with a journal directory, a named job's results are journaled as they
 //   are recorded (synced every `journal_sync`), and submitting the same name
 //   with the same inputs again, after a crash of the coordinator or of the
@@ -56,6 +60,8 @@ struct worker_entry {
   uint64_t registration = 0;
   uint32_t in_flight = 0; ///< batches sent and not answered; <= info.slots
   uint64_t done = 0;      ///< results recorded from this worker
+  /// Set while draining: no new work; answered when in_flight reaches 0.
+  std::optional<caf::typed_response_promise<uint64_t>> drained;
 };
 
 struct job_entry {
@@ -66,7 +72,13 @@ struct job_entry {
 
 struct batch_in_flight {
   caf::actor_addr worker;
+  /// What was sent; once overdue, only job, index and path remain (the
+  /// bytes went back to the queue) to check a late answer against.
   std::vector<image_task> tasks;
+  /// Past `task_timeout`: its tasks were dispatched again, but the worker
+  /// keeps the credit until it answers or is lost, so a stuck worker gets
+  /// no more work, and its late answer still counts where it is first.
+  bool overdue = false;
 };
 
 struct held_reply {

@@ -19,7 +19,9 @@
 
 namespace fovea {
 
-using inference_actor = worker_actor;
+/// Classifies batches, as a worker does; nothing else.
+using inference_actor = caf::typed_actor<caf::replies_to<
+  classify_atom, std::vector<image_task>>::with<std::vector<prediction>>>;
 
 struct inference_state {
   std::shared_ptr<classifier> engine; ///< used by this actor's thread only

@@ -6,9 +6,11 @@
 //     |   ^   ^  retry with backoff              |
 //     |   |   +----------------------------------+ coordinator down
 //     |   +--+                                     (join again)
-//     | connect timeout spent
-//     v
-//   quits with no_coordinator
+//     | connect timeout spent                        | drain (SIGTERM)
+//     v                                              v
+//   quits with no_coordinator               +----------+  coordinator
+//                                           | draining |  answered: quits
+//                                           +----------+
 //
 // Classify requests are served in every phase: a request can only come from
 // a coordinator that has our handle, and its tasks are worth finishing.
@@ -34,6 +36,8 @@ using worker_pointer = worker_actor::stateful_pointer<worker_state>;
 constexpr auto register_timeout = std::chrono::seconds(10);
 constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto max_backoff = std::chrono::seconds(2);
+// A drain waits for the batches in hand; a second signal cuts it short.
+constexpr auto drain_timeout = std::chrono::minutes(10);
 
 void say(worker_pointer self, const std::string& line) {
   if (self->state.options.say)
@@ -93,6 +97,29 @@ actor_flow join(worker_pointer self) {
   }
 }
 
+// Leaves without loss: the coordinator stops sending work and answers once
+// every batch this worker holds is answered; then the worker quits.
+actor_flow drain(worker_pointer self) {
+  auto& st = self->state;
+  if (!st.coordinator || st.draining) {
+    self->quit(caf::exit_reason::user_shutdown);
+    co_return;
+  }
+  st.draining = true;
+  say(self, "fovea worker " + st.options.info.id
+              + ": draining (finishing the batches it holds)");
+  auto request = ask<uint64_t>(self, st.coordinator, drain_timeout,
+                               drain_atom::value, st.options.info.id);
+  auto drained = co_await request;
+  if (drained)
+    say(self, "fovea worker " + st.options.info.id + ": drained after "
+                + std::to_string(*drained) + " results");
+  else
+    say(self, "fovea worker " + st.options.info.id
+                + ": leaving undrained (" + describe(drained.error()) + ")");
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
 } // namespace
 
 worker_actor::behavior_type worker(worker_pointer self, worker_options options,
@@ -108,6 +135,8 @@ worker_actor::behavior_type worker(worker_pointer self, worker_options options,
                 + ": lost the coordinator (" + caf::to_string(msg.reason)
                 + "), joining again");
     self->state.coordinator = nullptr;
+    if (self->state.draining)
+      return; // the drain's request fails and the worker quits
     join(self);
   });
   join(self);
@@ -116,6 +145,7 @@ worker_actor::behavior_type worker(worker_pointer self, worker_options options,
       return self->delegate(self->state.engine, classify_atom::value,
                             std::move(tasks));
     },
+    [self](drain_atom) { drain(self); },
   };
 }
 

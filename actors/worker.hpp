@@ -4,6 +4,8 @@
 // classifier), registers itself with its id, model and slots, and from then
 // on passes each classify request to its inference actor. If the coordinator
 // goes away it joins again, for as long as its connect timeout allows.
+// Told to drain, it leaves without loss: it asks the coordinator to send it
+// nothing more, finishes the batches it holds, and quits.
 #pragma once
 
 #include <functional>
@@ -37,6 +39,7 @@ struct worker_state {
   inference_actor engine;
   coordinator_actor coordinator; ///< set while registered
   uint64_t registration = 0;     ///< the coordinator's number for us
+  bool draining = false;         ///< asked to leave; finishing what it holds
 
   static inline const char* name = "fovea.worker";
 };

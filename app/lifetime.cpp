@@ -31,11 +31,16 @@ void block_shutdown_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor) {
-  std::thread signal_thread{[main_actor] {
+caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor,
+                        std::function<void()> gently) {
+  std::thread signal_thread{[main_actor, gently] {
     auto set = shutdown_signals();
     int signal = 0;
     sigwait(&set, &signal);
+    if (signal != SIGUSR1 && gently) {
+      gently();
+      sigwait(&set, &signal);
+    }
     if (signal != SIGUSR1)
       caf::anon_send_exit(main_actor, caf::exit_reason::user_shutdown);
   }};

@@ -1,6 +1,8 @@
 // How a fovea process ends: on SIGINT/SIGTERM, or when its main actor does.
 #pragma once
 
+#include <functional>
+
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/error.hpp>
@@ -14,7 +16,10 @@ void block_shutdown_signals();
 
 /// Waits until a shutdown signal arrives (then asks `main_actor` to exit
 /// and waits for it) or `main_actor` ends by itself. Returns its exit
-/// reason; user_shutdown means a signal ended it.
-caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor);
+/// reason; user_shutdown means a signal ended it. With `gently`, the first
+/// signal calls it instead (to wind down without loss) and only a second
+/// one asks `main_actor` to exit at once.
+caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor,
+                        std::function<void()> gently = {});
 
 } // namespace fovea

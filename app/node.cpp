@@ -1,7 +1,9 @@
 // fovea node --config FILE [--fovea.key=value ...]
 //
 // Starts a coordinator or a worker, as the config's fovea.role says, prints
-// one ready line, and runs until SIGINT or SIGTERM.
+// one ready line, and runs until SIGINT or SIGTERM. A worker drains first:
+// it finishes the batches it holds, takes no more, then leaves; a second
+// signal stops it at once.
 #include <filesystem>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 
 #include "actors/coordinator.hpp"
 #include "actors/inference.hpp"
@@ -97,8 +100,12 @@ int run_worker(fovea_config& cfg) {
     inference, std::make_shared<classifier>(std::move(*loaded), id,
                                             decode_limits{cfg.max_pixels}));
   auto worker_handle = sys.spawn(worker, std::move(options), engine);
-  // Wait until a signal ends the node, or the worker gives up.
-  auto reason = wait_for_end(sys, caf::actor_cast<caf::actor>(worker_handle));
+  // Wait until the worker ends: drained after SIGINT/SIGTERM (a second
+  // signal stops it at once), or given up on its coordinator.
+  auto reason = wait_for_end(sys, caf::actor_cast<caf::actor>(worker_handle),
+                             [worker_handle] {
+                               caf::anon_send(worker_handle, drain_atom::value);
+                             });
   if (reason && reason != caf::exit_reason::user_shutdown) {
     complain("fovea node: worker " + id + " stopped: " + describe(reason));
     return 2;

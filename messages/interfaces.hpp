@@ -25,12 +25,19 @@ using coordinator_actor = caf::typed_actor<
   // A client hands over a batch of its job's tasks. The reply (the number of
   // tasks accepted) is held back while the queue is full: that paces clients.
   caf::replies_to<enqueue_atom, uint64_t, std::vector<image_task>>::with<
-    uint64_t>>;
+    uint64_t>,
+  // A worker (named by id) is to leave without loss: it gets no new work,
+  // and the reply (how many results it produced) comes once it has answered
+  // every batch it holds. It is then no longer registered.
+  caf::replies_to<drain_atom, std::string>::with<uint64_t>>;
 
 /// A worker classifies batches of tasks: one prediction per task, in order,
-/// errors included.
-using worker_actor = caf::typed_actor<caf::replies_to<
-  classify_atom, std::vector<image_task>>::with<std::vector<prediction>>>;
+/// errors included. Told to drain (by its node, on SIGTERM), it asks its
+/// coordinator to drain it and leaves once that is done.
+using worker_actor = caf::typed_actor<
+  caf::replies_to<classify_atom, std::vector<image_task>>::with<
+    std::vector<prediction>>,
+  caf::reacts_to<drain_atom>>;
 
 /// A client receives its job's results as they are recorded, each input once,
 /// or hears that its job failed (a journal that cannot be written) and why.

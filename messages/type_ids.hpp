@@ -23,6 +23,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, classify_atom, "classify")
   CAF_ADD_ATOM(fovea, fovea, result_atom, "result")
   CAF_ADD_ATOM(fovea, fovea, failed_atom, "failed")
+  CAF_ADD_ATOM(fovea, fovea, drain_atom, "drain")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))

@@ -2,6 +2,7 @@
 // is answered exactly once, also when a worker dies holding a batch.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
 #include <map>
 
@@ -13,6 +14,7 @@
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/wait.hpp"
 #include "vision/model.hpp"
 
 using namespace fovea;
@@ -38,12 +40,16 @@ struct cluster_fixture : test::actor_fixture {
     self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
   }
 
-  worker_actor add_worker(const std::string& id) {
+  inference_actor make_engine(const std::string& id) {
     auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
                               + "/models/fashion-mnist");
     REQUIRE(loaded);
-    auto engine = sys.spawn(inference,
-                            std::make_shared<classifier>(std::move(*loaded), id));
+    return sys.spawn(inference,
+                     std::make_shared<classifier>(std::move(*loaded), id));
+  }
+
+  worker_actor add_worker(const std::string& id) {
+    auto engine = make_engine(id);
     worker_options options;
     options.info = worker_info{id, "test", "fashion-mnist 1", 2};
     options.local_coordinator = coordinator_handle;
@@ -96,6 +102,7 @@ worker_actor::behavior_type crashing_worker(worker_actor::pointer self,
       self->quit(caf::exit_reason::kill);
       return caf::delegated<std::vector<prediction>>{};
     },
+    [](drain_atom) {},
   };
 }
 
@@ -117,6 +124,41 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
           return make_error(errc::bad_image, "decoder crashed");
       return self->delegate(engine, classify_atom::value, std::move(tasks));
     },
+    [](drain_atom) {},
+  };
+}
+
+// A worker that never answers a batch holding `stall_on` ("*": any batch),
+// like one stuck in a decoder, and classifies the rest with a real model.
+// It keeps the promises it will not keep, so no error answers for it.
+struct stalling_state {
+  std::vector<caf::typed_response_promise<std::vector<prediction>>> held;
+  std::shared_ptr<std::atomic<int>> batches;
+};
+
+worker_actor::behavior_type
+stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
+                coordinator_actor coordinator, std::string id, uint32_t slots,
+                std::string stall_on, inference_actor engine,
+                std::shared_ptr<std::atomic<int>> batches) {
+  self->state.batches = std::move(batches);
+  self->link_to(engine);
+  self->request(coordinator, 5s, register_atom::value,
+                worker_info{id, "test", "fashion-mnist 1", slots})
+    .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+  return {
+    [self, stall_on, engine](classify_atom, std::vector<image_task>& tasks)
+      -> caf::result<std::vector<prediction>> {
+      ++*self->state.batches;
+      for (auto& task : tasks)
+        if (stall_on == "*" || task.path == stall_on) {
+          self->state.held.push_back(
+            self->make_response_promise<std::vector<prediction>>());
+          return self->state.held.back();
+        }
+      return self->delegate(engine, classify_atom::value, std::move(tasks));
+    },
+    [](drain_atom) {},
   };
 }
 
@@ -252,4 +294,64 @@ TEST_CASE_METHOD(cluster_fixture,
   auto again = run_job({paths[0], paths[1]});
   CHECK(again.error == "");
   CHECK(again.rows.size() == 2);
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "a batch its worker never answers is done elsewhere, and "
+                 "that worker gets no more work meanwhile",
+                 "[unit]") {
+  auto paths = test::write_pattern_pngs(test::fresh_dir("stuck"), 40);
+  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  coordinator_options options;
+  options.batch_size = 8;
+  options.task_timeout = 300ms;
+  coordinator_handle = sys.spawn(coordinator, options);
+  auto stuck_batches = std::make_shared<std::atomic<int>>(0);
+  workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
+                              std::string{"stuck"}, uint32_t{1},
+                              std::string{"*"}, make_engine("stuck"),
+                              stuck_batches));
+  // Only the stuck worker is there when the job starts: it takes a batch.
+  auto job = std::async(std::launch::async, [&] { return run_job(paths); });
+  REQUIRE(test::wait_until([&] { return stuck_batches->load() > 0; }, 30s));
+  add_worker("w1");
+  auto [rows, error] = job.get();
+  REQUIRE(error == "");
+  REQUIRE(rows.size() == paths.size());
+  for (auto& [index, answers] : rows) {
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].ok());
+    CHECK(answers[0].worker == "w1");
+  }
+  CHECK(stuck_batches->load() == 1); // one slot, never given back
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "an input that hangs every worker it reaches becomes a "
+                 "poison row, and the job completes",
+                 "[unit]") {
+  auto paths = test::write_pattern_pngs(test::fresh_dir("hang"), 40);
+  const auto poison = paths[21];
+  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  coordinator_options options;
+  options.batch_size = 8;
+  options.task_timeout = 300ms;
+  coordinator_handle = sys.spawn(coordinator, options);
+  auto batches = std::make_shared<std::atomic<int>>(0);
+  for (auto id : {"a", "b"})
+    workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
+                                std::string{id}, uint32_t{2}, poison,
+                                make_engine(id), batches));
+  auto [rows, error] = run_job(paths);
+  REQUIRE(error == "");
+  REQUIRE(rows.size() == paths.size());
+  for (auto& [index, answers] : rows) {
+    REQUIRE(answers.size() == 1);
+    INFO(answers[0].path << ": " << answers[0].error);
+    if (answers[0].path == poison)
+      CHECK(answers[0].error.find("poison: failed on all 3 attempts (last: ")
+            != std::string::npos);
+    else
+      CHECK(answers[0].ok());
+  }
 }

@@ -186,3 +186,33 @@ TEST_CASE("a client killed with -9 and run again gets every row once, the "
         != std::string::npos);
   cluster.stop();
 }
+
+TEST_CASE("a worker told to stop mid-job drains: it finishes what it holds, "
+          "takes nothing new, and nothing is redone",
+          "[integration][faults]") {
+  auto dir = test::fresh_dir("drain-worker");
+  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  test::local_cluster cluster{2};
+  auto out = (dir / "results.csv").string();
+  test::child_process submit{
+    submit_args(cluster.address, (dir / "images").string(), out)};
+  wait_for_rows(submit, out, random_point(7));
+  auto& leaving = *cluster.workers[0];
+  leaving.signal(SIGTERM);
+  REQUIRE(cluster.coordinator->wait_for_line("worker w1 drained", 30s));
+  CHECK(leaving.wait_for_exit(30s) == 0);
+  CHECK(leaving.output().find("drained after") != std::string::npos);
+  auto code = submit.wait_for_exit(120s);
+  INFO(submit.output());
+  REQUIRE(code == 0);
+  auto by_worker = test::check_results(out, paths);
+  CHECK(by_worker["w1"] > 0);
+  CHECK(by_worker["w2"] > 0);
+  // Left, not lost: no batch of its was dispatched twice.
+  CHECK(cluster.coordinator->running()); // and take in what it printed
+  auto log = cluster.coordinator->output();
+  CHECK(log.find("lost") == std::string::npos);
+  CHECK(log.find("requeued") == std::string::npos);
+  cluster.workers.erase(cluster.workers.begin());
+  cluster.stop();
+}
