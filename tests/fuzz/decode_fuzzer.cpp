@@ -1,0 +1,56 @@
+// Fuzz target for the decode path: whatever bytes a client sends, a worker
+// must answer with a tensor or a reason, never crash, hang or allocate
+// what a header claims. Built two ways:
+//  - with clang's libFuzzer (scripts/fuzz): coverage-guided, for long runs;
+//  - into the Catch2 suite (decode_fuzz.test.cpp), which replays the seed
+//    corpus and mutations of it under the sanitizer build.
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <vector>
+
+#include "vision/image_header.hpp"
+#include "vision/preprocess.hpp"
+
+namespace {
+
+fovea::model_manifest manifest(int size, int channels) {
+  fovea::model_manifest m;
+  m.name = "fuzz";
+  m.version = "1";
+  m.width = size;
+  m.height = size;
+  m.channels = channels;
+  m.mean.assign(channels, 0.5f);
+  m.std.assign(channels, 0.25f);
+  return m;
+}
+
+// A limit well below the fuzzer's memory budget: the header check must keep
+// huge claims from reaching the decoder.
+constexpr fovea::decode_limits limits{1u << 22};
+
+void decode(std::span<const uint8_t> bytes, const fovea::model_manifest& m) {
+  std::vector<float> out(m.input_size());
+  if (fovea::preprocess(bytes, m, out, limits))
+    return;
+  // (v / 255 - 0.5) / 0.25 lies in [-2, 2] for every 8-bit value.
+  for (float v : out)
+    if (!std::isfinite(v) || v < -2.001f || v > 2.001f)
+      std::abort();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::span<const uint8_t> bytes{data, size};
+  auto header = fovea::read_image_header(bytes);
+  if (header.problem.empty() && (header.width == 0 || header.height == 0))
+    std::abort(); // a whole image has a size
+  static const auto gray = manifest(28, 1);
+  static const auto rgb = manifest(32, 3);
+  decode(bytes, gray);
+  decode(bytes, rgb);
+  return 0;
+}
