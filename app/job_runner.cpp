@@ -6,6 +6,10 @@
 #include <future>
 #include <unistd.h>
 
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/system_messages.hpp>
+
 #include "app/console.hpp"
 #include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
@@ -81,16 +85,36 @@ int run_job(caf::actor_system& sys, const job_request& request,
   }
   progress_bar bar{inputs->size(), ::isatty(STDERR_FILENO) == 1};
   std::promise<caf::error> finished;
+  bool settled = false; // finished has its value
   options.inputs = inputs;
   options.job_name = request.name;
   // Both run on the client's thread; `finished` orders them before we read.
   options.on_row = [&](const prediction& row) {
     writer->write(row);
     bar.advance();
+    // A results file that cannot grow (a full disk) stops the job now,
+    // rather than after computing every row it cannot keep.
+    if (auto err = writer->failure(); err && !settled) {
+      settled = true;
+      finished.set_value(std::move(err));
+    }
   };
-  options.on_done = [&](const caf::error& err) { finished.set_value(err); };
-  sys.spawn(client, std::move(options));
+  options.on_done = [&](const caf::error& err) {
+    if (!settled) {
+      settled = true;
+      finished.set_value(err);
+    }
+  };
+  auto client_handle = sys.spawn(client, std::move(options));
   auto err = finished.get_future().get();
+  if (err) {
+    // The client may still be running (we stopped the job): end it, and
+    // wait, so that nothing writes to `writer` while we read it below.
+    caf::scoped_actor self{sys};
+    self->monitor(client_handle);
+    self->send_exit(client_handle, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {});
+  }
   bar.finish();
   auto seconds = std::chrono::duration<double>(
                    std::chrono::steady_clock::now() - started)

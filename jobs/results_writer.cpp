@@ -15,9 +15,10 @@ std::string partial_name(const std::string& out) {
   return out + ".partial";
 }
 
-caf::error io_error(const std::string& file, const std::string& what) {
-  return make_error(errc::bad_config,
-                    file + ": " + what + ": " + std::strerror(errno));
+caf::error io_error(const std::string& file, const std::string& what,
+                    int number = errno) {
+  return make_error(errc::storage_failed,
+                    file + ": " + what + ": " + std::strerror(number));
 }
 
 } // namespace
@@ -42,7 +43,7 @@ caf::expected<results_writer> results_writer::open(std::string out,
     return io_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
   if (std::fputs("path,label,class,score,worker,error\n", file) < 0)
-    writer.failed_ = true;
+    writer.write_errno_ = errno != 0 ? errno : EIO;
   return writer;
 }
 
@@ -57,7 +58,7 @@ results_writer::results_writer(results_writer&& other) noexcept
     seen_(std::move(other.seen_)),
     written_(other.written_),
     errors_(other.errors_),
-    failed_(other.failed_) {
+    write_errno_(other.write_errno_) {
 }
 
 results_writer::~results_writer() {
@@ -77,9 +78,16 @@ bool results_writer::write(const prediction& row) {
   auto line = csv_field(row.path) + ',' + std::to_string(row.label) + ','
               + csv_field(row.class_name) + ',' + score + ','
               + csv_field(row.worker) + ',' + csv_field(row.error) + '\n';
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size())
-    failed_ = true;
+  if (write_errno_ == 0
+      && std::fwrite(line.data(), 1, line.size(), file_) != line.size())
+    write_errno_ = errno != 0 ? errno : EIO;
   return true;
+}
+
+caf::error results_writer::failure() const {
+  if (write_errno_ == 0)
+    return caf::none;
+  return io_error(partial_name(out_), "cannot write results", write_errno_);
 }
 
 caf::error results_writer::commit() {
@@ -88,7 +96,9 @@ caf::error results_writer::commit() {
     return make_error(errc::invalid_request,
                       tmp + ": " + std::to_string(total() - written_)
                         + " inputs have no row yet");
-  if (failed_ || std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
+  if (auto err = failure())
+    return err;
+  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
     return io_error(tmp, "cannot write results");
   std::fclose(std::exchange(file_, nullptr));
   if (std::rename(tmp.c_str(), out_.c_str()) != 0)

@@ -36,6 +36,10 @@ public:
   uint64_t total() const noexcept { return seen_.size(); }
   bool complete() const noexcept { return written_ == seen_.size(); }
 
+  /// An error naming the file once a write failed (a full disk, say): the
+  /// job should stop then rather than compute rows it cannot keep.
+  caf::error failure() const;
+
   /// Flushes, syncs and renames the file into place; an error if rows are
   /// missing or the disk refused the data.
   caf::error commit();
@@ -51,7 +55,7 @@ private:
   std::vector<bool> seen_;
   uint64_t written_ = 0;
   uint64_t errors_ = 0;
-  bool failed_ = false; ///< a write to the disk failed; commit() refuses
+  int write_errno_ = 0; ///< why a write to the disk failed; commit() refuses
 };
 
 } // namespace fovea

@@ -10,6 +10,7 @@
 #include "jobs/job_journal.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
+#include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
@@ -215,4 +216,27 @@ TEST_CASE("a worker told to stop mid-job drains: it finishes what it holds, "
   CHECK(log.find("requeued") == std::string::npos);
   cluster.workers.erase(cluster.workers.begin());
   cluster.stop();
+}
+
+TEST_CASE("a full disk under the results file stops the job with the "
+          "reason, leaving no file that looks complete",
+          "[integration][faults]") {
+  auto dir = test::fresh_dir("results-disk-full");
+  test::write_pattern_pngs(dir / "images", 500);
+  auto out = (dir / "results.csv").string();
+  std::pair<int, std::string> run;
+  {
+    // Inherited by the child: its results file cannot pass 8 KB (EFBIG
+    // stands in for ENOSPC); each image and the model are read, not written.
+    test::file_size_limit full_disk{8192};
+    REQUIRE(full_disk.applied());
+    run = test::run_fovea({"classify", (dir / "images").string(), "--out", out,
+                           "--workers", "1"});
+  }
+  INFO(run.second);
+  CHECK(run.first == 1);
+  CHECK(run.second.find("cannot write results: File too large")
+        != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out));
+  CHECK(std::filesystem::file_size(out + ".partial") <= 8192);
 }

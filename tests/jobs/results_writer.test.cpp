@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "jobs/results_writer.hpp"
+#include "messages/errors.hpp"
+#include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
 
 using namespace fovea;
@@ -83,4 +85,30 @@ TEST_CASE("a results file that cannot be created says where", "[unit]") {
   REQUIRE_FALSE(writer);
   CHECK(caf::to_string(writer.error()).find("/nonexistent/dir/results.csv")
         != std::string::npos);
+}
+
+TEST_CASE("a results file that cannot grow says so at once and is never "
+          "presented as complete",
+          "[unit]") {
+  auto dir = test::fresh_dir("results-full");
+  auto out = (dir / "results.csv").string();
+  caf::error failure;
+  {
+    test::file_size_limit full_disk{4096};
+    REQUIRE(full_disk.applied());
+    auto writer = results_writer::open(out, 1000);
+    REQUIRE(writer);
+    uint64_t i = 0;
+    for (; i < 1000 && !writer->failure(); ++i)
+      writer->write(row(i, "images/" + std::to_string(i) + ".png"));
+    CHECK(i < 1000); // noticed while writing, not at the end
+    for (; i < 1000; ++i)
+      writer->write(row(i, "images/" + std::to_string(i) + ".png"));
+    failure = writer->commit();
+  }
+  REQUIRE(failure);
+  CHECK(describe(failure).find(out + ".partial: cannot write results: File "
+                               "too large")
+        != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
 }
