@@ -11,6 +11,7 @@
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/file_size_limit.hpp"
+#include "tests/support/hostile_images.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
@@ -239,4 +240,39 @@ TEST_CASE("a full disk under the results file stops the job with the "
         != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out));
   CHECK(std::filesystem::file_size(out + ".partial") <= 8192);
+}
+
+TEST_CASE("an image slower than the task timeout on every worker is "
+          "dispatched again, yet keeps the label of the first worker to "
+          "finish it; nothing else waits and no worker is lost",
+          "[integration][faults][slow]") {
+  auto dir = test::fresh_dir("slow-image");
+  auto paths = test::write_pattern_pngs(dir / "images", 300);
+  // 268 million real pixels in 290 KB: seconds of decoding, against a
+  // 300 ms task timeout. One slot per worker, so nothing innocent waits
+  // behind it inside a worker.
+  auto slow = (dir / "images" / "slow.png").string();
+  test::write_file(slow, test::grey_png(16384, 16384));
+  paths.push_back(slow);
+  test::local_cluster cluster{2,
+                              {"--fovea.task-timeout=300ms"},
+                              {"--fovea.max-pixels=300000000",
+                               "--fovea.slots=1"}};
+  std::vector<pid_t> pids;
+  for (auto& w : cluster.workers)
+    pids.push_back(w->pid());
+  auto out = (dir / "results.csv").string();
+  auto [code, output] = test::run_fovea(
+    submit_args(cluster.address, (dir / "images").string(), out), 120s);
+  INFO(output);
+  REQUIRE(code == 0);
+  test::check_results(out, paths); // every row once, the slow one labelled
+  CHECK(cluster.coordinator->wait_for_line("not answered in time", 10s));
+  for (size_t i = 0; i < cluster.workers.size(); ++i) {
+    CHECK(cluster.workers[i]->running());
+    CHECK(cluster.workers[i]->pid() == pids[i]);
+  }
+  CHECK(cluster.coordinator->running());
+  CHECK(cluster.coordinator->output().find("lost") == std::string::npos);
+  cluster.stop();
 }

@@ -9,13 +9,17 @@ namespace fovea::test {
 using namespace std::chrono_literals;
 
 local_cluster::local_cluster(int worker_count,
-                             std::vector<std::string> coordinator_args)
+                             std::vector<std::string> coordinator_args,
+                             const std::vector<std::string>& worker_args)
   : coordinator_args(std::move(coordinator_args)) {
   start_coordinator("0");
-  for (int i = 1; i <= worker_count; ++i)
-    workers.push_back(std::make_unique<child_process>(std::vector<std::string>{
-      "node", "--config", "config/worker.ini", "--fovea.coordinator=" + address,
-      "--fovea.id=w" + std::to_string(i)}));
+  for (int i = 1; i <= worker_count; ++i) {
+    std::vector<std::string> args{"node", "--config", "config/worker.ini",
+                                  "--fovea.coordinator=" + address,
+                                  "--fovea.id=w" + std::to_string(i)};
+    args.insert(args.end(), worker_args.begin(), worker_args.end());
+    workers.push_back(std::make_unique<child_process>(std::move(args)));
+  }
   for (auto& w : workers) {
     INFO(w->output());
     REQUIRE(w->wait_for_line("ready", 60s));

@@ -17,9 +17,12 @@ struct local_cluster {
   std::string address; ///< 127.0.0.1:PORT of the coordinator
   std::vector<std::string> coordinator_args; ///< extra --fovea.KEY=VALUE
 
-  /// Starts the nodes; REQUIREs that each printed its ready line.
+  /// Starts the nodes; REQUIREs that each printed its ready line. The
+  /// extra arguments (--fovea.KEY=VALUE) go to the coordinator and to
+  /// every worker.
   explicit local_cluster(int worker_count,
-                         std::vector<std::string> coordinator_args = {});
+                         std::vector<std::string> coordinator_args = {},
+                         const std::vector<std::string>& worker_args = {});
 
   /// Starts the coordinator again on the same port, after it died.
   void restart_coordinator();

@@ -21,6 +21,11 @@ std::vector<hostile_input> hostile_inputs();
 /// only a few bytes of pixel data: decoding it would allocate the lot.
 std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height);
 
+/// A real, valid grayscale PNG of width x height mid-grey pixels: tiny on
+/// disk, but slow to decode when large (a 16384x16384 one takes seconds),
+/// like an input that makes every worker it reaches time out.
+std::vector<uint8_t> grey_png(uint32_t width, uint32_t height);
+
 /// A JPEG of a smooth 64x64 gradient (long enough to cut meaningfully).
 std::vector<uint8_t> gradient_jpeg();
 

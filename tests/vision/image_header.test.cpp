@@ -50,3 +50,14 @@ TEST_CASE("each hostile input gets its own short reason", "[unit]") {
     CHECK(h.problem.find(input.reason) != std::string::npos);
   }
 }
+
+TEST_CASE("the test fixture's streamed grey PNG is a real, whole PNG",
+          "[unit]") {
+  auto png = test::grey_png(30, 20);
+  auto h = read_image_header(png);
+  CHECK(h.problem == "");
+  CHECK(h.width == 30);
+  CHECK(h.height == 20);
+  CHECK(read_image_header(test::grey_png(16384, 16384)).pixels()
+        == 268435456ull);
+}
