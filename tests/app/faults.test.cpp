@@ -123,7 +123,10 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
   auto dir = test::fresh_dir("kill-coordinator");
   auto paths = test::write_pattern_pngs(dir / "images", job_size);
   auto journal = (dir / "journal").string();
-  test::local_cluster cluster{2, {"--fovea.journal-dir=" + journal}};
+  // Workers keep trying for long enough even on a loaded sanitizer run.
+  test::local_cluster cluster{2,
+                              {"--fovea.journal-dir=" + journal},
+                              {"--fovea.connect-timeout=120s"}};
   auto out = (dir / "results.csv").string();
   auto args = submit_args(cluster.address, (dir / "images").string(), out,
                           "nightly");
@@ -141,11 +144,19 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
   INFO("rows in the journal after the crash: " << kept->rows.size());
   CHECK(kept->rows.size() > 0);
   cluster.restart_coordinator();
-  // The workers were never restarted: they join the new coordinator.
-  INFO(cluster.workers[0]->output() << cluster.workers[1]->output());
-  // (in either order: each line is looked at once)
-  for (int joined = 0; joined < 2; ++joined)
-    REQUIRE(cluster.coordinator->wait_for_line(" registered from", 60s));
+  // The workers were never restarted: they join the new coordinator (in
+  // either order: each line is looked at once).
+  int joined = 0;
+  while (joined < 2 && cluster.coordinator->wait_for_line(" registered from",
+                                                          90s))
+    ++joined;
+  if (joined < 2) {
+    for (auto& w : cluster.workers)
+      w->running(); // take in what they printed, for the message
+    FAIL("workers did not rejoin:\n" << cluster.workers[0]->output() << "\n"
+                                      << cluster.workers[1]->output() << "\n"
+                                      << cluster.coordinator->output());
+  }
   auto [code, output] = test::run_fovea(args);
   INFO(output);
   REQUIRE(code == 0);
@@ -243,8 +254,8 @@ TEST_CASE("a full disk under the results file stops the job with the "
 }
 
 TEST_CASE("an image slower than the task timeout on every worker is "
-          "dispatched again, yet keeps the label of the first worker to "
-          "finish it; nothing else waits and no worker is lost",
+          "dispatched again yet keeps the label of the first worker to "
+          "finish it: nothing else waits and no worker is lost",
           "[integration][faults][slow]") {
   auto dir = test::fresh_dir("slow-image");
   auto paths = test::write_pattern_pngs(dir / "images", 300);
