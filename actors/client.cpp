@@ -169,7 +169,7 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
     },
     [self](failed_atom, uint64_t job, const std::string& why) {
       if (job == self->state.job)
-        finish(self, make_error(errc::storage_failed, why));
+        finish(self, make_error(errc::job_ended, why));
     },
   };
 }

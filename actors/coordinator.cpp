@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <caf/actor_cast.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/system_messages.hpp>
 
 #include "actors/coroutine.hpp"
@@ -21,13 +22,39 @@ void say(coordinator_pointer self, const std::string& line) {
     self->state.options.say(line);
 }
 
-void close_job(coordinator_pointer self, uint64_t id, const std::string& why) {
+job_row row_of(uint64_t id, const job_entry& job, std::string state) {
+  job_row row;
+  row.id = id;
+  row.name = job.ledger.name();
+  row.state = std::move(state);
+  row.total = job.ledger.total();
+  row.done = job.ledger.count();
+  row.errors = job.errors;
+  row.started = job.opened;
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                              - job.started)
+                  .count();
+  row.rate = row.seconds > 0 ? row.done / row.seconds : 0;
+  return row;
+}
+
+// Ends a job in `state` (finished, failed, cancelled, paused, dropped): it
+// goes to the recent history, and whoever waits for it hears.
+void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
+               const std::string& why) {
+  constexpr size_t history = 100;
   auto& st = self->state;
   auto job = st.jobs.find(id);
   if (job == st.jobs.end())
     return;
   say(self, "job " + std::to_string(id) + " (" + job->second.ledger.name()
               + ") " + why);
+  auto row = row_of(id, job->second, state);
+  for (auto& waiter : job->second.waiters)
+    waiter.deliver(row);
+  st.ended.push_back(std::move(row));
+  if (st.ended.size() > history)
+    st.ended.pop_front();
   st.jobs.erase(job); // its queued tasks are skipped by take_batch
 }
 
@@ -36,7 +63,7 @@ void close_job(coordinator_pointer self, uint64_t id, const std::string& why) {
 void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err) {
   auto& job = self->state.jobs.at(id);
   self->send(job.client, failed_atom::value, id, describe(err));
-  close_job(self, id, "failed: " + describe(err));
+  close_job(self, id, "failed", "failed: " + describe(err));
 }
 
 // Writes the journal's buffered records to disk; false if the job failed.
@@ -64,8 +91,8 @@ void deliver(coordinator_pointer self, uint64_t id,
     self->send(job.client, result_atom::value, id, std::move(part));
   }
   if (job.ledger.finished() && sync_journal(self, id))
-    close_job(self, id, "finished: " + std::to_string(job.ledger.total())
-                          + " inputs");
+    close_job(self, id, "finished",
+              "finished: " + std::to_string(job.ledger.total()) + " inputs");
 }
 
 // Records results, journals them, and forwards the new ones to their jobs'
@@ -77,6 +104,9 @@ void record(coordinator_pointer self, std::vector<prediction> rows) {
   for (auto& row : rows) {
     auto job = st.jobs.find(row.job);
     if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
+      ++st.recorded;
+      if (!row.ok())
+        ++job->second.errors;
       if (job->second.journal)
         job->second.journal->append(row);
       fresh[row.job].push_back(std::move(row));
@@ -154,6 +184,9 @@ void release_if_drained(coordinator_pointer self,
   say(self, "worker " + w->second.info.id + " drained: "
               + std::to_string(w->second.done) + " results; it leaves");
   w->second.drained->deliver(w->second.done);
+  // Whoever asked (the worker itself on SIGTERM, or an operator), the
+  // worker is told to stop now: it holds nothing and will get nothing.
+  self->send_exit(w->second.handle, caf::exit_reason::user_shutdown);
   self->demonitor(w->second.handle.address());
   self->state.workers.erase(w);
 }
@@ -173,8 +206,10 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
     --worker->second.in_flight;
   if (reply && answers(*reply, batch.tasks)) {
     // Also when overdue: the ledger keeps whichever answer came first.
-    if (worker != st.workers.end())
+    if (worker != st.workers.end()) {
       worker->second.done += reply->size();
+      worker->second.rate.add(reply->size());
+    }
     record(self, std::move(*reply));
   } else if (!batch.overdue) {
     auto why = reply ? std::string{"reply does not match the batch"}
@@ -301,13 +336,16 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
   for (auto& [id, job] : self->state.jobs)
     if (job.client.address() == addr)
       orphaned.push_back(id);
-  for (auto id : orphaned)
-    if (sync_journal(self, id))
-      close_job(self, id,
-                self->state.jobs.at(id).journal
-                  ? "paused: its client went away (journaled; submit it "
-                    "again to resume)"
-                  : "dropped: its client went away");
+  for (auto id : orphaned) {
+    if (!sync_journal(self, id))
+      continue;
+    if (self->state.jobs.at(id).journal)
+      close_job(self, id, "paused",
+                "paused: its client went away (journaled; submit it again "
+                "to resume)");
+    else
+      close_job(self, id, "dropped", "dropped: its client went away");
+  }
 }
 
 struct opened_job {
@@ -422,8 +460,10 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       std::vector<prediction> recorded;
       for (auto& row : opened.recorded) {
         row.job = id;
-        if (job.ledger.record(row.index))
+        if (job.ledger.record(row.index)) {
+          job.errors += row.ok() ? 0 : 1;
           recorded.push_back(std::move(row));
+        }
       }
       say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened: "
                   + std::to_string(spec.total) + " inputs"
@@ -438,6 +478,62 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       deliver(self, id, std::move(recorded));
       return promise;
     },
+    [self](nodes_atom) {
+      auto& st = self->state;
+      std::vector<node_row> rows;
+      auto& me = rows.emplace_back();
+      me.id = st.options.id;
+      me.role = "coordinator";
+      me.host = st.options.host;
+      me.up_since = st.started;
+      me.done = st.recorded;
+      for (auto& [addr, w] : st.workers) {
+        auto& row = rows.emplace_back();
+        row.id = w.info.id;
+        row.role = "worker";
+        row.host = w.info.host;
+        row.model = w.info.model;
+        row.slots = w.info.slots;
+        row.in_flight = w.in_flight;
+        row.done = w.done;
+        row.rate = w.rate.per_second();
+        row.up_since = w.up_since;
+        row.draining = w.drained.has_value();
+      }
+      return rows;
+    },
+    [self](jobs_atom) {
+      auto& st = self->state;
+      std::vector<job_row> rows(st.ended.begin(), st.ended.end());
+      for (auto& [id, job] : st.jobs)
+        rows.push_back(row_of(id, job, "running"));
+      return rows;
+    },
+    [self](wait_atom, uint64_t id) -> caf::result<job_row> {
+      auto& st = self->state;
+      if (auto job = st.jobs.find(id); job != st.jobs.end()) {
+        auto promise = self->make_response_promise<job_row>();
+        job->second.waiters.push_back(promise);
+        return promise;
+      }
+      for (auto& row : st.ended)
+        if (row.id == id)
+          return row;
+      return make_error(errc::unknown_job, std::to_string(id));
+    },
+    [self](cancel_atom, uint64_t id) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto job = st.jobs.find(id);
+      if (job == st.jobs.end())
+        return make_error(errc::unknown_job, std::to_string(id));
+      auto done = job->second.ledger.count();
+      self->send(job->second.client, failed_atom::value, id,
+                 std::string{"cancelled by an operator"});
+      sync_journal(self, id);
+      close_job(self, id, "cancelled", "cancelled by an operator");
+      return done;
+    },
+    [self](ping_atom) { return self->state.options.id; },
     [self](drain_atom, const std::string& id) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto w = std::find_if(st.workers.begin(), st.workers.end(),

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -36,6 +37,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/rate_meter.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
 #include "messages/interfaces.hpp"
@@ -44,6 +46,7 @@ namespace fovea {
 
 struct coordinator_options {
   std::string id = "coordinator";
+  std::string host; ///< the machine it runs on, for operators
   uint32_t batch_size = 16;     ///< tasks per classify request
   size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
   caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
@@ -62,12 +65,20 @@ struct worker_entry {
   uint64_t done = 0;      ///< results recorded from this worker
   /// Set while draining: no new work; answered when in_flight reaches 0.
   std::optional<caf::typed_response_promise<uint64_t>> drained;
+  rate_meter rate;
+  int64_t up_since = unix_now();
 };
 
 struct job_entry {
   job_ledger ledger;
   client_actor client;
   std::optional<job_journal> journal; ///< named jobs, with a journal dir
+  uint64_t errors = 0; ///< error rows recorded
+  int64_t opened = unix_now();
+  std::chrono::steady_clock::time_point started
+    = std::chrono::steady_clock::now();
+  /// Operators waiting for the job to end (fovea shell's `wait`).
+  std::vector<caf::typed_response_promise<job_row>> waiters;
 };
 
 struct batch_in_flight {
@@ -96,6 +107,10 @@ struct coordinator_state {
   /// Batches sent and not yet answered, by batch number. A reply whose batch
   /// is no longer here (its worker was given up on) is stale and dropped.
   std::unordered_map<uint64_t, batch_in_flight> in_flight;
+  /// The last jobs that ended, newest last, for `jobs` and `wait`.
+  std::deque<job_row> ended;
+  int64_t started = unix_now();
+  uint64_t recorded = 0; ///< results recorded, all jobs, since start
   uint64_t next_job = 1;
   uint64_t next_batch = 1;
   uint64_t next_registration = 1;

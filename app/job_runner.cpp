@@ -57,12 +57,20 @@ std::optional<job_request> read_job_command(const std::string& command,
     complain("fovea " + command + ": " + problem);
     return std::nullopt;
   }
+  return job_request_from(line);
+}
+
+job_request job_request_from(const command_line& line) {
   job_request request;
   request.inputs = line.positional;
+  auto flag = [&](const char* name) {
+    auto found = line.flags.find(name);
+    return found == line.flags.end() ? std::string{} : found->second;
+  };
   if (line.flags.count("out"))
-    request.out = line.flags["out"];
-  request.name = line.flags["job"];
-  request.truth = line.flags["truth"];
+    request.out = flag("out");
+  request.name = flag("job");
+  request.truth = flag("truth");
   return request;
 }
 

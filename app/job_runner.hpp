@@ -35,6 +35,10 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             fovea_config& cfg,
                                             command_line& line);
 
+/// The job a parsed command line asks for: its positional inputs and the
+/// --out, --job and --truth flags.
+job_request job_request_from(const command_line& line);
+
 /// Where the confusion picture for results file `out` goes:
 /// results.csv -> results.confusion.png.
 std::string confusion_png_path(const std::string& out);

@@ -23,6 +23,9 @@ commands:
       classify INPUTs in this process (coordinator and N workers, no network)
   dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
       write a data set as PNG files plus DIR/truth.csv (path,label)
+  shell [HOST:PORT]
+      an operator's console to a running cluster (`help` inside lists the
+      commands); reads commands from stdin when it is not a terminal
   help
       show this text
 
@@ -46,7 +49,8 @@ int main(int argc, char** argv) {
     commands = {{"node", fovea::node_main},
                 {"submit", fovea::submit_main},
                 {"classify", fovea::classify_main},
-                {"dataset", fovea::dataset_main}};
+                {"dataset", fovea::dataset_main},
+                {"shell", fovea::shell_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   if (command == "help" || command == "--help" || command == "-h") {

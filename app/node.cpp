@@ -44,6 +44,7 @@ int run_coordinator(fovea_config& cfg) {
   // Spawn the coordinator.
   coordinator_options options;
   options.id = id;
+  options.host = host_name();
   options.batch_size = cfg.batch_size;
   options.task_timeout = cfg.task_timeout;
   options.max_attempts = cfg.max_attempts;

@@ -14,5 +14,6 @@ int node_main(const arguments& args);     // fovea node --config FILE
 int submit_main(const arguments& args);   // fovea submit INPUT... --out F
 int classify_main(const arguments& args); // fovea classify INPUT... --out F
 int dataset_main(const arguments& args);  // fovea dataset NAME --out DIR
+int shell_main(const arguments& args);    // fovea shell [HOST:PORT]
 
 } // namespace fovea

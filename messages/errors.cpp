@@ -23,6 +23,8 @@ std::string to_string(errc code) {
       return "no such file";
     case errc::storage_failed:
       return "storage failed";
+    case errc::job_ended:
+      return "job ended";
   }
   return "unknown fovea error";
 }

@@ -19,6 +19,7 @@ enum class errc : uint8_t {
   bad_config,       ///< a configuration key or file is wrong
   no_such_file,     ///< a file that was looked for is not there
   storage_failed,   ///< a journal or results file could not be written
+  job_ended,        ///< the coordinator ended a job early (cancel, failure)
 };
 
 /// The category atom under which fovea's codes travel.

@@ -29,7 +29,15 @@ using coordinator_actor = caf::typed_actor<
   // A worker (named by id) is to leave without loss: it gets no new work,
   // and the reply (how many results it produced) comes once it has answered
   // every batch it holds. It is then no longer registered.
-  caf::replies_to<drain_atom, std::string>::with<uint64_t>>;
+  caf::replies_to<drain_atom, std::string>::with<uint64_t>,
+  // For operators: every node, every job (running and recent), a job's
+  // row once it has ended, cancelling a job (the reply is the number of
+  // rows it had), and a liveness check answered with the coordinator's id.
+  caf::replies_to<nodes_atom>::with<std::vector<node_row>>,
+  caf::replies_to<jobs_atom>::with<std::vector<job_row>>,
+  caf::replies_to<wait_atom, uint64_t>::with<job_row>,
+  caf::replies_to<cancel_atom, uint64_t>::with<uint64_t>,
+  caf::replies_to<ping_atom>::with<std::string>>;
 
 /// A worker classifies batches of tasks: one prediction per task, in order,
 /// errors included. Told to drain (by its node, on SIGTERM), it asks its

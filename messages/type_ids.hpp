@@ -10,6 +10,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/cluster_view.hpp"
 #include "messages/image_task.hpp"
 #include "messages/job_spec.hpp"
 #include "messages/prediction.hpp"
@@ -24,13 +25,23 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, result_atom, "result")
   CAF_ADD_ATOM(fovea, fovea, failed_atom, "failed")
   CAF_ADD_ATOM(fovea, fovea, drain_atom, "drain")
+  CAF_ADD_ATOM(fovea, fovea, nodes_atom, "nodes")
+  CAF_ADD_ATOM(fovea, fovea, jobs_atom, "jobs")
+  CAF_ADD_ATOM(fovea, fovea, cancel_atom, "cancel")
+  CAF_ADD_ATOM(fovea, fovea, wait_atom, "wait")
+  CAF_ADD_ATOM(fovea, fovea, ping_atom, "ping")
+  CAF_ADD_ATOM(fovea, fovea, command_atom, "command")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
   CAF_ADD_TYPE_ID(fovea, (fovea::worker_info))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_spec))
+  CAF_ADD_TYPE_ID(fovea, (fovea::node_row))
+  CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))
+  CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::node_row>))
+  CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::job_row>))
 
 CAF_END_TYPE_ID_BLOCK(fovea)

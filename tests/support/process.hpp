@@ -35,6 +35,10 @@ public:
   /// Sends `signal`, then waits for the exit code as wait_for_exit does.
   int stop(int signal, std::chrono::seconds timeout);
 
+  /// Writes to the process's stdin (a pipe; it sees EOF after close_input).
+  void write_input(const std::string& text);
+  void close_input();
+
   /// Takes in what has arrived, without waiting; true if it still runs.
   bool running();
 
@@ -55,6 +59,7 @@ private:
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   int exit_fd_ = -1; ///< pidfd: readable once the process has exited
   int exit_code_ = -1;
   bool exited_ = false;

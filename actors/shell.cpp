@@ -1,0 +1,316 @@
+#include "actors/shell.hpp"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <caf/system_messages.hpp>
+
+#include "actors/coroutine.hpp"
+#include "actors/rate_meter.hpp"
+#include "actors/remote.hpp"
+#include "actors/shell_format.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+using shell_pointer = shell_actor::stateful_pointer<shell_state>;
+using words = std::vector<std::string>;
+
+// `wait` and `drain` last as long as the work does.
+constexpr auto long_timeout = std::chrono::hours(24);
+
+void print(shell_pointer self, const std::string& text) {
+  self->state.options.print(text);
+}
+
+void done(shell_pointer self, bool ok) {
+  self->state.options.done(ok, self->state.coordinator);
+}
+
+void fail(shell_pointer self, const std::string& line) {
+  self->state.options.complain(line);
+  done(self, false);
+}
+
+bool parse_job(const std::string& text, uint64_t& id) {
+  char* end = nullptr;
+  id = std::strtoull(text.c_str(), &end, 10);
+  return !text.empty() && *end == '\0';
+}
+
+// Checks the connection and the argument count; false (after saying why)
+// if the command cannot run.
+bool ready(shell_pointer self, const words& line, size_t min_args,
+           size_t max_args, const std::string& usage) {
+  if (line.size() - 1 < min_args || line.size() - 1 > max_args) {
+    fail(self, "usage: " + usage);
+    return false;
+  }
+  if (!self->state.coordinator) {
+    fail(self, "not connected (connect HOST:PORT)");
+    return false;
+  }
+  return true;
+}
+
+actor_flow connect(shell_pointer self, std::string address) {
+  auto where = parse_endpoint(address);
+  if (!where) {
+    fail(self, describe(where.error()));
+    co_return;
+  }
+  auto attempt = ask_connect(self, *where, self->state.options.request_timeout);
+  auto reply = co_await attempt;
+  auto found = as_coordinator(self->system(), std::move(reply), *where);
+  if (!found) {
+    fail(self, describe(found.error()));
+    co_return;
+  }
+  if (self->state.coordinator)
+    self->demonitor(self->state.coordinator.address());
+  self->state.coordinator = *found;
+  self->state.address = address;
+  self->monitor(*found);
+  auto ping = ask<std::string>(self, *found,
+                               self->state.options.request_timeout,
+                               ping_atom::value);
+  auto id = co_await ping;
+  if (!id) {
+    fail(self, describe(id.error()));
+    co_return;
+  }
+  print(self, "connected to coordinator " + *id + " at " + address + "\n");
+  done(self, true);
+}
+
+actor_flow ping(shell_pointer self) {
+  auto started = std::chrono::steady_clock::now();
+  auto request = ask<std::string>(self, self->state.coordinator,
+                                  self->state.options.request_timeout,
+                                  ping_atom::value);
+  auto id = co_await request;
+  if (!id) {
+    fail(self, "ping: " + describe(id.error()));
+    co_return;
+  }
+  auto ms = std::chrono::duration<double, std::milli>(
+              std::chrono::steady_clock::now() - started)
+              .count();
+  char text[128];
+  std::snprintf(text, sizeof(text), "pong from %s in %.1f ms\n", id->c_str(),
+                ms);
+  print(self, text);
+  done(self, true);
+}
+
+actor_flow nodes(shell_pointer self) {
+  auto request = ask<std::vector<node_row>>(
+    self, self->state.coordinator, self->state.options.request_timeout,
+    nodes_atom::value);
+  auto rows = co_await request;
+  if (!rows) {
+    fail(self, "nodes: " + describe(rows.error()));
+    co_return;
+  }
+  self->state.worker_ids.clear();
+  for (auto& row : *rows)
+    if (row.role == "worker")
+      self->state.worker_ids.push_back(row.id);
+  print(self, format_nodes(*rows, unix_now()));
+  done(self, true);
+}
+
+actor_flow jobs(shell_pointer self, std::string which) {
+  auto request = ask<std::vector<job_row>>(
+    self, self->state.coordinator, self->state.options.request_timeout,
+    jobs_atom::value);
+  auto rows = co_await request;
+  if (!rows) {
+    fail(self, "jobs: " + describe(rows.error()));
+    co_return;
+  }
+  if (which == "*") {
+    print(self, format_jobs(*rows));
+    done(self, true);
+    co_return;
+  }
+  // status [JOB]: the named job, or every running one.
+  bool any = false;
+  for (auto& row : *rows)
+    if (which.empty() ? row.state == "running"
+                      : std::to_string(row.id) == which || row.name == which) {
+      print(self, format_status(row) + "\n");
+      any = true;
+    }
+  if (!any && !which.empty()) {
+    fail(self, "status: no job " + which);
+    co_return;
+  }
+  if (!any)
+    print(self, "no job is running\n");
+  done(self, true);
+}
+
+actor_flow wait_for(shell_pointer self, uint64_t id) {
+  auto request = ask<job_row>(self, self->state.coordinator, long_timeout,
+                              wait_atom::value, id);
+  auto row = co_await request;
+  if (!row) {
+    fail(self, "wait: " + describe(row.error()));
+    co_return;
+  }
+  print(self, format_status(*row) + "\n");
+  done(self, row->state == "finished");
+}
+
+actor_flow cancel(shell_pointer self, uint64_t id) {
+  auto request = ask<uint64_t>(self, self->state.coordinator,
+                               self->state.options.request_timeout,
+                               cancel_atom::value, id);
+  auto rows = co_await request;
+  if (!rows) {
+    fail(self, "cancel: " + describe(rows.error()));
+    co_return;
+  }
+  print(self, "job " + std::to_string(id) + " cancelled after "
+                + std::to_string(*rows) + " rows\n");
+  done(self, true);
+}
+
+actor_flow drain(shell_pointer self, std::string worker) {
+  auto request = ask<uint64_t>(self, self->state.coordinator, long_timeout,
+                               drain_atom::value, worker);
+  auto results = co_await request;
+  if (!results) {
+    fail(self, "drain: " + describe(results.error()));
+    co_return;
+  }
+  print(self, "worker " + worker + " drained after "
+                + std::to_string(*results) + " results; it is leaving\n");
+  done(self, true);
+}
+
+actor_flow stats(shell_pointer self) {
+  auto& st = self->state;
+  auto ask_nodes = ask<std::vector<node_row>>(self, st.coordinator,
+                                              st.options.request_timeout,
+                                              nodes_atom::value);
+  auto nodes = co_await ask_nodes;
+  auto ask_jobs = ask<std::vector<job_row>>(self, st.coordinator,
+                                            st.options.request_timeout,
+                                            jobs_atom::value);
+  auto jobs = co_await ask_jobs;
+  if (!nodes || !jobs) {
+    fail(self, "stats: " + describe(nodes ? jobs.error() : nodes.error()));
+    co_return;
+  }
+  print(self, format_stats(*nodes, *jobs));
+  done(self, true);
+}
+
+void help(shell_pointer self, const words& line) {
+  std::string text;
+  for (auto& [usage, what] : shell_commands()) {
+    auto name = usage.substr(0, usage.find(' '));
+    if (line.size() > 1 && name != line[1])
+      continue;
+    text += "  " + usage + "\n      " + what + "\n";
+  }
+  if (text.empty()) {
+    fail(self, "help: no command " + line[1]);
+    return;
+  }
+  print(self, text);
+  done(self, true);
+}
+
+void run(shell_pointer self, const words& line) {
+  uint64_t id = 0;
+  const auto& cmd = line[0];
+  if (cmd == "help") {
+    help(self, line);
+  } else if (cmd == "connect") {
+    if (line.size() != 2)
+      fail(self, "usage: connect HOST:PORT");
+    else
+      connect(self, line[1]);
+  } else if (cmd == "ping") {
+    if (ready(self, line, 0, 0, "ping"))
+      ping(self);
+  } else if (cmd == "nodes") {
+    if (ready(self, line, 0, 0, "nodes"))
+      nodes(self);
+  } else if (cmd == "jobs") {
+    if (ready(self, line, 0, 0, "jobs"))
+      jobs(self, "*");
+  } else if (cmd == "status") {
+    if (ready(self, line, 0, 1, "status [JOB]"))
+      jobs(self, line.size() > 1 ? line[1] : "");
+  } else if (cmd == "wait" || cmd == "cancel") {
+    if (!ready(self, line, 1, 1, cmd + " JOB"))
+      return;
+    if (!parse_job(line[1], id))
+      fail(self, cmd + ": JOB is a job number (see `jobs`)");
+    else if (cmd == "wait")
+      wait_for(self, id);
+    else
+      cancel(self, id);
+  } else if (cmd == "drain") {
+    if (ready(self, line, 1, 1, "drain WORKER"))
+      drain(self, line[1]);
+  } else if (cmd == "stats") {
+    if (ready(self, line, 0, 0, "stats"))
+      stats(self);
+  } else {
+    fail(self, "unknown command " + cmd + " (try `help`)");
+  }
+}
+
+} // namespace
+
+const std::vector<std::pair<std::string, std::string>>& shell_commands() {
+  static const std::vector<std::pair<std::string, std::string>> commands = {
+    {"help [COMMAND]", "what the commands do"},
+    {"connect HOST:PORT", "talk to the coordinator at HOST:PORT"},
+    {"nodes",
+     "every node: id, role, host, model, slots, in flight, done, images/s, "
+     "up"},
+    {"jobs", "running and recent jobs"},
+    {"submit PATH... [--out F] [--truth F] [--job NAME] [--detach]",
+     "classify PATHs on the cluster; waits for the job unless --detach"},
+    {"status [JOB]", "progress and rate of a job (or of every running one)"},
+    {"wait JOB", "wait until a job ends, then show its status"},
+    {"cancel JOB", "stop a job; its client is told"},
+    {"drain WORKER",
+     "let a worker finish what it holds, send it nothing new, then it "
+     "leaves"},
+    {"stats", "cluster totals"},
+    {"ping", "check the coordinator answers, and how fast"},
+    {"quit", "leave the shell"},
+  };
+  return commands;
+}
+
+shell_actor::behavior_type shell(shell_pointer self, shell_options options) {
+  self->state.options = std::move(options);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.source != self->state.coordinator.address())
+      return;
+    self->state.coordinator = nullptr;
+    self->state.options.complain(
+      "lost the coordinator at " + self->state.address + " ("
+      + caf::to_string(msg.reason) + "); `connect` to reconnect");
+  });
+  return {
+    [self](command_atom, const std::vector<std::string>& line) {
+      if (line.empty())
+        done(self, true);
+      else
+        run(self, line);
+    },
+  };
+}
+
+} // namespace fovea

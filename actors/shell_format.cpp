@@ -1,0 +1,136 @@
+#include "actors/shell_format.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace fovea {
+
+namespace {
+
+bool numeric(const std::string& cell) {
+  return std::any_of(cell.begin(), cell.end(),
+                     [](unsigned char c) { return std::isdigit(c); })
+         && std::all_of(cell.begin(), cell.end(), [](unsigned char c) {
+              return std::isdigit(c) || c == '.' || c == '/';
+            });
+}
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  return text;
+}
+
+} // namespace
+
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c)
+    width[c] = header[c].size();
+  for (auto& row : rows)
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  auto line = [&](const std::vector<std::string>& cells, bool is_header) {
+    std::string out;
+    for (size_t c = 0; c < width.size(); ++c) {
+      auto cell = c < cells.size() ? cells[c] : "";
+      auto pad = std::string(width[c] - cell.size(), ' ');
+      bool right = !is_header && numeric(cell);
+      out += right ? pad + cell : cell + (c + 1 < width.size() ? pad : "");
+      if (c + 1 < width.size())
+        out += "  ";
+    }
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
+    return out + "\n";
+  };
+  auto out = line(header, true);
+  for (auto& row : rows)
+    out += line(row, false);
+  return out;
+}
+
+std::string format_duration(int64_t seconds) {
+  if (seconds < 0)
+    seconds = 0;
+  if (seconds < 60)
+    return std::to_string(seconds) + "s";
+  if (seconds < 3600)
+    return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60)
+           + "s";
+  if (seconds < 86400)
+    return std::to_string(seconds / 3600) + "h"
+           + std::to_string(seconds % 3600 / 60) + "m";
+  return std::to_string(seconds / 86400) + "d"
+         + std::to_string(seconds % 86400 / 3600) + "h";
+}
+
+std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto& n : nodes)
+    rows.push_back({n.id, n.role + (n.draining ? " (draining)" : ""), n.host,
+                    n.model.empty() ? "-" : n.model,
+                    n.role == "worker" ? std::to_string(n.slots) : "-",
+                    n.role == "worker" ? std::to_string(n.in_flight) : "-",
+                    std::to_string(n.done), fixed(n.rate, 1),
+                    format_duration(now - n.up_since)});
+  return format_table({"id", "role", "host", "model", "slots", "in flight",
+                       "done", "images/s", "up"},
+                      rows);
+}
+
+std::string format_jobs(const std::vector<job_row>& jobs) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto& j : jobs)
+    rows.push_back({std::to_string(j.id), j.name, j.state,
+                    std::to_string(j.done) + "/" + std::to_string(j.total),
+                    std::to_string(j.errors), fixed(j.rate, 1),
+                    fixed(j.seconds, 1)});
+  return format_table(
+    {"job", "name", "state", "done", "errors", "images/s", "seconds"}, rows);
+}
+
+std::string format_status(const job_row& j) {
+  auto percent = j.total > 0 ? 100.0 * j.done / j.total : 100.0;
+  auto text = "job " + std::to_string(j.id) + " (" + j.name + ") " + j.state
+              + ": " + std::to_string(j.done) + "/" + std::to_string(j.total)
+              + " (" + fixed(percent, 1) + "%), " + std::to_string(j.errors)
+              + " errors, " + fixed(j.rate, 1) + " images/s";
+  if (j.state == "running" && j.rate > 0 && j.done < j.total)
+    text += ", ETA " + format_duration(static_cast<int64_t>(
+              (j.total - j.done) / j.rate + 0.5));
+  else
+    text += ", " + fixed(j.seconds, 1) + " s";
+  return text;
+}
+
+std::string format_stats(const std::vector<node_row>& nodes,
+                         const std::vector<job_row>& jobs) {
+  uint64_t workers = 0, slots = 0, in_flight = 0, done = 0;
+  double rate = 0;
+  for (auto& n : nodes)
+    if (n.role == "worker") {
+      ++workers;
+      slots += n.slots;
+      in_flight += n.in_flight;
+      done += n.done;
+      rate += n.rate;
+    }
+  uint64_t running = 0, ended = 0, rows = 0, errors = 0;
+  for (auto& j : jobs) {
+    (j.state == "running" ? running : ended) += 1;
+    rows += j.done;
+    errors += j.errors;
+  }
+  return format_table(
+    {"workers", "slots", "in flight", "results", "images/s", "jobs running",
+     "jobs ended", "rows", "errors"},
+    {{std::to_string(workers), std::to_string(slots),
+      std::to_string(in_flight), std::to_string(done), fixed(rate, 1),
+      std::to_string(running), std::to_string(ended), std::to_string(rows),
+      std::to_string(errors)}});
+}
+
+} // namespace fovea

@@ -1,0 +1,29 @@
+// How the shell shows the cluster: aligned tables and one-line summaries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "messages/cluster_view.hpp"
+
+namespace fovea {
+
+/// Columns padded to their widest cell, numbers right-aligned.
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
+
+std::string format_nodes(const std::vector<node_row>& nodes, int64_t now);
+std::string format_jobs(const std::vector<job_row>& jobs);
+
+/// "job 3 (nightly) running: 1200/3000 (40.0%), 2 errors, 880.1 images/s,
+/// ETA 2 s"
+std::string format_status(const job_row& job);
+
+/// Totals over every worker and job.
+std::string format_stats(const std::vector<node_row>& nodes,
+                         const std::vector<job_row>& jobs);
+
+/// 95 -> "1m35s", for "up" columns.
+std::string format_duration(int64_t seconds);
+
+} // namespace fovea
