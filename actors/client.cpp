@@ -56,6 +56,8 @@ actor_flow run(client_pointer self) {
     co_return;
   }
   st.job = *job;
+  if (opts.on_job)
+    opts.on_job(st.job);
   if (inputs.empty()) {
     finish(self, caf::none);
     co_return;

@@ -34,6 +34,7 @@ struct client_options {
   /// Enqueue replies wait while the coordinator's queue is full, so this is
   /// generous; a coordinator that dies is noticed sooner through monitoring.
   caf::timespan request_timeout = std::chrono::minutes(10);
+  std::function<void(uint64_t job)> on_job; ///< the coordinator's job id
   std::function<void(const prediction&)> on_row; ///< on the client's thread
   std::function<void(const caf::error&)> on_done;
 };

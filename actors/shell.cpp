@@ -114,10 +114,8 @@ actor_flow nodes(shell_pointer self) {
     fail(self, "nodes: " + describe(rows.error()));
     co_return;
   }
-  self->state.worker_ids.clear();
-  for (auto& row : *rows)
-    if (row.role == "worker")
-      self->state.worker_ids.push_back(row.id);
+  if (self->state.options.saw_nodes)
+    self->state.options.saw_nodes(*rows);
   print(self, format_nodes(*rows, unix_now()));
   done(self, true);
 }
@@ -131,6 +129,8 @@ actor_flow jobs(shell_pointer self, std::string which) {
     fail(self, "jobs: " + describe(rows.error()));
     co_return;
   }
+  if (self->state.options.saw_jobs)
+    self->state.options.saw_jobs(*rows);
   if (which == "*") {
     print(self, format_jobs(*rows));
     done(self, true);

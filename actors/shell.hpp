@@ -30,6 +30,9 @@ struct shell_options {
   std::function<void(const std::string&)> complain;
   /// Called once per command, on the shell's thread.
   std::function<void(bool ok, coordinator_actor connected)> done;
+  /// What `nodes` and `jobs` saw (for completion and `expect nodes`).
+  std::function<void(const std::vector<node_row>&)> saw_nodes;
+  std::function<void(const std::vector<job_row>&)> saw_jobs;
   caf::timespan request_timeout = std::chrono::seconds(10);
 };
 
@@ -37,7 +40,6 @@ struct shell_state {
   shell_options options;
   coordinator_actor coordinator;
   std::string address; ///< what `connect` was given
-  std::vector<std::string> worker_ids; ///< last seen, for tab completion
 
   static inline const char* name = "fovea.shell";
 };

@@ -21,12 +21,14 @@ namespace fovea {
 namespace {
 
 // Scores the committed results against the truth; 0 or the exit code.
-int report_accuracy(const job_request& request) {
+int report_accuracy(const job_request& request, job_summary* summary) {
   auto eval = evaluate(request.out, request.truth);
   if (!eval) {
     complain("fovea: --truth: " + describe(eval.error()));
     return 2;
   }
+  if (summary)
+    summary->accuracy = eval->accuracy();
   std::fputs(format_report(*eval).c_str(), stdout);
   auto picture = confusion_png_path(request.out);
   if (auto err = write_confusion_png(*eval, picture)) {
@@ -82,7 +84,7 @@ std::string confusion_png_path(const std::string& out) {
 }
 
 int run_job(caf::actor_system& sys, const job_request& request,
-            client_options options) {
+            client_options options, job_summary* out) {
   auto started = std::chrono::steady_clock::now();
   auto inputs = std::make_shared<const std::vector<input_item>>(
     collect_inputs(request.inputs));
@@ -151,7 +153,11 @@ int run_job(caf::actor_system& sys, const job_request& request,
                 seconds > 0 ? writer->total() / seconds : 0.0,
                 request.out.c_str());
   say(summary);
-  return request.truth.empty() ? 0 : report_accuracy(request);
+  if (out) {
+    out->rows = writer->written();
+    out->errors = writer->errors();
+  }
+  return request.truth.empty() ? 0 : report_accuracy(request, out);
 }
 
 } // namespace fovea

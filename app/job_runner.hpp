@@ -43,9 +43,17 @@ job_request job_request_from(const command_line& line);
 /// results.csv -> results.confusion.png.
 std::string confusion_png_path(const std::string& out);
 
+/// What a finished job came to, for scripts that check it (fovea run).
+struct job_summary {
+  uint64_t rows = 0;
+  uint64_t errors = 0;
+  std::optional<double> accuracy; ///< with --truth
+};
+
 /// Returns the process's exit code: 0 when every input has its row in
 /// `out`, 1 when the job failed, 2 when the results file cannot be made.
+/// Fills `summary`, if given, when the job finished.
 int run_job(caf::actor_system& sys, const job_request& request,
-            client_options options);
+            client_options options, job_summary* summary = nullptr);
 
 } // namespace fovea

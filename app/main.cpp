@@ -26,6 +26,9 @@ commands:
   shell [HOST:PORT]
       an operator's console to a running cluster (`help` inside lists the
       commands); reads commands from stdin when it is not a terminal
+  run SCRIPT [--dir DIR]
+      a scripted cluster run: start nodes, run shell commands, check
+      `expect` lines; node logs go to DIR (default runs/TIMESTAMP)
   help
       show this text
 
@@ -50,7 +53,8 @@ int main(int argc, char** argv) {
                 {"submit", fovea::submit_main},
                 {"classify", fovea::classify_main},
                 {"dataset", fovea::dataset_main},
-                {"shell", fovea::shell_main}};
+                {"shell", fovea::shell_main},
+                {"run", fovea::run_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -15,5 +15,6 @@ int submit_main(const arguments& args);   // fovea submit INPUT... --out F
 int classify_main(const arguments& args); // fovea classify INPUT... --out F
 int dataset_main(const arguments& args);  // fovea dataset NAME --out DIR
 int shell_main(const arguments& args);    // fovea shell [HOST:PORT]
+int run_main(const arguments& args);      // fovea run SCRIPT
 
 } // namespace fovea

@@ -1,0 +1,139 @@
+// fovea run on real processes: the example scripts go green, a failing
+// `expect` fails the run, and no node outlives its run, however it ends.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "tests/support/csv.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Pids of processes whose command line contains `needle`.
+std::vector<pid_t> processes_with(const std::string& needle) {
+  std::vector<pid_t> found;
+  for (auto& entry : fs::directory_iterator{"/proc"}) {
+    auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream in{entry.path() / "cmdline", std::ios::binary};
+    std::string cmdline{std::istreambuf_iterator<char>{in}, {}};
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos)
+      found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+std::string write_script(const fs::path& dir, const std::string& text) {
+  auto path = (dir / "script.fovea").string();
+  std::ofstream{path} << text;
+  return path;
+}
+
+// Node ids unique to this test process, so the /proc check is exact.
+std::string unique(const std::string& name) {
+  return name + "-" + std::to_string(::getpid());
+}
+
+} // namespace
+
+TEST_CASE("the example cluster scripts pass on the Fashion-MNIST test set",
+          "[integration][run][slow]") {
+  auto dir = test::fresh_dir("run-examples");
+  auto images = (dir / "test").string();
+  auto imported = test::run_fovea(
+    {"dataset", "fashion-mnist", "--split", "test", "--out", images});
+  REQUIRE(imported.first == 0);
+  for (auto script : {"local-demo", "failure-drill"}) {
+    INFO(script);
+    auto [code, output] = test::run_fovea(
+      {"run", std::string{"config/clusters/"} + script + ".fovea", "--dir",
+       (dir / script).string(), "--set", "images=" + images, "--set",
+       "out=" + dir.string()},
+      300s);
+    INFO(output);
+    CHECK(code == 0);
+    CHECK(output.find("lines ok, 0 skipped") != std::string::npos);
+    CHECK(output.find("FAILED") == std::string::npos);
+    CHECK(fs::exists(dir / script / "coord.log"));
+  }
+  auto rows = test::read_results(dir / "failure-drill.csv").rows;
+  CHECK(rows.size() == 10000);
+}
+
+TEST_CASE("a failing expect fails the run, skips the rest, and leaves no "
+          "node behind",
+          "[integration][run]") {
+  auto dir = test::fresh_dir("run-fails");
+  auto paths = test::write_pattern_pngs(dir / "images", 30);
+  auto coord = unique("coord");
+  auto worker = unique("w");
+  auto script = write_script(
+    dir, "# two nodes, then a wrong expectation\n"
+         "start coordinator " + coord + "\n"
+         "start worker " + worker + "\n"
+         "wait-ready " + worker + "\n"
+         "submit " + (dir / "images").string() + " --out "
+         + (dir / "out.csv").string() + "\n"
+         "expect rows 30\n"
+         "expect errors 1\n"
+         "nodes\n");
+  auto [code, output] = test::run_fovea(
+    {"run", script, "--dir", (dir / "logs").string()}, 120s);
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("FAILED (0.0 s): expected 1 errors, the job had 0")
+        != std::string::npos);
+  CHECK(output.find("fovea run: 5 of 7 lines ok, 1 skipped") != std::string::npos);
+  CHECK(output.find("failed at " + script + ":7: expect errors 1")
+        != std::string::npos);
+  CHECK(processes_with("--fovea.id=" + coord).empty());
+  CHECK(processes_with("--fovea.id=" + worker).empty());
+  CHECK(fs::exists(dir / "logs" / (worker + ".log")));
+}
+
+TEST_CASE("an interrupted run stops every node it started",
+          "[integration][run]") {
+  auto dir = test::fresh_dir("run-interrupted");
+  auto coord = unique("icoord");
+  auto worker = unique("iw");
+  auto script = write_script(dir, "start coordinator " + coord + "\n"
+                                  "start worker " + worker + "\n"
+                                  "wait-ready " + worker + "\n"
+                                  "sleep 10m\n");
+  test::child_process run{{"run", script, "--dir", (dir / "logs").string()}};
+  REQUIRE(run.wait_for_line("> sleep 10m", 120s));
+  CHECK(processes_with("--fovea.id=" + worker).size() == 1);
+  run.signal(SIGTERM);
+  CHECK(run.wait_for_exit(30s) == 128 + SIGTERM);
+  // The nodes got SIGKILL from the runner: wait for the kernel to end them.
+  CHECK(test::wait_until(
+    [&] {
+      return processes_with("--fovea.id=" + coord).empty()
+             && processes_with("--fovea.id=" + worker).empty();
+    },
+    30s));
+}
+
+TEST_CASE("a script with an unknown variable or verb fails with the line",
+          "[integration][run]") {
+  auto dir = test::fresh_dir("run-typos");
+  auto script = write_script(dir, "submit ${nowhere}\n");
+  auto [code, output] = test::run_fovea({"run", script, "--dir",
+                                         (dir / "logs").string()});
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("${nowhere} has no value") != std::string::npos);
+  auto usage = test::run_fovea({"run"});
+  CHECK(usage.first == 2);
+}
