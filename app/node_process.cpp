@@ -38,11 +38,17 @@ void forget(pid_t pid) {
 
 node_process::node_process(std::string name,
                            const std::vector<std::string>& args,
-                           std::string log)
+                           std::string log,
+                           const std::vector<std::string>& prefix)
   : name_(std::move(name)), log_(std::move(log)) {
   // Made before fork(): the child may only make async-signal-safe calls.
-  std::vector<std::string> argv_text{"fovea"};
+  char self[4096] = {};
+  if (::readlink("/proc/self/exe", self, sizeof(self) - 1) <= 0)
+    return;
+  std::vector<std::string> argv_text{prefix};
+  argv_text.push_back(self);
   argv_text.insert(argv_text.end(), args.begin(), args.end());
+  const std::string program = argv_text.front();
   std::vector<char*> argv;
   for (auto& a : argv_text)
     argv.push_back(a.data());
@@ -65,7 +71,7 @@ node_process::node_process(std::string name,
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv("/proc/self/exe", argv.data());
+    ::execv(program.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(out);
@@ -134,6 +140,14 @@ void node_process::kill_all_now() noexcept {
     auto pid = slot.load();
     if (pid > 0)
       ::kill(pid, SIGKILL);
+  }
+  // Reaped before returning: a node in a network namespace has closed its
+  // sockets by then, so their FINs cross the bridge before it goes (sockets
+  // orphaned without a path keep the namespace alive for minutes).
+  for (auto& slot : live_nodes) {
+    auto pid = slot.load();
+    if (pid > 0)
+      ::waitpid(pid, nullptr, 0);
   }
 }
 

@@ -15,9 +15,10 @@ namespace fovea {
 class node_process {
 public:
   /// Starts this binary with `args` (after the program name), output to
-  /// `log`. Check started() afterwards.
+  /// `log`, through `prefix` if given (`ip netns exec NS`, say). Check
+  /// started() afterwards.
   node_process(std::string name, const std::vector<std::string>& args,
-               std::string log);
+               std::string log, const std::vector<std::string>& prefix = {});
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
   ~node_process(); ///< stops it if it still runs
@@ -40,8 +41,9 @@ public:
   /// True while it runs (reaps it once it ended).
   bool running();
 
-  /// Kills every node started by this process at once (SIGKILL). Safe in a
-  /// signal handler: an interrupted run leaves no process behind.
+  /// Kills every node started by this process at once (SIGKILL) and reaps
+  /// them. Safe in a signal handler: an interrupted run leaves no process
+  /// behind.
   static void kill_all_now() noexcept;
 
 private:

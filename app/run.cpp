@@ -6,8 +6,10 @@
 // node it started is stopped at the end, on failure and on interruption,
 // with its output in DIR/NAME.log. Exit code 0 only if every line worked.
 //
-//   start coordinator NAME [--config F] [--fovea.KEY=VALUE ...]
-//   start worker NAME [--config F] [--fovea.KEY=VALUE ...]
+//   start coordinator NAME [--config F] [--host HOST] [--fovea.KEY=VALUE ...]
+//   start worker NAME [--config F] [--host HOST] [--fovea.KEY=VALUE ...]
+//     (--host: in a network namespace of its own, see virtual_network.hpp;
+//     also for the coordinator, which then listens on that host's address)
 //   wait-ready NAME | kill NAME [-9] | stop NAME | sleep DURATION
 //   expect rows N | expect errors N | expect accuracy OP X | expect nodes N
 //   set NAME VALUE (a default: --set NAME=VALUE on the command line wins)
@@ -26,6 +28,7 @@
 #include "app/console.hpp"
 #include "app/fovea_config.hpp"
 #include "app/node_process.hpp"
+#include "app/virtual_network.hpp"
 #include "app/shell_driver.hpp"
 #include "app/subcommands.hpp"
 
@@ -40,6 +43,7 @@ constexpr auto ready_timeout = 120s;
 
 extern "C" void interrupted(int signal) {
   node_process::kill_all_now();
+  virtual_network::tear_down_now();
   ::_exit(128 + signal);
 }
 
@@ -111,27 +115,45 @@ private:
     if (nodes_.count(name))
       return "a node named " + name + " was started already";
     std::string config = "config/" + role + ".ini";
+    std::string host;
     words overrides;
     for (size_t i = 3; i < w.size(); ++i) {
       if (w[i] == "--config" && i + 1 < w.size())
         config = w[++i];
+      else if (w[i] == "--host" && i + 1 < w.size())
+        host = w[++i];
       else if (w[i].rfind("--fovea.", 0) == 0 || w[i].rfind("--middleman.", 0) == 0)
         overrides.push_back(w[i]);
       else
         return "start: unexpected argument " + w[i];
     }
+    if (role == "worker" && coordinator_address_.empty())
+      return "start a coordinator first: workers join the script's "
+             "coordinator";
+    if (role == "worker" && !host.empty() && !coordinator_on_host_)
+      return "the coordinator listens on loopback, which host " + host
+             + " cannot reach: start the coordinator with --host too";
     words args{"node", "--config", config, "--fovea.id=" + name};
+    words prefix;
+    if (!host.empty()) {
+      if (!network_)
+        network_.emplace(dir_.string());
+      std::string problem;
+      if (network_->host(host, problem).empty())
+        return problem;
+      prefix = network_->exec_prefix(host);
+    }
     if (role == "coordinator") {
       args.push_back("--fovea.port=0");
+      // On a host of its own it listens on that host's address.
+      if (!host.empty())
+        args.push_back("--fovea.host=" + network_->address_of(host));
     } else {
-      if (coordinator_address_.empty())
-        return "start a coordinator first: workers join the script's "
-               "coordinator";
       args.push_back("--fovea.coordinator=" + coordinator_address_);
     }
     args.insert(args.end(), overrides.begin(), overrides.end());
     auto log = (dir_ / (name + ".log")).string();
-    auto node = std::make_unique<node_process>(name, args, log);
+    auto node = std::make_unique<node_process>(name, args, log, prefix);
     if (!node->started())
       return "cannot start " + name;
     auto& started = *(nodes_[name] = std::move(node));
@@ -141,7 +163,9 @@ private:
     auto ready = started.wait_for_line("ready on", ready_timeout);
     if (!ready)
       return "coordinator " + name + " did not get ready (see " + log + ")";
-    coordinator_address_ = "127.0.0.1:" + ready->substr(ready->rfind(':') + 1);
+    // "fovea coordinator NAME ready on HOST:PORT"
+    coordinator_address_ = ready->substr(ready->rfind(' ') + 1);
+    coordinator_on_host_ = !host.empty();
     if (!shell_.execute({"connect", coordinator_address_}))
       return "cannot connect to " + coordinator_address_;
     return {};
@@ -223,6 +247,8 @@ private:
   std::map<std::string, std::unique_ptr<node_process>> nodes_;
   std::vector<std::string> order_; ///< start order
   std::string coordinator_address_;
+  bool coordinator_on_host_ = false;
+  std::optional<virtual_network> network_; ///< with the first --host
 };
 
 

@@ -37,7 +37,8 @@ struct model_manifest {
   }
 
   /// "name version", for worker registration and logs.
-  std::string label() const { return name + " " + version; }
+  /// "name@version": one word, so it fits a table cell.
+  std::string label() const { return name + "@" + version; }
 };
 
 /// Reads and validates `model_dir`/model.ini. Errors name the file and key.

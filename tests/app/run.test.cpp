@@ -45,6 +45,28 @@ std::string unique(const std::string& name) {
   return name + "-" + std::to_string(::getpid());
 }
 
+// The network namespaces and the bridge that `fovea run` with pid `runner`
+// made for its --host nodes (named after its pid, see virtual_network.cpp).
+std::vector<std::string> network_of(pid_t runner) {
+  auto tag = std::to_string(runner % 100000);
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{"/run/netns", ec})
+    if (entry.path().filename().string().rfind("fovea-" + tag + "-", 0) == 0)
+      found.push_back(entry.path().filename().string());
+  if (fs::exists("/sys/class/net/fvbr" + tag))
+    found.push_back("fvbr" + tag);
+  return found;
+}
+
+// --host needs root; without it those tests say why and pass nothing off.
+bool can_make_namespaces() {
+  if (::geteuid() == 0)
+    return true;
+  WARN("skipped: network namespaces need root (fovea run --host)");
+  return false;
+}
+
 } // namespace
 
 TEST_CASE("the example cluster scripts pass on the Fashion-MNIST test set",
@@ -69,6 +91,72 @@ TEST_CASE("the example cluster scripts pass on the Fashion-MNIST test set",
   }
   auto rows = test::read_results(dir / "failure-drill.csv").rows;
   CHECK(rows.size() == 10000);
+}
+
+TEST_CASE("the three-host example runs each node in a namespace of its own "
+          "and removes them after",
+          "[integration][run][netns][slow]") {
+  if (!can_make_namespaces())
+    return;
+  auto dir = test::fresh_dir("run-three-hosts");
+  auto images = (dir / "test").string();
+  REQUIRE(test::run_fovea({"dataset", "fashion-mnist", "--split", "test",
+                           "--out", images})
+            .first
+          == 0);
+  test::child_process run{{"run", "config/clusters/three-hosts.fovea",
+                           "--dir", (dir / "logs").string(), "--set",
+                           "images=" + images, "--set",
+                           "out=" + dir.string()}};
+  CHECK(run.wait_for_exit(300s) == 0);
+  INFO(run.output());
+  CHECK(run.output().find("lines ok, 0 skipped") != std::string::npos);
+  // The workers reached the coordinator at its namespace's address, not at
+  // loopback.
+  std::ifstream log{dir / "logs" / "w1.log"};
+  std::string first_line;
+  std::getline(log, first_line);
+  CHECK(first_line.find("registered with 10.") != std::string::npos);
+  CHECK(test::read_results(dir / "three-hosts.csv").rows.size() == 10000);
+  CHECK(network_of(run.pid()).empty());
+}
+
+TEST_CASE("an interrupted run removes its namespaces too",
+          "[integration][run][netns]") {
+  if (!can_make_namespaces())
+    return;
+  auto dir = test::fresh_dir("run-netns-interrupted");
+  auto worker = unique("nw");
+  auto script = write_script(dir, "start coordinator " + unique("nc")
+                                    + " --host a\n"
+                                      "start worker " + worker
+                                    + " --host b\n"
+                                      "wait-ready " + worker + "\n"
+                                      "sleep 10m\n");
+  test::child_process run{{"run", script, "--dir", (dir / "logs").string()}};
+  REQUIRE(run.wait_for_line("> sleep 10m", 120s));
+  CHECK(network_of(run.pid()).size() == 3); // two hosts and the bridge
+  run.signal(SIGTERM);
+  CHECK(run.wait_for_exit(30s) == 128 + SIGTERM);
+  CHECK(network_of(run.pid()).empty());
+  CHECK(test::wait_until(
+    [&] { return processes_with("--fovea.id=" + worker).empty(); }, 30s));
+}
+
+TEST_CASE("a worker on a host cannot join a coordinator on loopback",
+          "[integration][run][netns]") {
+  if (!can_make_namespaces())
+    return;
+  auto dir = test::fresh_dir("run-netns-loopback");
+  auto script = write_script(dir, "start coordinator " + unique("lc") + "\n"
+                                  "start worker " + unique("lw")
+                                  + " --host b\n");
+  test::child_process run{{"run", script, "--dir", (dir / "logs").string()}};
+  CHECK(run.wait_for_exit(120s) == 1);
+  INFO(run.output());
+  CHECK(run.output().find("start the coordinator with --host too")
+        != std::string::npos);
+  CHECK(network_of(run.pid()).empty());
 }
 
 TEST_CASE("a failing expect fails the run, skips the rest, and leaves no "

@@ -83,11 +83,11 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(copy.ok());
   }
   SECTION("worker_info") {
-    worker_info info{"w1", "host", "fashion-mnist 1", 4};
+    worker_info info{"w1", "host", "fashion-mnist@1", 4};
     auto copy = round_trip(sys, info);
     CHECK(copy.id == "w1");
     CHECK(copy.host == "host");
-    CHECK(copy.model == "fashion-mnist 1");
+    CHECK(copy.model == "fashion-mnist@1");
     CHECK(copy.slots == 4u);
   }
   SECTION("job_spec") {
