@@ -59,12 +59,20 @@ std::vector<std::string> network_of(pid_t runner) {
   return found;
 }
 
-// --host needs root; without it those tests say why and pass nothing off.
+// --host needs root and a kernel that lets it make namespaces (a container
+// may not); where it cannot, those tests say why and pass nothing off.
 bool can_make_namespaces() {
-  if (::geteuid() == 0)
-    return true;
-  WARN("skipped: network namespaces need root (fovea run --host)");
-  return false;
+  if (::geteuid() != 0) {
+    WARN("skipped: network namespaces need root (fovea run --host)");
+    return false;
+  }
+  auto probe = "fovea-probe-" + std::to_string(::getpid());
+  auto made = std::system(("ip netns add " + probe + " 2>/dev/null").c_str()) == 0;
+  if (made)
+    std::system(("ip netns del " + probe).c_str());
+  else
+    WARN("skipped: 'ip netns add' fails here (no CAP_SYS_ADMIN or iproute2?)");
+  return made;
 }
 
 } // namespace
