@@ -131,12 +131,18 @@ worker_actor::behavior_type worker(worker_pointer self, worker_options options,
   self->set_down_handler([self](caf::down_msg& msg) {
     if (msg.source != self->state.coordinator.address())
       return;
+    self->state.coordinator = nullptr;
+    if (self->state.draining) {
+      // Nothing left to drain into; the drain's request may never be
+      // answered (a response promise dies with its coordinator unsent).
+      say(self, "fovea worker " + self->state.options.info.id
+                  + ": the coordinator went away while draining; leaving");
+      self->quit(caf::exit_reason::user_shutdown);
+      return;
+    }
     say(self, "fovea worker " + self->state.options.info.id
                 + ": lost the coordinator (" + caf::to_string(msg.reason)
                 + "), joining again");
-    self->state.coordinator = nullptr;
-    if (self->state.draining)
-      return; // the drain's request fails and the worker quits
     join(self);
   });
   join(self);
