@@ -1,16 +1,80 @@
 #include "actors/inference.hpp"
 
+#include <caf/stateful_actor.hpp>
+
+#include "actors/coroutine.hpp"
+#include "actors/decoder.hpp"
+#include "actors/model_runner.hpp"
+
 namespace fovea {
 
+namespace {
+
+// The pipeline's stages only fail if an actor of this process is gone; the
+// coordinator's per-batch deadline is the timeout that matters.
+constexpr auto stage_timeout = std::chrono::hours(1);
+
+struct pipeline_state {
+  std::vector<decoder_actor> decoders;
+  size_t next_decoder = 0;
+  model_runner_actor runner;
+
+  static inline const char* name = "fovea.inference";
+};
+
+using pipeline_pointer = inference_actor::stateful_pointer<pipeline_state>;
+using rows_promise = caf::typed_response_promise<std::vector<prediction>>;
+
+actor_flow classify(pipeline_pointer self, std::vector<image_task> tasks,
+                    rows_promise promise) {
+  auto& st = self->state;
+  auto decoder = st.decoders[st.next_decoder++ % st.decoders.size()];
+  auto decoding = ask<decoded_batch>(self, decoder, stage_timeout,
+                                     decode_atom::value, std::move(tasks));
+  auto decoded = co_await decoding;
+  if (!decoded) {
+    promise.deliver(std::move(decoded.error()));
+    co_return;
+  }
+  auto running = ask<std::vector<prediction>>(self, st.runner, stage_timeout,
+                                              classify_atom::value,
+                                              std::move(*decoded));
+  auto rows = co_await running;
+  if (rows)
+    promise.deliver(std::move(*rows));
+  else
+    promise.deliver(std::move(rows.error()));
+}
+
 inference_actor::behavior_type
-inference(inference_actor::stateful_pointer<inference_state> self,
-          std::shared_ptr<classifier> engine) {
-  self->state.engine = std::move(engine);
+pipeline(pipeline_pointer self, std::vector<decoder_actor> decoders,
+         model_runner_actor runner) {
+  // The stages live and die with the pipeline.
+  for (auto& d : decoders)
+    self->link_to(d);
+  self->link_to(runner);
+  self->state.decoders = std::move(decoders);
+  self->state.runner = std::move(runner);
   return {
-    [self](classify_atom, const std::vector<image_task>& tasks) {
-      return self->state.engine->classify(tasks);
+    [self](classify_atom, std::vector<image_task>& tasks) {
+      auto promise = self->make_response_promise<std::vector<prediction>>();
+      classify(self, std::move(tasks), promise);
+      return promise;
     },
   };
+}
+
+} // namespace
+
+inference_actor spawn_inference(caf::actor_system& sys,
+                                std::shared_ptr<model> engine,
+                                inference_options options) {
+  std::vector<decoder_actor> decoders;
+  for (size_t i = 0; i < std::max<size_t>(options.decoders, 1); ++i)
+    decoders.push_back(sys.spawn(decoder, engine->manifest(), options.limits,
+                                 options.worker_id));
+  auto runner = sys.spawn(model_runner, std::move(engine), options.batching);
+  return sys.spawn(pipeline, std::move(decoders), std::move(runner));
 }
 
 } // namespace fovea

@@ -1,21 +1,36 @@
-// The inference actor: runs a classifier on batches of tasks.
+// The inference actor: what a worker hands its batches to. One prediction
+// per task, in task order, errors as rows.
 //
-// LibTorch and OpenCV calls block a thread for a whole batch, so whoever
-// spawns inference actors gives CAF's scheduler one extra thread for each
-// (fovea_config::reserve_threads_for_inference). Not `detached`: in CAF 0.17
-// a detached actor's thread waits at shutdown until no one references the
-// actor, and a reply still queued in the middleman for a dropped connection
-// holds such a reference until after that wait: the process would hang. It
-// answers exactly like a worker: one prediction per task, errors as rows.
+// Behind it, a pipeline of its own actors, so that the cores stay busy:
+//
+//   classify(tasks) --> decoder 1..D --(decoded_batch)--> model runner
+//                       (OpenCV, round robin)             (LibTorch, dynamic
+//                                                          batching)
+//
+// While the model runs one batch, the decoders prepare the next ones (a
+// worker with slots >= 2 holds that many batches), and the runner merges
+// the requests that queued meanwhile into its next forward pass.
+//
+// Decoders and the runner block a scheduler thread per batch, so whoever
+// spawns an inference actor reserves blocking_threads() extra threads
+// (fovea_config::reserve_threads_for_inference). They are not `detached`:
+// in CAF 0.17 a detached actor's thread waits at shutdown until no one
+// references the actor, and a reply still queued in the middleman for a
+// dropped connection holds such a reference until after that wait: the
+// process would hang.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
-#include <caf/stateful_actor.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "messages/interfaces.hpp"
-#include "vision/classifier.hpp"
+#include "vision/batching_policy.hpp"
+#include "vision/model.hpp"
+#include "vision/preprocess.hpp"
 
 namespace fovea {
 
@@ -23,14 +38,23 @@ namespace fovea {
 using inference_actor = caf::typed_actor<caf::replies_to<
   classify_atom, std::vector<image_task>>::with<std::vector<prediction>>>;
 
-struct inference_state {
-  std::shared_ptr<classifier> engine; ///< used by this actor's thread only
-
-  static inline const char* name = "fovea.inference";
+struct inference_options {
+  std::string worker_id; ///< written into every row
+  decode_limits limits;
+  /// Knobs of the runner's dynamic batching (the model's, unless the
+  /// worker's config overrides them).
+  batching_policy batching;
+  size_t decoders = 1; ///< decode threads
 };
 
-inference_actor::behavior_type
-inference(inference_actor::stateful_pointer<inference_state> self,
-          std::shared_ptr<classifier> engine);
+/// Extra scheduler threads an inference actor's pipeline blocks.
+inline size_t blocking_threads(const inference_options& options) {
+  return options.decoders + 1;
+}
+
+/// Spawns the pipeline around `engine`, which only its runner then uses.
+inference_actor spawn_inference(caf::actor_system& sys,
+                                std::shared_ptr<model> engine,
+                                inference_options options);
 
 } // namespace fovea

@@ -48,18 +48,25 @@ int classify_main(const arguments& args) {
     }
   }
   set_inference_threads(cfg.threads);
-  std::vector<std::shared_ptr<classifier>> engines;
+  std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
+  size_t blocking = 0;
   for (unsigned i = 1; i <= workers; ++i) {
     auto loaded = model::load(cfg.model);
     if (!loaded) {
       complain("fovea classify: --model: " + describe(loaded.error()));
       return 2;
     }
-    engines.push_back(std::make_shared<classifier>(
-      std::move(*loaded), "local-" + std::to_string(i),
-      decode_limits{cfg.max_pixels}));
+    inference_options pipeline;
+    if (auto problem = cfg.inference_setup(
+          (*loaded)->manifest(), "local-" + std::to_string(i), pipeline);
+        !problem.empty()) {
+      complain("fovea classify: " + problem);
+      return 2;
+    }
+    blocking += blocking_threads(pipeline);
+    engines.emplace_back(std::move(*loaded), std::move(pipeline));
   }
-  cfg.reserve_threads_for_inference(engines.size());
+  cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
   coordinator_options coordinator_opts;
   coordinator_opts.batch_size = cfg.batch_size;
@@ -68,17 +75,14 @@ int classify_main(const arguments& args) {
   coordinator_opts.max_image_bytes = cfg.max_image_bytes;
   auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);
   std::vector<worker_actor> worker_handles;
-  for (auto& engine : engines) {
+  for (auto& [engine, pipeline] : engines) {
     worker_options options;
-    options.info = worker_info{"local-" + std::to_string(worker_handles.size()
-                                                         + 1),
-                               host_name(),
-                               engine->loaded_model().manifest().label(),
-                               cfg.slots};
+    options.info = worker_info{pipeline.worker_id, host_name(),
+                               engine->manifest().label(), cfg.slots};
     options.local_coordinator = coordinator_handle;
     worker_handles.push_back(
       sys.spawn(worker, std::move(options),
-                sys.spawn(inference, engine)));
+                spawn_inference(sys, engine, pipeline)));
   }
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;

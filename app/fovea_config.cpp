@@ -101,6 +101,15 @@ fovea_config::fovea_config() {
          "where a coordinator journals named jobs, to resume them after a "
          "crash (empty: no journal)");
   opt_group{custom_options_, "fovea"}
+    .add(decode_threads, "decode-threads",
+         "threads of a worker that decode images while its model runs")
+    .add(max_batch_size, "max-batch-size",
+         "most images in one forward pass (default: the model's)")
+    .add(preferred_batch_sizes, "preferred-batch-sizes",
+         "batch sizes run without waiting (default: the model's)")
+    .add(max_queue_delay, "max-queue-delay",
+         "longest wait for a fuller batch (default: the model's)");
+  opt_group{custom_options_, "fovea"}
     .add(max_pixels, "max-pixels",
          "largest width x height a worker decodes (checked from the header)")
     .add(max_image_bytes, "max-image-bytes",
@@ -130,6 +139,8 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.max-attempts must be at least 1";
   if (max_pixels == 0 || max_image_bytes == 0)
     return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
+  if (decode_threads == 0 || decode_threads > 64)
+    return "fovea.decode-threads must be from 1 to 64";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
   return {};
@@ -162,6 +173,30 @@ std::string fovea_config::node_id() const {
   if (!id.empty())
     return id;
   return host_name() + "-" + std::to_string(::getpid());
+}
+
+std::string fovea_config::inference_setup(const model_manifest& manifest,
+                                          const std::string& worker_id,
+                                          inference_options& out) const {
+  out.worker_id = worker_id;
+  out.limits = decode_limits{max_pixels};
+  out.decoders = decode_threads;
+  out.batching = manifest.batching;
+  auto set = [this](const char* key) {
+    return caf::get_if(&content, std::string{"fovea."} + key) != nullptr;
+  };
+  if (set("max-batch-size"))
+    out.batching.max_batch_size = max_batch_size;
+  if (set("preferred-batch-sizes"))
+    out.batching.preferred_batch_sizes.assign(preferred_batch_sizes.begin(),
+                                              preferred_batch_sizes.end());
+  if (set("max-queue-delay"))
+    out.batching.max_queue_delay
+      = std::chrono::duration_cast<std::chrono::microseconds>(max_queue_delay);
+  if (auto problem = out.batching.check(); !problem.empty())
+    return "batching of model " + manifest.label() + " (model.ini [batching] "
+           "and fovea.* overrides): " + problem;
+  return {};
 }
 
 void fovea_config::reserve_threads_for_inference(size_t blocking) {

@@ -15,6 +15,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/timespan.hpp>
 
+#include "actors/inference.hpp"
+
 namespace fovea {
 
 class fovea_config : public caf::actor_system_config {
@@ -31,10 +33,15 @@ public:
   std::string model = "models/fashion-mnist"; ///< a worker's model directory
   uint32_t slots = 2;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
-  uint32_t batch_size = 16; ///< tasks per batch sent to a worker
+  uint32_t batch_size = 32; ///< most tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
   std::string journal_dir; ///< a coordinator's job journals; empty: none
+  // a worker's pipeline (batching knobs: the model's unless set here)
+  uint32_t decode_threads = 1;
+  uint32_t max_batch_size = 0;
+  std::vector<uint32_t> preferred_batch_sizes;
+  caf::timespan max_queue_delay{0};
   // hostile input
   uint64_t max_pixels = 64ull << 20;     ///< width x height a worker decodes
   uint64_t max_image_bytes = 64ull << 20; ///< largest input file accepted
@@ -54,6 +61,13 @@ public:
 
   /// The id, or host-pid when none was configured.
   std::string node_id() const;
+
+  /// The inference pipeline of a worker serving a model with `manifest`:
+  /// its batching knobs with this config's overrides. Returns a message for
+  /// people if they do not fit together, or an empty string.
+  std::string inference_setup(const model_manifest& manifest,
+                              const std::string& worker_id,
+                              inference_options& out) const;
 
   /// Gives CAF's scheduler `blocking` threads more than the machine's cores
   /// (unless scheduler.max-threads is configured): each inference actor

@@ -87,19 +87,23 @@ int run_worker(fovea_config& cfg) {
     complain("fovea node: fovea.model: " + describe(loaded.error()));
     return 2;
   }
+  inference_options pipeline;
+  if (auto problem = cfg.inference_setup((*loaded)->manifest(), id, pipeline);
+      !problem.empty()) {
+    complain("fovea node: " + problem);
+    return 2;
+  }
   worker_options options;
   options.info = worker_info{id, host_name(), (*loaded)->manifest().label(),
                              cfg.slots};
   options.address = *where;
   options.connect_timeout = cfg.connect_timeout;
   options.say = say;
-  cfg.reserve_threads_for_inference(1);
+  cfg.reserve_threads_for_inference(blocking_threads(pipeline));
   caf::actor_system sys{cfg};
   // The inference actor blocks a scheduler thread per batch (one is reserved
   // for it); the worker faces the network and hands it the batches.
-  auto engine = sys.spawn(
-    inference, std::make_shared<classifier>(std::move(*loaded), id,
-                                            decode_limits{cfg.max_pixels}));
+  auto engine = spawn_inference(sys, std::move(*loaded), pipeline);
   auto worker_handle = sys.spawn(worker, std::move(options), engine);
   // Wait until the worker ends: drained after SIGINT/SIGTERM (a second
   // signal stops it at once), or given up on its coordinator.

@@ -11,6 +11,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/cluster_view.hpp"
+#include "messages/decoded_batch.hpp"
 #include "messages/image_task.hpp"
 #include "messages/job_spec.hpp"
 #include "messages/prediction.hpp"
@@ -31,6 +32,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, wait_atom, "wait")
   CAF_ADD_ATOM(fovea, fovea, ping_atom, "ping")
   CAF_ADD_ATOM(fovea, fovea, command_atom, "command")
+  // Inside a worker: its decoders' work, and its model runner's wake-up.
+  CAF_ADD_ATOM(fovea, fovea, decode_atom, "decode")
+  CAF_ADD_ATOM(fovea, fovea, flush_atom, "flush")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -38,6 +42,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::job_spec))
   CAF_ADD_TYPE_ID(fovea, (fovea::node_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
+  CAF_ADD_TYPE_ID(fovea, (fovea::decoded_batch))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))

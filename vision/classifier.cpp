@@ -3,9 +3,54 @@
 #include <algorithm>
 
 #include "messages/errors.hpp"
-#include "vision/preprocess.hpp"
 
 namespace fovea {
+
+decoded_batch decode_tasks(const std::vector<image_task>& tasks,
+                           const model_manifest& m,
+                           const decode_limits& limits,
+                           const std::string& worker_id) {
+  const auto size = m.input_size();
+  decoded_batch batch;
+  batch.rows.reserve(tasks.size());
+  batch.inputs.resize(tasks.size() * size);
+  for (auto& task : tasks) {
+    auto& row = batch.rows.emplace_back();
+    row.job = task.job;
+    row.index = task.index;
+    row.attempt = task.attempt;
+    row.path = task.path;
+    row.worker = worker_id;
+    std::span<float> slot{batch.inputs.data() + batch.images.size() * size,
+                          size};
+    if (auto err = preprocess(task.bytes, m, slot, limits))
+      row.error = describe(err);
+    else
+      batch.images.push_back(static_cast<uint32_t>(batch.rows.size() - 1));
+  }
+  batch.inputs.resize(batch.images.size() * size);
+  return batch;
+}
+
+void label_images(decoded_batch& batch, size_t first, size_t count,
+                  std::span<const float> probabilities,
+                  const std::vector<std::string>& labels) {
+  const auto classes = labels.size();
+  for (size_t i = 0; i < count; ++i) {
+    auto& row = batch.rows[batch.images[first + i]];
+    auto scores = probabilities.begin() + i * classes;
+    auto best = std::max_element(scores, scores + classes);
+    row.label = static_cast<int32_t>(best - scores);
+    row.class_name = labels[row.label];
+    row.score = *best;
+  }
+}
+
+void fail_images(decoded_batch& batch, size_t first, size_t count,
+                 const std::string& error) {
+  for (size_t i = 0; i < count; ++i)
+    batch.rows[batch.images[first + i]].error = error;
+}
 
 classifier::classifier(std::unique_ptr<model> m, std::string worker_id,
                        decode_limits limits)
@@ -14,42 +59,16 @@ classifier::classifier(std::unique_ptr<model> m, std::string worker_id,
 
 std::vector<prediction>
 classifier::classify(const std::vector<image_task>& tasks) {
-  const auto size = model_->manifest().input_size();
-  std::vector<prediction> rows;
-  rows.reserve(tasks.size());
-  std::vector<size_t> decoded; // indexes into rows of tasks in the batch
-  inputs_.resize(tasks.size() * size);
-  for (auto& task : tasks) {
-    auto& row = rows.emplace_back();
-    row.job = task.job;
-    row.index = task.index;
-    row.attempt = task.attempt;
-    row.path = task.path;
-    row.worker = worker_id_;
-    std::span<float> slot{inputs_.data() + decoded.size() * size, size};
-    if (auto err = preprocess(task.bytes, model_->manifest(), slot, limits_))
-      row.error = describe(err);
+  auto batch = decode_tasks(tasks, model_->manifest(), limits_, worker_id_);
+  const auto count = batch.images.size();
+  if (count > 0) {
+    auto probabilities = model_->infer(batch.inputs, count);
+    if (probabilities)
+      label_images(batch, 0, count, *probabilities, model_->labels());
     else
-      decoded.push_back(rows.size() - 1);
+      fail_images(batch, 0, count, describe(probabilities.error()));
   }
-  if (decoded.empty())
-    return rows;
-  std::span<const float> batch{inputs_.data(), decoded.size() * size};
-  auto probabilities = model_->infer(batch, decoded.size());
-  const auto classes = model_->labels().size();
-  for (size_t i = 0; i < decoded.size(); ++i) {
-    auto& row = rows[decoded[i]];
-    if (!probabilities) {
-      row.error = describe(probabilities.error());
-      continue;
-    }
-    auto first = probabilities->begin() + i * classes;
-    auto best = std::max_element(first, first + classes);
-    row.label = static_cast<int32_t>(best - first);
-    row.class_name = model_->labels()[row.label];
-    row.score = *best;
-  }
-  return rows;
+  return std::move(batch.rows);
 }
 
 } // namespace fovea

@@ -38,6 +38,46 @@ std::vector<float> floats_of(const caf::config_value& value) {
   return result;
 }
 
+// model.ini's optional [batching] section; the problem, starting with the
+// key, or an empty string.
+std::string read_batching(const caf::settings& section, batching_policy& out) {
+  for (auto& [key, value] : section) {
+    if (key == "max-batch-size") {
+      auto v = caf::get_if<int64_t>(&value);
+      if (!v || *v < 1)
+        return key + " must be a positive integer";
+      out.max_batch_size = static_cast<size_t>(*v);
+    } else if (key == "preferred-batch-sizes") {
+      auto& sizes = out.preferred_batch_sizes;
+      sizes.clear();
+      auto add = [&](const caf::config_value& x) {
+        auto i = caf::get_if<int64_t>(&x);
+        if (i && *i >= 1)
+          sizes.push_back(static_cast<size_t>(*i));
+        return i && *i >= 1;
+      };
+      bool ok = true;
+      if (auto list = caf::get_if<caf::config_value::list>(&value))
+        for (auto& x : *list)
+          ok = ok && add(x);
+      else
+        ok = add(value);
+      if (!ok)
+        return key + " must be a list of positive integers";
+    } else if (key == "max-queue-delay") {
+      auto v = caf::get_if<caf::timespan>(&value);
+      if (!v)
+        return key + " must be a duration (500us, 2ms)";
+      out.max_queue_delay
+        = std::chrono::duration_cast<std::chrono::microseconds>(*v);
+    } else {
+      return key + ": unknown key (known: max-batch-size, "
+                   "preferred-batch-sizes, max-queue-delay)";
+    }
+  }
+  return out.check();
+}
+
 } // namespace
 
 caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
@@ -108,6 +148,9 @@ caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
         || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
       return fail("model.sha256 must be 64 lower-case hex digits");
   }
+  if (auto batching = caf::get_if<caf::settings>(&*parsed, "batching"))
+    if (auto problem = read_batching(*batching, m.batching); !problem.empty())
+      return fail("batching." + problem);
   return m;
 }
 

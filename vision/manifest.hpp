@@ -12,6 +12,8 @@
 
 #include <caf/expected.hpp>
 
+#include "vision/batching_policy.hpp"
+
 namespace fovea {
 
 enum class resize_mode {
@@ -30,13 +32,14 @@ struct model_manifest {
   /// If set, model.pt must have this SHA-256 (hex): a worker never serves a
   /// model file other than the one its manifest was written for.
   std::string sha256;
+  /// How a worker batches this model's inputs (model.ini's [batching]).
+  batching_policy batching;
 
   /// Floats in one preprocessed image (channels x height x width).
   size_t input_size() const {
     return static_cast<size_t>(channels) * height * width;
   }
 
-  /// "name version", for worker registration and logs.
   /// "name@version": one word, so it fits a table cell.
   std::string label() const { return name + "@" + version; }
 };

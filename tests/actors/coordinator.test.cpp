@@ -44,8 +44,9 @@ struct cluster_fixture : test::actor_fixture {
     auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
                               + "/models/fashion-mnist");
     REQUIRE(loaded);
-    return sys.spawn(inference,
-                     std::make_shared<classifier>(std::move(*loaded), id));
+    inference_options pipeline;
+    pipeline.worker_id = id;
+    return spawn_inference(sys, std::move(*loaded), pipeline);
   }
 
   worker_actor add_worker(const std::string& id) {
@@ -216,9 +217,9 @@ TEST_CASE_METHOD(cluster_fixture,
   auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
                             + "/models/fashion-mnist");
   REQUIRE(loaded);
-  auto engine = sys.spawn(inference,
-                          std::make_shared<classifier>(std::move(*loaded),
-                                                       "picky"));
+  inference_options pipeline;
+  pipeline.worker_id = "picky";
+  auto engine = spawn_inference(sys, std::move(*loaded), pipeline);
   workers.push_back(sys.spawn(picky_worker, coordinator_handle, poison,
                               engine));
   auto [rows, error] = run_job(paths);

@@ -41,6 +41,15 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
       {"bad coordinator address",
        "[fovea]\nrole = \"worker\"\ncoordinator = \"localhost\"\n", "",
        "fovea.coordinator: bad config: 'localhost' is not HOST:PORT"},
+      {"batch size too small for a preferred size",
+       "[fovea]\nrole = \"worker\"\nmax-batch-size = 8\n"
+       "preferred-batch-sizes = [16]\n",
+       "", "batching of model fashion-mnist@1 (model.ini [batching] and "
+           "fovea.* overrides): preferred-batch-sizes must each be from 1 "
+           "to max-batch-size"},
+      {"no decode threads",
+       "[fovea]\nrole = \"worker\"\n", "--fovea.decode-threads=0",
+       "fovea.decode-threads must be from 1 to 64"},
       {"missing model",
        "[fovea]\nrole = \"worker\"\nmodel = \"/nonexistent/model\"\n", "",
        "fovea.model: bad model: /nonexistent/model: model directory not "

@@ -105,6 +105,38 @@ static std::string manifest_pinning(const std::string& pin) {
   return text.substr(0, line) + pin;
 }
 
+TEST_CASE("model.ini's [batching] section sets the worker's batching, and "
+          "bad knobs are refused by name",
+          "[unit]") {
+  auto shipped = load_manifest(shipped_model());
+  REQUIRE(shipped);
+  CHECK(shipped->batching.max_batch_size == 64);
+  auto [ini, expected] = GENERATE(table<std::string, std::string>({
+    {"max-batch-size = 0\n", "batching.max-batch-size must be a positive"},
+    {"max-batch-size = 8\npreferred-batch-sizes = [4, 16]\n",
+     "batching.preferred-batch-sizes must each be from 1 to max-batch-size"},
+    {"preferred-batch-sizes = [\"a\"]\n",
+     "batching.preferred-batch-sizes must be a list of positive integers"},
+    {"max-queue-delay = 5\n", "batching.max-queue-delay must be a duration"},
+    {"max-queue-delay = 1min\n", "max-queue-delay must be from 0 to 10s"},
+    {"delay = 1ms\n", "batching.delay: unknown key"},
+  }));
+  INFO(ini);
+  auto dir = copy_of_model("batching");
+  std::ofstream{dir / "model.ini", std::ios::trunc}
+    << manifest_pinning("[batching]\n" + ini);
+  CHECK(load_error(dir).find(expected) != std::string::npos);
+  std::ofstream{dir / "model.ini", std::ios::trunc}
+    << manifest_pinning("[batching]\nmax-batch-size = 16\n"
+                        "preferred-batch-sizes = [8, 4]\n"
+                        "max-queue-delay = 500us\n");
+  auto custom = load_manifest(dir);
+  REQUIRE(custom);
+  CHECK(custom->batching.max_batch_size == 16);
+  CHECK(custom->batching.preferred_batch_sizes == std::vector<size_t>{4, 8});
+  CHECK(custom->batching.max_queue_delay == std::chrono::microseconds{500});
+}
+
 TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
   SECTION("missing directory") {
     CHECK(load_error("/nonexistent/model")
@@ -143,7 +175,8 @@ TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
   }
   SECTION("an unknown key in model.ini") {
     auto dir = copy_of_model("unknown-key");
-    std::ofstream{dir / "model.ini", std::ios::app} << "colour = 3\n";
+    std::ofstream{dir / "model.ini", std::ios::trunc}
+      << manifest_pinning("colour = 3\n");
     CHECK(load_error(dir).find("unknown key model.colour")
           != std::string::npos);
   }

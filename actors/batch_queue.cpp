@@ -1,0 +1,76 @@
+#include "actors/batch_queue.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "vision/classifier.hpp"
+
+namespace fovea {
+
+batch_queue::ticket batch_queue::push(decoded_batch batch,
+                                      clock::time_point now) {
+  assert(!batch.images.empty());
+  untaken_ += batch.images.size();
+  entries_.push_back(entry{next_, std::move(batch), now});
+  return next_++;
+}
+
+batch_queue::clock::time_point batch_queue::oldest() const {
+  for (auto& e : entries_)
+    if (e.taken < e.batch.images.size())
+      return e.arrived;
+  return clock::now();
+}
+
+batch_queue::model_batch batch_queue::take(size_t count) {
+  model_batch out;
+  out.count = std::min(count, untaken_);
+  out.inputs.reserve(out.count * input_size_);
+  size_t wanted = out.count;
+  for (size_t i = 0; i < entries_.size() && wanted > 0; ++i) {
+    auto& e = entries_[i];
+    auto left = e.batch.images.size() - e.taken;
+    if (left == 0)
+      continue;
+    auto n = std::min(left, wanted);
+    auto from = e.batch.inputs.begin() + e.taken * input_size_;
+    out.inputs.insert(out.inputs.end(), from, from + n * input_size_);
+    out.pieces.push_back({i, e.taken, n});
+    e.taken += n;
+    wanted -= n;
+  }
+  untaken_ -= out.count;
+  return out;
+}
+
+std::vector<std::pair<batch_queue::ticket, std::vector<prediction>>>
+batch_queue::finish(const model_batch& batch,
+                    std::span<const float> probabilities,
+                    const std::vector<std::string>& labels,
+                    const std::string& error) {
+  size_t offset = 0;
+  for (auto& piece : batch.pieces) {
+    auto& e = entries_[piece.entry];
+    if (error.empty())
+      label_images(e.batch, piece.first, piece.count,
+                   probabilities.subspan(offset * labels.size(),
+                                         piece.count * labels.size()),
+                   labels);
+    else
+      fail_images(e.batch, piece.first, piece.count, error);
+    e.done += piece.count;
+    offset += piece.count;
+  }
+  // Model batches run one at a time and in queue order, so requests
+  // complete in order: the finished ones are at the front.
+  std::vector<std::pair<ticket, std::vector<prediction>>> complete;
+  while (!entries_.empty()
+         && entries_.front().done == entries_.front().batch.images.size()) {
+    complete.emplace_back(entries_.front().id,
+                          std::move(entries_.front().batch.rows));
+    entries_.pop_front();
+  }
+  return complete;
+}
+
+} // namespace fovea

@@ -1,0 +1,38 @@
+// The decoder actor: turns a batch of image tasks into model inputs
+// (OpenCV decode, colour conversion, resize, normalisation), so that a
+// worker decodes its next batch while the model runs the current one.
+//
+// Decoding blocks a scheduler thread for the batch, so whoever spawns
+// decoders reserves a thread for each (see inference.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/decoded_batch.hpp"
+#include "messages/image_task.hpp"
+#include "messages/type_ids.hpp"
+#include "vision/manifest.hpp"
+#include "vision/preprocess.hpp"
+
+namespace fovea {
+
+using decoder_actor = caf::typed_actor<caf::replies_to<
+  decode_atom, std::vector<image_task>>::with<decoded_batch>>;
+
+struct decoder_state {
+  model_manifest manifest;
+  decode_limits limits;
+  std::string worker_id; ///< written into every row
+
+  static inline const char* name = "fovea.decoder";
+};
+
+decoder_actor::behavior_type
+decoder(decoder_actor::stateful_pointer<decoder_state> self,
+        model_manifest manifest, decode_limits limits, std::string worker_id);
+
+} // namespace fovea

@@ -1,0 +1,84 @@
+#include "actors/model_runner.hpp"
+
+#include "actors/coroutine.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+namespace {
+
+using runner_pointer = model_runner_actor::stateful_pointer<model_runner_state>;
+
+void flush_soon(runner_pointer self) {
+  if (!std::exchange(self->state.flush_sent, true))
+    self->send(self, flush_atom::value);
+}
+
+// Wakes the runner when the oldest queued image has waited its delay.
+actor_flow flush_after(runner_pointer self, caf::timespan delay) {
+  self->state.delayed_flush_armed = true;
+  auto pause = after(self, delay);
+  co_await pause;
+  self->state.delayed_flush_armed = false;
+  flush_soon(self);
+}
+
+// Runs one model batch if the policy says so; else waits for more images.
+void step(runner_pointer self) {
+  auto& st = self->state;
+  auto& queue = *st.queue;
+  auto now = batch_queue::clock::now();
+  auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
+    now - queue.oldest());
+  auto size = st.policy.batch_to_run(queue.images(), waited);
+  if (size == 0) {
+    if (queue.images() > 0 && !st.delayed_flush_armed)
+      flush_after(self, st.policy.max_queue_delay - waited);
+    return;
+  }
+  auto batch = queue.take(size);
+  auto probabilities = st.engine->infer(batch.inputs, batch.count);
+  auto done = probabilities
+                ? queue.finish(batch, *probabilities, st.engine->labels(), {})
+                : queue.finish(batch, {}, st.engine->labels(),
+                               describe(probabilities.error()));
+  for (auto& [ticket, rows] : done) {
+    auto waiting = st.waiting.find(ticket);
+    waiting->second.deliver(std::move(rows));
+    st.waiting.erase(waiting);
+  }
+  // Whatever arrived during this pass is in the mailbox ahead of the flush.
+  if (queue.images() > 0)
+    flush_soon(self);
+}
+
+} // namespace
+
+model_runner_actor::behavior_type
+model_runner(runner_pointer self, std::shared_ptr<model> engine,
+             batching_policy policy) {
+  auto& st = self->state;
+  st.queue.emplace(engine->manifest().input_size());
+  st.engine = std::move(engine);
+  st.policy = policy;
+  return {
+    [self](classify_atom, decoded_batch& batch)
+      -> caf::result<std::vector<prediction>> {
+      if (batch.images.empty())
+        return std::move(batch.rows); // nothing for the model to do
+      auto& st = self->state;
+      auto promise = self->make_response_promise<std::vector<prediction>>();
+      auto ticket = st.queue->push(std::move(batch),
+                                   batch_queue::clock::now());
+      st.waiting.emplace(ticket, promise);
+      flush_soon(self);
+      return promise;
+    },
+    [self](flush_atom) {
+      self->state.flush_sent = false;
+      step(self);
+    },
+  };
+}
+
+} // namespace fovea

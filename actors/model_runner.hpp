@@ -1,0 +1,53 @@
+// The model runner actor: a worker's one user of its model, with dynamic
+// batching (batching_policy: max batch size, preferred sizes, max queue
+// delay; see vision/batching_policy.hpp).
+//
+// Decoded requests queue in a batch_queue. The runner never starts a
+// forward pass from inside the handler that queued a request: it sends
+// itself a flush message, which lands behind everything already in its
+// mailbox, so the requests that arrived during the last forward pass all
+// join the next one. Each request is answered once all its images are done.
+//
+// A forward pass blocks a scheduler thread (see inference.hpp).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/batch_queue.hpp"
+#include "messages/decoded_batch.hpp"
+#include "messages/type_ids.hpp"
+#include "vision/batching_policy.hpp"
+#include "vision/model.hpp"
+
+namespace fovea {
+
+using model_runner_actor = caf::typed_actor<
+  caf::replies_to<classify_atom, decoded_batch>::with<std::vector<prediction>>,
+  caf::reacts_to<flush_atom>>;
+
+struct model_runner_state {
+  std::shared_ptr<model> engine; ///< used by this actor's thread only
+  batching_policy policy;
+  std::optional<batch_queue> queue;
+  std::map<batch_queue::ticket,
+           caf::typed_response_promise<std::vector<prediction>>>
+    waiting;
+  bool flush_sent = false;          ///< a flush is in the mailbox
+  bool delayed_flush_armed = false; ///< a flush will come after the delay
+
+  static inline const char* name = "fovea.model_runner";
+};
+
+model_runner_actor::behavior_type
+model_runner(model_runner_actor::stateful_pointer<model_runner_state> self,
+             std::shared_ptr<model> engine,
+             batching_policy policy);
+
+} // namespace fovea
