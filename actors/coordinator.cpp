@@ -266,11 +266,28 @@ actor_flow dispatch(coordinator_pointer self, worker_actor worker,
   finish_batch(self, batch_id, std::move(reply));
 }
 
-// Takes up to batch_size tasks of live jobs from the front of the queue. A
-// retried task travels alone: if it is what kills workers, only it fails.
+// Guided self-scheduling: batches are batch_size tasks while the queue is
+// long, and shrink as it runs out, to a share of what is left per unit of
+// the workers' credit. Otherwise the end of a job is one worker finishing a
+// last full batch while the others idle (for a ResNet-sized model, a batch
+// of 32 is a second or more of work).
+size_t batch_size_now(const coordinator_state& st) {
+  size_t credit = 0;
+  for (auto& [addr, w] : st.workers)
+    if (!w.drained)
+      credit += w.info.slots;
+  auto share = 2 * std::max<size_t>(credit, 1);
+  return std::clamp<size_t>((st.queue.size() + share - 1) / share, 1,
+                            st.options.batch_size);
+}
+
+// Takes up to batch_size_now() tasks of live jobs from the front of the
+// queue. A retried task travels alone: if it is what kills workers, only it
+// fails.
 std::vector<image_task> take_batch(coordinator_state& st) {
   std::vector<image_task> batch;
-  while (!st.queue.empty() && batch.size() < st.options.batch_size) {
+  const auto size = batch_size_now(st);
+  while (!st.queue.empty() && batch.size() < size) {
     if (!batch.empty() && st.queue.front().attempt > 0)
       break;
     auto task = std::move(st.queue.front());

@@ -47,7 +47,7 @@ namespace fovea {
 struct coordinator_options {
   std::string id = "coordinator";
   std::string host; ///< the machine it runs on, for operators
-  uint32_t batch_size = 16;     ///< tasks per classify request
+  uint32_t batch_size = 32;     ///< most tasks per classify request
   size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
   caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
