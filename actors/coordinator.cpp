@@ -146,6 +146,29 @@ prediction error_row(image_task& task, std::string reason) {
   return row;
 }
 
+// The queue's length and bytes, kept together: clients are held back while
+// either is past its limit, so the coordinator's memory does not grow with
+// a job, whatever its images weigh.
+void push_task(coordinator_state& st, image_task task, bool front) {
+  st.queued_bytes += task.bytes.size();
+  if (front)
+    st.queue.push_front(std::move(task));
+  else
+    st.queue.push_back(std::move(task));
+}
+
+image_task pop_task(coordinator_state& st) {
+  auto task = std::move(st.queue.front());
+  st.queue.pop_front();
+  st.queued_bytes -= task.bytes.size();
+  return task;
+}
+
+bool queue_has_room(const coordinator_state& st) {
+  return st.queue.size() < st.options.queue_limit
+         && st.queued_bytes < st.options.queue_limit_bytes;
+}
+
 // Puts tasks whose dispatch failed back at the front of the queue, in their
 // original order, or records them as poison once they used up their attempts.
 void requeue(coordinator_pointer self, std::vector<image_task>& tasks,
@@ -158,7 +181,7 @@ void requeue(coordinator_pointer self, std::vector<image_task>& tasks,
                                        + std::to_string(i->attempt)
                                        + " attempts (last: " + why + ")"));
     else
-      st.queue.push_front(std::move(*i));
+      push_task(st, std::move(*i), true);
   }
   record(self, std::move(poison));
 }
@@ -290,8 +313,7 @@ std::vector<image_task> take_batch(coordinator_state& st) {
   while (!st.queue.empty() && batch.size() < size) {
     if (!batch.empty() && st.queue.front().attempt > 0)
       break;
-    auto task = std::move(st.queue.front());
-    st.queue.pop_front();
+    auto task = pop_task(st);
     auto job = st.jobs.find(task.job);
     if (job == st.jobs.end() || job->second.ledger.recorded(task.index))
       continue;
@@ -317,7 +339,7 @@ void pump(coordinator_pointer self) {
       dispatch(self, w.handle, id);
     }
   }
-  while (!st.waiting.empty() && st.queue.size() < st.options.queue_limit) {
+  while (!st.waiting.empty() && queue_has_room(st)) {
     st.waiting.front().promise.deliver(st.waiting.front().accepted);
     st.waiting.pop_front();
   }
@@ -592,11 +614,11 @@ coordinator(coordinator_pointer self, coordinator_options options) {
                     + " bytes (limit "
                     + std::to_string(st.options.max_image_bytes) + ")"));
         else
-          st.queue.push_back(std::move(task));
+          push_task(st, std::move(task), false);
       }
       record(self, std::move(settled));
       pump(self);
-      if (st.queue.size() < st.options.queue_limit)
+      if (queue_has_room(st))
         return accepted;
       auto promise = self->make_response_promise<uint64_t>();
       st.waiting.push_back(held_reply{promise, accepted});

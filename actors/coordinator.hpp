@@ -11,7 +11,8 @@
 //   the queue and are dispatched again, one task per batch so that a poison
 //   input cannot take innocent ones down with it; an input dispatched
 //   `max_attempts` times without an answer becomes an error row ("poison");
-// - the queue stays near `queue_limit` tasks: past it, a client's enqueue
+// - the queue stays near `queue_limit` tasks or `queue_limit_bytes` of
+//   images, whichever comes first: past it, a client's enqueue
 //   reply is held back, which paces the client;
 // - a draining worker gets no new work and is let go once it has answered
 //   every batch it holds;
@@ -49,6 +50,7 @@ struct coordinator_options {
   std::string host; ///< the machine it runs on, for operators
   uint32_t batch_size = 32;     ///< most tasks per classify request
   size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
+  size_t queue_limit_bytes = 256u << 20; ///< queued image bytes, likewise
   caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
   uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
@@ -101,7 +103,8 @@ struct coordinator_state {
   coordinator_options options;
   std::map<caf::actor_addr, worker_entry> workers;
   std::map<uint64_t, job_entry> jobs;
-  std::deque<image_task> queue;
+  std::deque<image_task> queue; ///< changed by push_task/pop_task only
+  size_t queued_bytes = 0;      ///< bytes of the queue's images
   /// Enqueue replies held back until the queue has room again.
   std::deque<held_reply> waiting;
   /// Batches sent and not yet answered, by batch number. A reply whose batch

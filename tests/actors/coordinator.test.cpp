@@ -356,3 +356,26 @@ TEST_CASE_METHOD(cluster_fixture,
       CHECK(answers[0].ok());
   }
 }
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "a queue full of bytes holds the client back, and the job "
+                 "still gets every row once",
+                 "[unit]") {
+  auto paths = test::write_pattern_pngs(test::fresh_dir("queue-bytes"), 120);
+  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  coordinator_options options;
+  options.batch_size = 8;
+  // Smaller than two images: every enqueue past the first waits until the
+  // workers have taken what is queued.
+  options.queue_limit_bytes = 100;
+  coordinator_handle = sys.spawn(coordinator, options);
+  add_worker("w1");
+  add_worker("w2");
+  auto [rows, error] = run_job(paths);
+  REQUIRE(error == "");
+  REQUIRE(rows.size() == paths.size());
+  for (auto& [index, answers] : rows) {
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].ok());
+  }
+}
