@@ -1,20 +1,54 @@
 #include "vision/model.hpp"
 
+#include <dlfcn.h>
 #include <fstream>
-
-#include <ATen/Parallel.h>
-#include <torch/script.h>
+#include <mutex>
 
 #include "messages/errors.hpp"
 #include "vision/sha256.hpp"
+#include "vision/torch_runtime.hpp"
 
 namespace fovea {
 
-struct model::impl {
-  torch::jit::script::Module module;
-};
-
 namespace {
+
+// libfovea_torch.so sits next to the executable (the build puts every binary
+// in one folder); failing that, the dynamic loader's own search path.
+std::string torch_module_path() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto beside = exe.parent_path() / "libfovea_torch.so";
+    if (std::filesystem::exists(beside, ec))
+      return beside.string();
+  }
+  return "libfovea_torch.so";
+}
+
+// Loads the module once per process and keeps it for the process's life
+// (LibTorch's static state does not survive being unloaded).
+caf::expected<torch_runtime*> runtime() {
+  static std::once_flag once;
+  static torch_runtime* loaded = nullptr;
+  static std::string problem;
+  std::call_once(once, [] {
+    auto path = torch_module_path();
+    auto handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      problem = "cannot load LibTorch through " + path + ": " + ::dlerror();
+      return;
+    }
+    auto entry = reinterpret_cast<torch_runtime* (*)()>(
+      ::dlsym(handle, "fovea_torch_runtime"));
+    if (entry == nullptr)
+      problem = path + " has no fovea_torch_runtime (a stale build?)";
+    else
+      loaded = entry();
+  });
+  if (loaded == nullptr)
+    return make_error(errc::bad_model, problem);
+  return loaded;
+}
 
 caf::expected<std::vector<std::string>>
 read_labels(const std::filesystem::path& file) {
@@ -34,18 +68,13 @@ read_labels(const std::filesystem::path& file) {
   return labels;
 }
 
-torch::Tensor run(torch::jit::script::Module& module, torch::Tensor batch) {
-  c10::InferenceMode guard;
-  return module.forward({std::move(batch)}).toTensor().softmax(1).contiguous();
-}
-
 } // namespace
 
 model::model(model_manifest manifest, std::vector<std::string> labels,
-             std::unique_ptr<impl> runtime)
+             std::unique_ptr<torch_program> program)
   : manifest_(std::move(manifest)),
     labels_(std::move(labels)),
-    impl_(std::move(runtime)) {
+    program_(std::move(program)) {
 }
 
 model::~model() = default;
@@ -72,30 +101,33 @@ model::load(const std::filesystem::path& dir) {
                           "pins " + manifest->sha256
                           + " (a different or damaged model file)");
   }
-  auto runtime = std::make_unique<impl>();
-  try {
-    runtime->module = torch::jit::load(file, torch::kCPU);
-    runtime->module.eval();
-    auto& m = *manifest;
-    auto blank = torch::zeros({1, m.channels, m.height, m.width});
-    auto out = run(runtime->module, blank);
-    if (out.dim() != 2 || out.size(1) != static_cast<int64_t>(labels->size()))
-      return make_error(errc::bad_model,
-                        file + ": the model outputs "
-                          + std::to_string(out.dim() == 2 ? out.size(1) : -1)
-                          + " classes but labels.txt names "
-                          + std::to_string(labels->size()));
-  } catch (const std::exception& e) {
-    // c10::Error's what() carries a C++ backtrace; its first line suffices.
-    std::string what = e.what();
-    what = what.substr(0, what.find('\n'));
+  auto torch = runtime();
+  if (!torch)
+    return std::move(torch.error());
+  std::string problem;
+  auto program = (*torch)->load(file, problem);
+  if (!program)
     return make_error(errc::bad_model, file + ": not a usable TorchScript "
                                                 "model for model.ini ("
-                                         + what + ")");
-  }
+                                         + problem + ")");
+  // A model that loads is known to run: one blank image, one score a label.
+  auto& m = *manifest;
+  std::vector<float> blank(m.input_size()), scores;
+  problem = program->run(blank.data(), {1, m.channels, m.height, m.width},
+                         scores);
+  if (!problem.empty())
+    return make_error(errc::bad_model, file + ": not a usable TorchScript "
+                                                "model for model.ini ("
+                                         + problem + ")");
+  if (scores.size() != labels->size())
+    return make_error(errc::bad_model,
+                      file + ": the model outputs "
+                        + std::to_string(scores.size())
+                        + " classes but labels.txt names "
+                        + std::to_string(labels->size()));
   return std::unique_ptr<model>{new model(std::move(*manifest),
                                           std::move(*labels),
-                                          std::move(runtime))};
+                                          std::move(program))};
 }
 
 caf::expected<std::vector<float>> model::infer(std::span<const float> inputs,
@@ -103,25 +135,22 @@ caf::expected<std::vector<float>> model::infer(std::span<const float> inputs,
   auto& m = manifest_;
   if (inputs.size() != count * m.input_size())
     return make_error(errc::invalid_request, "input size does not match batch");
-  try {
-    // from_blob borrows the caller's buffer; run() copies out before return.
-    auto batch = torch::from_blob(const_cast<float*>(inputs.data()),
-                                  {static_cast<int64_t>(count), m.channels,
-                                   m.height, m.width},
-                                  torch::kFloat32);
-    auto out = run(impl_->module, batch);
-    auto first = out.data_ptr<float>();
-    return std::vector<float>(first, first + out.numel());
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    return make_error(errc::bad_model,
-                      "inference failed: " + what.substr(0, what.find('\n')));
-  }
+  std::vector<float> probabilities;
+  auto problem = program_->run(inputs.data(),
+                               {static_cast<int64_t>(count), m.channels,
+                                m.height, m.width},
+                               probabilities);
+  if (!problem.empty())
+    return make_error(errc::bad_model, "inference failed: " + problem);
+  return probabilities;
 }
 
 void set_inference_threads(int threads) {
-  if (threads > 0)
-    at::set_num_threads(threads);
+  if (threads <= 0)
+    return;
+  if (auto torch = runtime())
+    (*torch)->set_threads(threads);
+  // else: model::load reports the missing module with its reason.
 }
 
 } // namespace fovea

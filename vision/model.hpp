@@ -1,9 +1,10 @@
 // model: a loaded TorchScript classifier with its manifest and labels.
 //
-// The only door to LibTorch in fovea (its headers cost ~15 s of compile per
-// file that includes them, so they stay in model.cpp). A model that loads is
-// known to run: load() feeds it one blank image and checks that it outputs
-// one score per line of labels.txt.
+// The only door to LibTorch in fovea. LibTorch itself is a plugin
+// (torch_runtime.hpp) loaded by the first model::load, so that processes
+// that never run a model do not pay its ~150 MB. A model that loads is known
+// to run: load() feeds it one blank image and checks that it outputs one
+// score per line of labels.txt.
 #pragma once
 
 #include <filesystem>
@@ -17,6 +18,8 @@
 #include "vision/manifest.hpp"
 
 namespace fovea {
+
+class torch_program;
 
 class model {
 public:
@@ -37,14 +40,12 @@ public:
                                           size_t count);
 
 private:
-  struct impl;
-
   model(model_manifest manifest, std::vector<std::string> labels,
-        std::unique_ptr<impl> runtime);
+        std::unique_ptr<torch_program> program);
 
   model_manifest manifest_;
   std::vector<std::string> labels_;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<torch_program> program_;
 };
 
 /// Sets LibTorch's intra-op threads for this process (0 keeps its default).

@@ -1,0 +1,73 @@
+// libfovea_torch.so: torch_runtime over LibTorch (see torch_runtime.hpp).
+#include "vision/torch_runtime.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+namespace fovea {
+namespace {
+
+// c10::Error's what() carries a C++ backtrace; its first line suffices.
+std::string first_line(const std::exception& e) {
+  std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
+class script_program : public torch_program {
+public:
+  explicit script_program(torch::jit::script::Module module)
+    : module_(std::move(module)) {
+  }
+
+  std::string run(const float* inputs, std::array<int64_t, 4> shape,
+                  std::vector<float>& probabilities) override {
+    try {
+      c10::InferenceMode guard;
+      // from_blob borrows the caller's buffer; the softmax is a new tensor.
+      auto batch = torch::from_blob(const_cast<float*>(inputs),
+                                    {shape[0], shape[1], shape[2], shape[3]},
+                                    torch::kFloat32);
+      auto out = module_.forward({std::move(batch)}).toTensor();
+      if (out.dim() != 2 || out.size(0) != shape[0])
+        return "the model outputs a tensor of " + std::to_string(out.dim())
+               + " dimensions, not one row of scores per image";
+      out = out.softmax(1).contiguous();
+      auto first = out.data_ptr<float>();
+      probabilities.assign(first, first + out.numel());
+      return {};
+    } catch (const std::exception& e) {
+      return first_line(e);
+    }
+  }
+
+private:
+  torch::jit::script::Module module_;
+};
+
+class libtorch_runtime : public torch_runtime {
+public:
+  std::unique_ptr<torch_program> load(const std::string& file,
+                                      std::string& error) override {
+    try {
+      auto module = torch::jit::load(file, torch::kCPU);
+      module.eval();
+      return std::make_unique<script_program>(std::move(module));
+    } catch (const std::exception& e) {
+      error = first_line(e);
+      return nullptr;
+    }
+  }
+
+  void set_threads(int threads) override {
+    if (threads > 0)
+      at::set_num_threads(threads);
+  }
+};
+
+} // namespace
+} // namespace fovea
+
+extern "C" fovea::torch_runtime* fovea_torch_runtime() {
+  static fovea::libtorch_runtime runtime;
+  return &runtime;
+}
