@@ -246,17 +246,11 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   pump(self);
 }
 
-// The per-batch deadline: a batch still unanswered after task_timeout has
-// its tasks dispatched again (counting an attempt); the batch stays in
-// flight, holding its worker's credit, until the worker answers.
-actor_flow watch_deadline(coordinator_pointer self, uint64_t batch_id) {
-  auto pause = after(self, self->state.options.task_timeout);
-  co_await pause;
+// Gives up on one batch: its tasks are dispatched again (counting an
+// attempt); the batch stays in flight, holding its worker's credit, until
+// the worker answers.
+void give_up_on(coordinator_pointer self, batch_in_flight& batch) {
   auto& st = self->state;
-  auto found = st.in_flight.find(batch_id);
-  if (found == st.in_flight.end())
-    co_return; // answered in time
-  auto& batch = found->second;
   batch.overdue = true;
   std::vector<image_task> again;
   for (auto& task : batch.tasks) {
@@ -272,7 +266,29 @@ actor_flow watch_deadline(coordinator_pointer self, uint64_t batch_id) {
   say(self, "batch of " + std::to_string(again.size()) + " from " + who
               + " not answered in time; dispatched again");
   requeue(self, again, who + ": no answer within task-timeout");
-  pump(self);
+}
+
+// The batches' deadlines, checked by one sweep a fraction of task_timeout
+// apart rather than one timer per batch: a timer per batch would keep
+// thousands alive in the actor clock for a whole task_timeout each.
+actor_flow watch_deadlines(coordinator_pointer self) {
+  using namespace std::chrono;
+  auto tick = std::clamp<caf::timespan>(self->state.options.task_timeout / 4,
+                                        milliseconds(10), seconds(1));
+  for (;;) {
+    auto pause = after(self, tick);
+    co_await pause;
+    auto& st = self->state;
+    auto now = steady_clock::now();
+    bool late = false;
+    for (auto& [id, batch] : st.in_flight)
+      if (!batch.overdue && now >= batch.deadline) {
+        give_up_on(self, batch);
+        late = true;
+      }
+    if (late)
+      pump(self);
+  }
 }
 
 // One batch's round trip: send it, await the answer, record or requeue.
@@ -281,7 +297,6 @@ actor_flow watch_deadline(coordinator_pointer self, uint64_t batch_id) {
 actor_flow dispatch(coordinator_pointer self, worker_actor worker,
                     uint64_t batch_id) {
   constexpr auto answer_timeout = std::chrono::hours(24);
-  watch_deadline(self, batch_id);
   auto request = ask<std::vector<prediction>>(
     self, worker, answer_timeout, classify_atom::value,
     self->state.in_flight.at(batch_id).tasks);
@@ -334,7 +349,9 @@ void pump(coordinator_pointer self) {
       if (batch.empty())
         break;
       auto id = st.next_batch++;
-      st.in_flight.emplace(id, batch_in_flight{addr, std::move(batch)});
+      st.in_flight.emplace(id, batch_in_flight{addr, std::move(batch),
+                                               std::chrono::steady_clock::now()
+                                                 + st.options.task_timeout});
       ++w.in_flight;
       dispatch(self, w.handle, id);
     }
@@ -441,6 +458,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
   self->state.options = std::move(options);
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
+  watch_deadlines(self);
   self->set_down_handler([self](caf::down_msg& msg) {
     if (self->state.workers.count(msg.source))
       forget_worker(self, msg.source, msg.reason);
@@ -491,10 +509,13 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       if (spec.name.empty())
         spec.name = "job-" + std::to_string(id);
       self->monitor(client);
-      auto& job = st.jobs.emplace(id, job_entry{job_ledger{spec.name,
-                                                           spec.total},
-                                                client,
-                                                std::move(opened.journal)})
+      auto& job = st.jobs
+                    .emplace(id, job_entry{.ledger = job_ledger{spec.name,
+                                                                spec.total},
+                                           .client = client,
+                                           .journal
+                                           = std::move(opened.journal),
+                                           .waiters = {}})
                     .first->second;
       std::vector<prediction> recorded;
       for (auto& row : opened.recorded) {

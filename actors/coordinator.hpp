@@ -88,7 +88,9 @@ struct batch_in_flight {
   /// What was sent; once overdue, only job, index and path remain (the
   /// bytes went back to the queue) to check a late answer against.
   std::vector<image_task> tasks;
-  /// Past `task_timeout`: its tasks were dispatched again, but the worker
+  /// When it is overdue: sent + task_timeout.
+  std::chrono::steady_clock::time_point deadline;
+  /// Past `deadline`: its tasks were dispatched again, but the worker
   /// keeps the credit until it answers or is lost, so a stuck worker gets
   /// no more work, and its late answer still counts where it is first.
   bool overdue = false;

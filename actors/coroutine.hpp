@@ -10,9 +10,10 @@
 // - a flow runs only on its actor's thread: it starts inside a handler and
 //   each co_await resumes from the response (or error) handler CAF installs
 //   with request(...).then(ok, err), so actor state needs no locks;
-// - every request has a timeout, and every failure (timeout, error reply,
-//   receiver down) arrives as a caf::error in the caf::expected: a failed
-//   request never quits the actor, unlike then() without an error handler;
+// - every request has a timeout (cancelled when the answer comes), and
+//   every failure (timeout, error reply, receiver down) arrives as a
+//   caf::error in the caf::expected: a failed request never quits the
+//   actor, unlike then() without an error handler;
 // - if the actor terminates while a flow waits, CAF discards the handlers
 //   and the flow's frame is destroyed with them: nothing leaks, and the flow
 //   simply never resumes.
@@ -34,6 +35,7 @@
 #include <caf/behavior.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <caf/message_id.hpp>
 #include <caf/message_priority.hpp>
 #include <caf/timespan.hpp>
 
@@ -98,21 +100,24 @@ public:
 
   void await_suspend(std::coroutine_handle<> flow) {
     auto once = std::make_shared<detail::resume_once>(flow);
-    auto on_value = [this, once](Ts&... xs) {
-      if constexpr (sizeof...(Ts) == 1)
-        result_.emplace(std::move(xs)...);
-      else
-        result_.emplace(std::make_tuple(std::move(xs)...));
-      once->resume();
-    };
-    auto on_error = [this, once](caf::error& err) {
-      result_.emplace(std::move(err));
-      once->resume();
-    };
     std::apply(
       [&](auto&... xs) {
-        self_->request(dest_, timeout_, std::move(xs)...)
-          .then(std::move(on_value), std::move(on_error));
+        auto handle = self_->request(dest_, timeout_, std::move(xs)...);
+        auto id = handle.id();
+        auto on_value = [this, once, id](Ts&... xs) {
+          forget_timeout(id);
+          if constexpr (sizeof...(Ts) == 1)
+            result_.emplace(std::move(xs)...);
+          else
+            result_.emplace(std::make_tuple(std::move(xs)...));
+          once->resume();
+        };
+        auto on_error = [this, once, id](caf::error& err) {
+          forget_timeout(id);
+          result_.emplace(std::move(err));
+          once->resume();
+        };
+        handle.then(std::move(on_value), std::move(on_error));
       },
       args_);
   }
@@ -120,6 +125,13 @@ public:
   caf::expected<value_type> await_resume() { return std::move(*result_); }
 
 private:
+  // CAF 0.17 keeps a request's timeout in the actor clock until it fires,
+  // answered or not (holding a reference to the actor): an actor making
+  // thousands of requests with long timeouts would grow by one entry each.
+  void forget_timeout(caf::message_id id) {
+    self_->clock().cancel_request_timeout(self_, id);
+  }
+
   Self* self_;
   Dest dest_;
   caf::timespan timeout_;
