@@ -31,7 +31,7 @@ public:
   caf::timespan connect_timeout = std::chrono::seconds(30);
   // work
   std::string model = "models/fashion-mnist"; ///< a worker's model directory
-  uint32_t slots = 2;   ///< batches a worker accepts at once
+  uint32_t slots = 4;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
   uint32_t batch_size = 32; ///< most tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
