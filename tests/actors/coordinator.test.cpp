@@ -27,9 +27,21 @@ struct cluster_fixture : test::actor_fixture {
   std::vector<worker_actor> workers; ///< stopped with the fixture
 
   cluster_fixture() {
+    coordinator_handle = sys.spawn(coordinator, test_options());
+  }
+
+  /// Batches of 8, and a task timeout no test reaches by accident.
+  static coordinator_options test_options() {
     coordinator_options options;
     options.batch_size = 8;
     options.task_timeout = 30s;
+    return options;
+  }
+
+  /// Replaces the coordinator, before any worker joins, with one of these
+  /// options.
+  void restart_coordinator(const coordinator_options& options) {
+    self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
     coordinator_handle = sys.spawn(coordinator, options);
   }
 
@@ -88,6 +100,21 @@ struct cluster_fixture : test::actor_fixture {
     else if (auto err = finished.get())
       outcome.error = describe(err);
     return outcome;
+  }
+
+  /// Requires a job that ended without error with exactly one row per
+  /// input; returns those rows in input order.
+  static std::vector<prediction>
+  one_row_each(job_outcome outcome, const std::vector<std::string>& paths) {
+    REQUIRE(outcome.error == "");
+    REQUIRE(outcome.rows.size() == paths.size());
+    std::vector<prediction> rows;
+    for (auto& [index, answers] : outcome.rows) {
+      REQUIRE(answers.size() == 1);
+      CHECK(answers[0].path == paths[index]);
+      rows.push_back(std::move(answers[0]));
+    }
+    return rows;
   }
 };
 
@@ -198,13 +225,9 @@ TEST_CASE_METHOD(cluster_fixture,
   self->receive([](caf::down_msg&) {},
                 caf::after(30s) >> [] { FAIL("the worker never got work"); });
   add_worker("survivor");
-  auto [rows, error] = job.get();
-  REQUIRE(error == "");
-  REQUIRE(rows.size() == paths.size());
-  for (auto& [index, answers] : rows) {
-    REQUIRE(answers.size() == 1);
-    CHECK(answers[0].ok());
-    CHECK(answers[0].worker == "survivor");
+  for (auto& row : one_row_each(job.get(), paths)) {
+    CHECK(row.ok());
+    CHECK(row.worker == "survivor");
   }
 }
 
@@ -222,18 +245,13 @@ TEST_CASE_METHOD(cluster_fixture,
   auto engine = spawn_inference(sys, std::move(*loaded), pipeline);
   workers.push_back(sys.spawn(picky_worker, coordinator_handle, poison,
                               engine));
-  auto [rows, error] = run_job(paths);
-  REQUIRE(error == "");
-  REQUIRE(rows.size() == paths.size());
-  for (auto& [index, answers] : rows) {
-    REQUIRE(answers.size() == 1);
-    INFO(answers[0].path << ": " << answers[0].error);
-    if (answers[0].path == poison) {
-      CHECK(answers[0].error.rfind("poison: failed on all 3 attempts", 0)
-            == 0);
-      CHECK(answers[0].error.find("decoder crashed") != std::string::npos);
+  for (auto& row : one_row_each(run_job(paths), paths)) {
+    INFO(row.path << ": " << row.error);
+    if (row.path == poison) {
+      CHECK(row.error.rfind("poison: failed on all 3 attempts", 0) == 0);
+      CHECK(row.error.find("decoder crashed") != std::string::npos);
     } else {
-      CHECK(answers[0].ok());
+      CHECK(row.ok());
     }
   }
 }
@@ -275,12 +293,10 @@ TEST_CASE_METHOD(cluster_fixture,
                  "[unit]") {
   auto dir = test::fresh_dir("journal-fails");
   auto paths = test::write_pattern_pngs(dir / "images", 200);
-  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
-  coordinator_options options;
-  options.batch_size = 8;
+  auto options = test_options();
   options.journal_dir = (dir / "journal").string();
   std::filesystem::create_directories(options.journal_dir);
-  coordinator_handle = sys.spawn(coordinator, options);
+  restart_coordinator(options);
   add_worker("w1");
   job_outcome outcome;
   {
@@ -302,11 +318,9 @@ TEST_CASE_METHOD(cluster_fixture,
                  "that worker gets no more work meanwhile",
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("stuck"), 40);
-  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
-  coordinator_options options;
-  options.batch_size = 8;
+  auto options = test_options();
   options.task_timeout = 300ms;
-  coordinator_handle = sys.spawn(coordinator, options);
+  restart_coordinator(options);
   auto stuck_batches = std::make_shared<std::atomic<int>>(0);
   workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
                               std::string{"stuck"}, uint32_t{1},
@@ -316,13 +330,9 @@ TEST_CASE_METHOD(cluster_fixture,
   auto job = std::async(std::launch::async, [&] { return run_job(paths); });
   REQUIRE(test::wait_until([&] { return stuck_batches->load() > 0; }, 30s));
   add_worker("w1");
-  auto [rows, error] = job.get();
-  REQUIRE(error == "");
-  REQUIRE(rows.size() == paths.size());
-  for (auto& [index, answers] : rows) {
-    REQUIRE(answers.size() == 1);
-    CHECK(answers[0].ok());
-    CHECK(answers[0].worker == "w1");
+  for (auto& row : one_row_each(job.get(), paths)) {
+    CHECK(row.ok());
+    CHECK(row.worker == "w1");
   }
   CHECK(stuck_batches->load() == 1); // one slot, never given back
 }
@@ -333,49 +343,36 @@ TEST_CASE_METHOD(cluster_fixture,
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("hang"), 40);
   const auto poison = paths[21];
-  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
-  coordinator_options options;
-  options.batch_size = 8;
+  auto options = test_options();
   options.task_timeout = 300ms;
-  coordinator_handle = sys.spawn(coordinator, options);
+  restart_coordinator(options);
   auto batches = std::make_shared<std::atomic<int>>(0);
   for (auto id : {"a", "b"})
     workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
                                 std::string{id}, uint32_t{2}, poison,
                                 make_engine(id), batches));
-  auto [rows, error] = run_job(paths);
-  REQUIRE(error == "");
-  REQUIRE(rows.size() == paths.size());
-  for (auto& [index, answers] : rows) {
-    REQUIRE(answers.size() == 1);
-    INFO(answers[0].path << ": " << answers[0].error);
-    if (answers[0].path == poison)
-      CHECK(answers[0].error.find("poison: failed on all 3 attempts (last: ")
+  for (auto& row : one_row_each(run_job(paths), paths)) {
+    INFO(row.path << ": " << row.error);
+    if (row.path == poison)
+      CHECK(row.error.find("poison: failed on all 3 attempts (last: ")
             != std::string::npos);
     else
-      CHECK(answers[0].ok());
+      CHECK(row.ok());
   }
 }
 
 TEST_CASE_METHOD(cluster_fixture,
-                 "a queue full of bytes holds the client back, and the job "
-                 "still gets every row once",
+                 "a queue byte limit smaller than one image paces the "
+                 "client, and the job still gets every row once",
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("queue-bytes"), 120);
-  self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
-  coordinator_options options;
-  options.batch_size = 8;
+  auto options = test_options();
   // Smaller than two images: every enqueue past the first waits until the
   // workers have taken what is queued.
   options.queue_limit_bytes = 100;
-  coordinator_handle = sys.spawn(coordinator, options);
+  restart_coordinator(options);
   add_worker("w1");
   add_worker("w2");
-  auto [rows, error] = run_job(paths);
-  REQUIRE(error == "");
-  REQUIRE(rows.size() == paths.size());
-  for (auto& [index, answers] : rows) {
-    REQUIRE(answers.size() == 1);
-    CHECK(answers[0].ok());
-  }
+  for (auto& row : one_row_each(run_job(paths), paths))
+    CHECK(row.ok());
 }
