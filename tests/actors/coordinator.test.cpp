@@ -161,14 +161,14 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
 // It keeps the promises it will not keep, so no error answers for it.
 struct stalling_state {
   std::vector<caf::typed_response_promise<std::vector<prediction>>> held;
-  std::shared_ptr<std::atomic<int>> batches;
+  std::shared_ptr<test::event_count> batches;
 };
 
 worker_actor::behavior_type
 stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
                 coordinator_actor coordinator, std::string id, uint32_t slots,
                 std::string stall_on, inference_actor engine,
-                std::shared_ptr<std::atomic<int>> batches) {
+                std::shared_ptr<test::event_count> batches) {
   self->state.batches = std::move(batches);
   self->link_to(engine);
   self->request(coordinator, 5s, register_atom::value,
@@ -177,7 +177,7 @@ stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
   return {
     [self, stall_on, engine](classify_atom, std::vector<image_task>& tasks)
       -> caf::result<std::vector<prediction>> {
-      ++*self->state.batches;
+      self->state.batches->add();
       for (auto& task : tasks)
         if (stall_on == "*" || task.path == stall_on) {
           self->state.held.push_back(
@@ -321,20 +321,20 @@ TEST_CASE_METHOD(cluster_fixture,
   auto options = test_options();
   options.task_timeout = 300ms;
   restart_coordinator(options);
-  auto stuck_batches = std::make_shared<std::atomic<int>>(0);
+  auto stuck_batches = std::make_shared<test::event_count>();
   workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
                               std::string{"stuck"}, uint32_t{1},
                               std::string{"*"}, make_engine("stuck"),
                               stuck_batches));
   // Only the stuck worker is there when the job starts: it takes a batch.
   auto job = std::async(std::launch::async, [&] { return run_job(paths); });
-  REQUIRE(test::wait_until([&] { return stuck_batches->load() > 0; }, 30s));
+  REQUIRE(stuck_batches->wait_for(1, 30s));
   add_worker("w1");
   for (auto& row : one_row_each(job.get(), paths)) {
     CHECK(row.ok());
     CHECK(row.worker == "w1");
   }
-  CHECK(stuck_batches->load() == 1); // one slot, never given back
+  CHECK(stuck_batches->count() == 1); // one slot, never given back
 }
 
 TEST_CASE_METHOD(cluster_fixture,
@@ -346,7 +346,7 @@ TEST_CASE_METHOD(cluster_fixture,
   auto options = test_options();
   options.task_timeout = 300ms;
   restart_coordinator(options);
-  auto batches = std::make_shared<std::atomic<int>>(0);
+  auto batches = std::make_shared<test::event_count>();
   for (auto id : {"a", "b"})
     workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
                                 std::string{id}, uint32_t{2}, poison,

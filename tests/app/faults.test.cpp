@@ -43,7 +43,8 @@ size_t random_point(unsigned seed) {
 // still mid-job then, so the fault that follows hits a job in progress.
 void wait_for_rows(test::child_process& submit, const std::string& out,
                    size_t rows) {
-  REQUIRE(test::wait_until(
+  REQUIRE(test::wait_for_file(
+    out + ".partial",
     [&] { return rows_written(out) >= rows || !submit.running(); }, 60s));
   INFO(submit.output());
   REQUIRE(submit.running());

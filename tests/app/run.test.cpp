@@ -144,11 +144,14 @@ TEST_CASE("an interrupted run removes its namespaces too",
   test::child_process run{{"run", script, "--dir", (dir / "logs").string()}};
   REQUIRE(run.wait_for_line("> sleep 10m", 120s));
   CHECK(network_of(run.pid()).size() == 3); // two hosts and the bridge
+  auto nodes = processes_with("--fovea.id=" + worker);
+  CHECK(nodes.size() == 1);
   run.signal(SIGTERM);
   CHECK(run.wait_for_exit(30s) == 128 + SIGTERM);
   CHECK(network_of(run.pid()).empty());
-  CHECK(test::wait_until(
-    [&] { return processes_with("--fovea.id=" + worker).empty(); }, 30s));
+  // The runner kills and reaps its nodes before it exits.
+  CHECK(test::wait_for_exit_of(nodes, 0s));
+  CHECK(processes_with("--fovea.id=" + worker).empty());
 }
 
 TEST_CASE("a worker on a host cannot join a coordinator on loopback",
@@ -209,16 +212,16 @@ TEST_CASE("an interrupted run stops every node it started",
                                   "sleep 10m\n");
   test::child_process run{{"run", script, "--dir", (dir / "logs").string()}};
   REQUIRE(run.wait_for_line("> sleep 10m", 120s));
-  CHECK(processes_with("--fovea.id=" + worker).size() == 1);
+  auto nodes = processes_with("--fovea.id=" + coord);
+  auto workers = processes_with("--fovea.id=" + worker);
+  CHECK(workers.size() == 1);
+  nodes.insert(nodes.end(), workers.begin(), workers.end());
   run.signal(SIGTERM);
   CHECK(run.wait_for_exit(30s) == 128 + SIGTERM);
-  // The nodes got SIGKILL from the runner: wait for the kernel to end them.
-  CHECK(test::wait_until(
-    [&] {
-      return processes_with("--fovea.id=" + coord).empty()
-             && processes_with("--fovea.id=" + worker).empty();
-    },
-    30s));
+  // The runner kills and reaps its nodes before it exits.
+  CHECK(test::wait_for_exit_of(nodes, 0s));
+  CHECK(processes_with("--fovea.id=" + coord).empty());
+  CHECK(processes_with("--fovea.id=" + worker).empty());
 }
 
 TEST_CASE("a script with an unknown variable or verb fails with the line",
