@@ -96,6 +96,68 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(copy.name == "nightly");
     CHECK(copy.total == 200000u);
   }
+  SECTION("node_row and job_row, as the shell receives them") {
+    node_row node;
+    node.id = "w1";
+    node.role = "worker";
+    node.host = "rack-4";
+    node.model = "fashion-mnist@1";
+    node.slots = 4;
+    node.in_flight = 3;
+    node.done = 1u << 20;
+    node.rate = 2341.5;
+    node.up_since = 1795000000;
+    node.draining = true;
+    job_row job;
+    job.id = 12;
+    job.name = "nightly";
+    job.state = "running";
+    job.total = 200000;
+    job.done = 150000;
+    job.errors = 7;
+    job.rate = 2300.25;
+    job.started = 1795000100;
+    job.seconds = 65.5;
+    auto msg = round_trip(sys, caf::make_message(std::vector<node_row>{node},
+                                                 std::vector<job_row>{job}));
+    REQUIRE(msg.match_elements<std::vector<node_row>, std::vector<job_row>>());
+    auto& nodes = msg.get_as<std::vector<node_row>>(0);
+    REQUIRE(nodes.size() == 1);
+    CHECK(nodes[0].id == node.id);
+    CHECK(nodes[0].role == node.role);
+    CHECK(nodes[0].host == node.host);
+    CHECK(nodes[0].model == node.model);
+    CHECK(nodes[0].slots == node.slots);
+    CHECK(nodes[0].in_flight == node.in_flight);
+    CHECK(nodes[0].done == node.done);
+    CHECK(nodes[0].rate == node.rate);
+    CHECK(nodes[0].up_since == node.up_since);
+    CHECK(nodes[0].draining);
+    auto& jobs = msg.get_as<std::vector<job_row>>(1);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].id == job.id);
+    CHECK(jobs[0].name == job.name);
+    CHECK(jobs[0].state == job.state);
+    CHECK(jobs[0].total == job.total);
+    CHECK(jobs[0].done == job.done);
+    CHECK(jobs[0].errors == job.errors);
+    CHECK(jobs[0].rate == job.rate);
+    CHECK(jobs[0].started == job.started);
+    CHECK(jobs[0].seconds == job.seconds);
+  }
+  SECTION("decoded_batch") {
+    decoded_batch batch;
+    batch.rows = {sample_prediction(), sample_prediction()};
+    batch.rows[1].error = "bad_image: truncated PNG";
+    batch.images = {0};
+    batch.inputs = {-0.5f, 0.0f, 1.25f};
+    auto copy = round_trip(sys, batch);
+    REQUIRE(copy.rows.size() == 2);
+    CHECK(copy.rows[0].path == "a/b.png");
+    CHECK(copy.rows[1].error == "bad_image: truncated PNG");
+    CHECK(copy.images == batch.images);
+    CHECK(copy.inputs == batch.inputs);
+  }
   SECTION("batches, as whole messages with their atoms") {
     std::vector<image_task> batch{sample_task(), sample_task()};
     batch[1].index = 5;
