@@ -8,6 +8,7 @@
 #include <caf/system_messages.hpp>
 
 #include "actors/coroutine.hpp"
+#include "actors/remote.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -362,6 +363,25 @@ void pump(coordinator_pointer self) {
   }
 }
 
+// Operators see where a remote worker connects from: the middleman knows
+// the peer of each connection; the worker itself may not know the address
+// it is seen at (NAT, several interfaces). The registration is answered
+// after the middleman, so a worker that says it is ready is listed with it.
+actor_flow learn_address(coordinator_pointer self, worker_actor worker,
+                         uint64_t registration,
+                         caf::typed_response_promise<uint64_t> answer) {
+  constexpr auto timeout = std::chrono::seconds(5);
+  auto request = ask_peer_address(self, worker.node(), timeout);
+  auto peer = co_await request;
+  auto entry = self->state.workers.find(worker.address());
+  if (peer && entry != self->state.workers.end()
+      && entry->second.registration == registration) {
+    auto& [node, host, port] = *peer;
+    entry->second.address = to_string(endpoint{host, port});
+  } // else it is gone, or its host name will do
+  answer.deliver(registration);
+}
+
 void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
                    const caf::error& reason) {
   auto& st = self->state;
@@ -477,17 +497,23 @@ coordinator(coordinator_pointer self, coordinator_options options) {
           return make_error(errc::invalid_request,
                             "worker id " + info.id + " is already registered");
       auto& entry = st.workers[handle.address()];
-      if (!entry.handle) {
+      entry.info = std::move(info);
+      bool joined = !entry.handle;
+      if (joined) {
         entry.registration = st.next_registration++;
+        entry.address = entry.info.host;
         self->monitor(handle);
       }
       entry.handle = handle;
-      entry.info = std::move(info);
       say(self, "worker " + entry.info.id + " registered from "
                   + entry.info.host + " (model " + entry.info.model
                   + ", slots " + std::to_string(entry.info.slots) + ")");
       pump(self);
-      return entry.registration;
+      if (!joined || handle.node() == self->node())
+        return entry.registration;
+      auto answer = self->make_response_promise<uint64_t>();
+      learn_address(self, handle, entry.registration, answer);
+      return answer;
     },
     [self](submit_atom, job_spec& spec) -> caf::result<uint64_t> {
       auto& st = self->state;
@@ -544,7 +570,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       auto& me = rows.emplace_back();
       me.id = st.options.id;
       me.role = "coordinator";
-      me.host = st.options.host;
+      me.host = st.options.host; // its address is where the asker reached it
       me.up_since = st.started;
       me.done = st.recorded;
       for (auto& [addr, w] : st.workers) {
@@ -552,6 +578,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
         row.id = w.info.id;
         row.role = "worker";
         row.host = w.info.host;
+        row.address = w.address;
         row.model = w.info.model;
         row.slots = w.info.slots;
         row.in_flight = w.in_flight;

@@ -36,6 +36,16 @@ auto ask_connect(Self* self, const endpoint& where, caf::timespan timeout) {
     where.port);
 }
 
+/// An awaitable question to the middleman: the address and port that the
+/// connection to `node` comes from, as this side sees it.
+template <class Self>
+auto ask_peer_address(Self* self, const caf::node_id& node,
+                      caf::timespan timeout) {
+  auto middleman = self->system().middleman().actor_handle();
+  return ask<caf::node_id, std::string, uint16_t>(
+    self, middleman, timeout, caf::get_atom::value, node);
+}
+
 /// Checks that what answered at `where` is a fovea coordinator (it publishes
 /// the coordinator interface) and returns its handle.
 caf::expected<coordinator_actor>

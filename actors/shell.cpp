@@ -114,6 +114,11 @@ actor_flow nodes(shell_pointer self) {
     fail(self, "nodes: " + describe(rows.error()));
     co_return;
   }
+  // A coordinator cannot know which of its addresses a shell reached it at
+  // (it may listen on every interface, or sit behind NAT): this one can.
+  for (auto& row : *rows)
+    if (row.role == "coordinator")
+      row.address = self->state.address;
   if (self->state.options.saw_nodes)
     self->state.options.saw_nodes(*rows);
   print(self, format_nodes(*rows, unix_now()));
@@ -275,8 +280,8 @@ const std::vector<std::pair<std::string, std::string>>& shell_commands() {
     {"help [COMMAND]", "what the commands do"},
     {"connect HOST:PORT", "talk to the coordinator at HOST:PORT"},
     {"nodes",
-     "every node: id, role, host, model, slots, in flight, done, images/s, "
-     "up"},
+     "every node: id, role, host:port, model, slots, in flight, done, "
+     "images/s, up since"},
     {"jobs", "running and recent jobs"},
     {"submit PATH... [--out F] [--truth F] [--job NAME] [--detach]",
      "classify PATHs on the cluster; waits for the job unless --detach"},

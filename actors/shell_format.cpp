@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <ctime>
 
 namespace fovea {
 
@@ -67,17 +68,34 @@ std::string format_duration(int64_t seconds) {
          + std::to_string(seconds % 86400 / 3600) + "h";
 }
 
+std::string format_since(int64_t since, int64_t now) {
+  auto local = [](int64_t unix_seconds) {
+    std::tm parts{};
+    auto t = static_cast<std::time_t>(unix_seconds);
+    localtime_r(&t, &parts);
+    return parts;
+  };
+  auto then = local(since);
+  auto today = local(now);
+  bool same_day = then.tm_year == today.tm_year && then.tm_yday == today.tm_yday;
+  char text[32];
+  std::strftime(text, sizeof(text), same_day ? "%H:%M:%S" : "%Y-%m-%d %H:%M",
+                &then);
+  return std::string{text} + " (" + format_duration(now - since) + ")";
+}
+
 std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
   std::vector<std::vector<std::string>> rows;
   for (auto& n : nodes)
-    rows.push_back({n.id, n.role + (n.draining ? " (draining)" : ""), n.host,
+    rows.push_back({n.id, n.role + (n.draining ? " (draining)" : ""),
+                    n.address.empty() ? n.host : n.address,
                     n.model.empty() ? "-" : n.model,
                     n.role == "worker" ? std::to_string(n.slots) : "-",
                     n.role == "worker" ? std::to_string(n.in_flight) : "-",
                     std::to_string(n.done), fixed(n.rate, 1),
-                    format_duration(now - n.up_since)});
-  return format_table({"id", "role", "host", "model", "slots", "in flight",
-                       "done", "images/s", "up"},
+                    format_since(n.up_since, now)});
+  return format_table({"id", "role", "host:port", "model", "slots",
+                       "in flight", "done", "images/s", "up since"},
                       rows);
 }
 

@@ -23,7 +23,11 @@ std::string format_status(const job_row& job);
 std::string format_stats(const std::vector<node_row>& nodes,
                          const std::vector<job_row>& jobs);
 
-/// 95 -> "1m35s", for "up" columns.
+/// 95 -> "1m35s", for ETAs and uptimes.
 std::string format_duration(int64_t seconds);
+
+/// Local time, and how long ago: "14:02:11 (1m35s)" today,
+/// "2026-11-24 09:40 (16h22m)" before.
+std::string format_since(int64_t since, int64_t now);
 
 } // namespace fovea

@@ -13,7 +13,10 @@ namespace fovea {
 struct node_row {
   std::string id;
   std::string role;  ///< "coordinator" or "worker"
-  std::string host;  ///< where it runs
+  std::string host;  ///< the machine it runs on
+  /// host:port it is reached at (a coordinator) or connects from (a worker,
+  /// as its coordinator sees the connection); empty if not known
+  std::string address;
   std::string model; ///< name and version (workers)
   uint32_t slots = 0;
   uint32_t in_flight = 0; ///< batches held now
@@ -25,8 +28,8 @@ struct node_row {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_row& x) {
-  return f(caf::meta::type_name("node_row"), x.id, x.role, x.host, x.model,
-           x.slots, x.in_flight, x.done, x.rate, x.up_since, x.draining);
+  return f(caf::meta::type_name("node_row"), x.id, x.role, x.host, x.address,
+           x.model, x.slots, x.in_flight, x.done, x.rate, x.up_since, x.draining);
 }
 
 struct job_row {

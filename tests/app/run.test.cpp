@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <unistd.h>
 
 #include "tests/support/csv.hpp"
@@ -125,6 +126,14 @@ TEST_CASE("the three-host example runs each node in a namespace of its own "
   std::string first_line;
   std::getline(log, first_line);
   CHECK(first_line.find("registered with 10.") != std::string::npos);
+  // And the coordinator saw each worker connect from its own host's address.
+  std::smatch w1, w2;
+  auto& output = run.output();
+  REQUIRE(std::regex_search(output, w1,
+                            std::regex{"\nw1 +worker +(10\\.[0-9.]+):[0-9]+ "}));
+  REQUIRE(std::regex_search(output, w2,
+                            std::regex{"\nw2 +worker +(10\\.[0-9.]+):[0-9]+ "}));
+  CHECK(w1[1] != w2[1]);
   CHECK(test::read_results(dir / "three-hosts.csv").rows.size() == 10000);
   CHECK(network_of(run.pid()).empty());
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <regex>
 
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
@@ -47,9 +48,15 @@ TEST_CASE("piped commands run against a live cluster, tables and all",
   CHECK(output.find("connected to coordinator coord at " + cluster.address)
         != std::string::npos);
   CHECK(output.find("pong from coord in ") != std::string::npos);
-  CHECK(output.find("id     role         host") != std::string::npos);
-  CHECK(output.find("\nw1     worker") != std::string::npos);
-  CHECK(output.find("\nw2     worker") != std::string::npos);
+  CHECK(output.find("id     role         host:port") != std::string::npos);
+  // The coordinator where the shell reached it; each worker where its
+  // connection comes from, as the coordinator's middleman sees it.
+  CHECK(output.find("\ncoord  coordinator  " + cluster.address + " ")
+        != std::string::npos);
+  CHECK(std::regex_search(output, std::regex{"\nw1     worker       "
+                                             "127\\.0\\.0\\.1:[0-9]+ "}));
+  CHECK(std::regex_search(output, std::regex{"\nw2     worker       "
+                                             "127\\.0\\.0\\.1:[0-9]+ "}));
   CHECK(output.find("fovea: 40 images, 0 errors") != std::string::npos);
   CHECK(output.find("  1  catalogue  finished  40/40") != std::string::npos);
   CHECK(output.find("job 1 (catalogue) finished: 40/40 (100.0%), 0 errors")

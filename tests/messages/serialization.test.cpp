@@ -101,6 +101,7 @@ TEST_CASE_METHOD(test::actor_fixture,
     node.id = "w1";
     node.role = "worker";
     node.host = "rack-4";
+    node.address = "10.0.0.7:53211";
     node.model = "fashion-mnist@1";
     node.slots = 4;
     node.in_flight = 3;
@@ -126,6 +127,7 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(nodes[0].id == node.id);
     CHECK(nodes[0].role == node.role);
     CHECK(nodes[0].host == node.host);
+    CHECK(nodes[0].address == node.address);
     CHECK(nodes[0].model == node.model);
     CHECK(nodes[0].slots == node.slots);
     CHECK(nodes[0].in_flight == node.in_flight);

@@ -1,0 +1,72 @@
+// How the shell shows the cluster to a person: aligned columns, addresses,
+// times they can read.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "actors/shell_format.hpp"
+
+using namespace fovea;
+
+namespace {
+
+// The tests read local times: pin the zone so they read the same anywhere.
+struct utc_zone {
+  utc_zone() {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+};
+
+constexpr int64_t noon = 1795608000; // 2026-11-25 12:00:00 UTC
+
+node_row worker_row(std::string id, std::string address) {
+  node_row row;
+  row.id = std::move(id);
+  row.role = "worker";
+  row.host = "rack-4";
+  row.address = std::move(address);
+  row.model = "fashion-mnist@1";
+  row.slots = 4;
+  row.in_flight = 2;
+  row.done = 12345;
+  row.rate = 1170.04;
+  row.up_since = noon - 95;
+  return row;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(utc_zone, "up since is a local time and how long ago",
+                 "[unit][shell]") {
+  CHECK(format_since(noon - 95, noon) == "11:58:25 (1m35s)");
+  CHECK(format_since(noon - 86400 - 3600, noon)
+        == "2026-11-24 11:00 (1d1h)");
+  CHECK(format_since(noon + 5, noon) == "12:00:05 (0s)"); // clocks differ
+}
+
+TEST_CASE_METHOD(utc_zone,
+                 "the nodes table shows where each node is reached, aligned",
+                 "[unit][shell]") {
+  node_row coordinator;
+  coordinator.id = "coord";
+  coordinator.role = "coordinator";
+  coordinator.host = "rack-1";
+  coordinator.address = "10.0.0.5:4242";
+  coordinator.done = 24690;
+  coordinator.up_since = noon - 3600;
+  auto in_process = worker_row("local-1", "");
+  in_process.draining = true;
+  auto table = format_nodes(
+    {coordinator, worker_row("w1", "10.0.0.7:53211"), in_process}, noon);
+  CHECK(table
+        == "id       role               host:port       model            "
+           "slots  in flight  done   images/s  up since\n"
+           "coord    coordinator        10.0.0.5:4242   -                "
+           "-      -          24690       0.0  11:00:00 (1h0m)\n"
+           "w1       worker             10.0.0.7:53211  fashion-mnist@1  "
+           "    4          2  12345    1170.0  11:58:25 (1m35s)\n"
+           "local-1  worker (draining)  rack-4          fashion-mnist@1  "
+           "    4          2  12345    1170.0  11:58:25 (1m35s)\n");
+}
