@@ -134,8 +134,6 @@ actor_flow jobs(shell_pointer self, std::string which) {
     fail(self, "jobs: " + describe(rows.error()));
     co_return;
   }
-  if (self->state.options.saw_jobs)
-    self->state.options.saw_jobs(*rows);
   if (which == "*") {
     print(self, format_jobs(*rows));
     done(self, true);

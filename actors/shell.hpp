@@ -30,9 +30,8 @@ struct shell_options {
   std::function<void(const std::string&)> complain;
   /// Called once per command, on the shell's thread.
   std::function<void(bool ok, coordinator_actor connected)> done;
-  /// What `nodes` and `jobs` saw (for completion and `expect nodes`).
+  /// What `nodes` saw (for `expect nodes`).
   std::function<void(const std::vector<node_row>&)> saw_nodes;
-  std::function<void(const std::vector<job_row>&)> saw_jobs;
   caf::timespan request_timeout = std::chrono::seconds(10);
 };
 

@@ -6,10 +6,12 @@
 // completion of commands, worker ids and job ids, or, when stdin is not a
 // terminal, one command per line without prompts (exit 0 only if every
 // command worked).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <initializer_list>
 #include <iostream>
-#include <set>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -24,19 +26,46 @@ namespace fovea {
 
 namespace {
 
-// What tab completion offers: command names and the ids seen so far.
-std::set<std::string> completions;
+// Tab completion. The first word is a command, and so is help's argument;
+// drain's argument is a worker id and status, wait and cancel take a job
+// number, both asked of the coordinator as the key is pressed (so a worker
+// that joined a moment ago is offered); anything else, submit's paths and
+// --out files among it, completes as a file name, readline's default.
+shell_driver* completing_for = nullptr;
+std::vector<std::string> candidates;
 
-char* complete_word(const char* text, int state) {
-  static std::set<std::string>::const_iterator next;
-  static std::string prefix;
-  if (state == 0) {
-    prefix = text;
-    next = completions.lower_bound(prefix);
+char* next_candidate(const char* text, int state) {
+  static size_t next = 0;
+  if (state == 0)
+    next = 0;
+  while (next < candidates.size()) {
+    auto& word = candidates[next++];
+    if (word.rfind(text, 0) == 0)
+      return ::strdup(word.c_str());
   }
-  if (next != completions.end() && next->compare(0, prefix.size(), prefix) == 0)
-    return ::strdup((next++)->c_str());
   return nullptr;
+}
+
+char** complete(const char* text, int start, int) {
+  auto before = split_words(std::string(::rl_line_buffer, start));
+  auto takes = [&](std::initializer_list<const char*> commands) {
+    return before.size() == 1
+           && std::find(commands.begin(), commands.end(), before[0])
+                != commands.end();
+  };
+  if (before.empty() || takes({"help"})) {
+    candidates.clear();
+    for (auto& [usage, _] : shell_commands())
+      candidates.push_back(usage.substr(0, usage.find(' ')));
+  } else if (takes({"drain"})) {
+    candidates = completing_for->worker_ids();
+  } else if (takes({"status", "wait", "cancel"})) {
+    candidates = completing_for->job_ids();
+  } else {
+    return nullptr;
+  }
+  ::rl_attempted_completion_over = 1; // no file names where an id belongs
+  return ::rl_completion_matches(text, next_candidate);
 }
 
 std::string history_file() {
@@ -65,9 +94,8 @@ int shell_main(const arguments& args) {
   auto history = history_file();
   if (interactive) {
     ::read_history(history.c_str());
-    ::rl_completion_entry_function = complete_word;
-    for (auto& [usage, _] : shell_commands())
-      completions.insert(usage.substr(0, usage.find(' ')));
+    completing_for = &driver;
+    ::rl_attempted_completion_function = complete;
   }
   for (;;) {
     std::string line;
@@ -77,6 +105,8 @@ int shell_main(const arguments& args) {
         break; // Ctrl-D
       line = raw;
       std::free(raw);
+      // Completion leaves a space after the word; history keeps the command.
+      line.erase(line.find_last_not_of(" \t") + 1);
       if (!line.empty())
         ::add_history(line.c_str());
     } else if (!std::getline(std::cin, line)) {
@@ -88,9 +118,6 @@ int shell_main(const arguments& args) {
     if (words[0] == "quit" || words[0] == "exit")
       break;
     all_ok = driver.execute(words) && all_ok;
-    if (interactive)
-      for (auto& id : driver.seen_ids())
-        completions.insert(id);
   }
   if (interactive)
     ::write_history(history.c_str());

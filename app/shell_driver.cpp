@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "app/command_line.hpp"
@@ -54,13 +55,6 @@ shell_driver::shell_driver(caf::actor_system& sys) : sys_(sys) {
   options.saw_nodes = [this](const std::vector<node_row>& nodes) {
     std::lock_guard<std::mutex> guard{mutex_};
     nodes_ = nodes;
-    for (auto& n : nodes)
-      ids_.push_back(n.id);
-  };
-  options.saw_jobs = [this](const std::vector<job_row>& jobs) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    for (auto& j : jobs)
-      ids_.push_back(std::to_string(j.id));
   };
   actor_ = sys.spawn(shell, std::move(options));
 }
@@ -114,19 +108,59 @@ std::vector<node_row> shell_driver::last_nodes() {
   return nodes_;
 }
 
-std::vector<std::string> shell_driver::seen_ids() {
+coordinator_actor shell_driver::coordinator() {
   std::lock_guard<std::mutex> guard{mutex_};
-  return ids_;
+  return coordinator_;
+}
+
+namespace {
+
+// Asks the coordinator for its rows of one kind and keeps the id `pick`
+// gives each (nullopt: not this row). Completion asks while a person waits
+// at the prompt: a second at most, then nothing is offered.
+template <class Row, class Atom, class Pick>
+std::vector<std::string> ask_ids(caf::actor_system& sys,
+                                 const coordinator_actor& where, Atom what,
+                                 Pick pick) {
+  std::vector<std::string> ids;
+  if (!where)
+    return ids;
+  caf::scoped_actor self{sys};
+  self->request(where, std::chrono::seconds(1), what)
+    .receive(
+      [&](const std::vector<Row>& rows) {
+        for (auto& row : rows)
+          if (auto id = pick(row))
+            ids.push_back(std::move(*id));
+      },
+      [](const caf::error&) {});
+  return ids;
+}
+
+} // namespace
+
+std::vector<std::string> shell_driver::worker_ids() {
+  return ask_ids<node_row>(
+    sys_, coordinator(), nodes_atom::value,
+    [](const node_row& row) -> std::optional<std::string> {
+      if (row.role != "worker")
+        return std::nullopt;
+      return row.id;
+    });
+}
+
+std::vector<std::string> shell_driver::job_ids() {
+  return ask_ids<job_row>(
+    sys_, coordinator(), jobs_atom::value,
+    [](const job_row& row) -> std::optional<std::string> {
+      return std::to_string(row.id);
+    });
 }
 
 // submit PATH... [--out F] [--truth F] [--job NAME]: runs the job from this
 // process, through the coordinator the shell is connected to, and waits.
 bool shell_driver::submit(const std::vector<std::string>& words) {
-  coordinator_actor coordinator;
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    coordinator = coordinator_;
-  }
+  auto coordinator = this->coordinator();
   if (!coordinator) {
     complain("error: not connected (connect HOST:PORT)");
     return false;

@@ -46,8 +46,10 @@ public:
   /// The rows of the last `nodes` command.
   std::vector<node_row> last_nodes();
 
-  /// Ids seen in tables so far (workers, jobs), for tab completion.
-  std::vector<std::string> seen_ids();
+  /// The ids of the connected coordinator's workers, and of its running and
+  /// recent jobs, asked now (for tab completion); none if it does not answer.
+  std::vector<std::string> worker_ids();
+  std::vector<std::string> job_ids();
 
 private:
   // A `submit --detach` running on its own thread.
@@ -57,6 +59,8 @@ private:
   };
 
   bool submit(const std::vector<std::string>& words);
+
+  coordinator_actor coordinator();
 
   /// Joins the detached submit of job `id`, if any, so its summary counts.
   void join_background(uint64_t id);
@@ -73,7 +77,6 @@ private:
   bool ready_ = false;
   bool ok_ = false;
   std::vector<node_row> nodes_;
-  std::vector<std::string> ids_;
 };
 
 } // namespace fovea

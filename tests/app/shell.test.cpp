@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <regex>
 
 #include "tests/support/cluster.hpp"
@@ -63,6 +65,49 @@ TEST_CASE("piped commands run against a live cluster, tables and all",
         != std::string::npos);
   CHECK(output.find("workers  slots  in flight  results") != std::string::npos);
   test::check_results(out, paths);
+  cluster.stop();
+}
+
+TEST_CASE("at a terminal, tab completes commands, the cluster's worker ids, "
+          "job numbers and paths, and history is kept",
+          "[integration][shell]") {
+  auto dir = test::fresh_dir("shell-terminal");
+  auto paths = test::write_pattern_pngs(dir / "images", 20);
+  test::local_cluster cluster{2};
+  // readline as on a plain terminal, without the tester's own settings.
+  test::child_process shell{{"shell", cluster.address},
+                            test::on_terminal{{"HOME=" + dir.string(),
+                                               "TERM=dumb",
+                                               "INPUTRC=/dev/null"}}};
+  REQUIRE(shell.wait_for_line("connected to coordinator coord", 60s));
+  // A command's name.
+  shell.write_input("pin\t\n");
+  CHECK(shell.wait_for_line("pong from coord in ", 60s));
+  // drain's argument: the workers the coordinator has now, listed on the
+  // second tab (never run: ^U empties the line).
+  shell.write_input("drain w\t\t");
+  CHECK(shell.wait_for_line("w1  w2", 60s));
+  shell.write_input("\x15\n");
+  // submit's arguments are paths.
+  auto out = (dir / "results.csv").string();
+  shell.write_input("submit " + (dir / "ima").string() + "\t --out " + out
+                    + " --job tabbed\n");
+  CHECK(shell.wait_for_line("fovea: 20 images, 0 errors", 120s));
+  // wait's argument: the one job there is.
+  shell.write_input("wait \t\n");
+  CHECK(shell.wait_for_line("job 1 (tabbed) finished: 20/20", 60s));
+  shell.write_input("quit\n");
+  CHECK(shell.wait_for_exit(60s) == 0);
+  INFO(shell.output());
+  test::check_results(out, paths);
+  // What was run, as completed, is in the history for the next session.
+  std::ifstream history{dir / ".fovea_history"};
+  std::stringstream lines;
+  lines << history.rdbuf();
+  CHECK(lines.str().find("ping\n") != std::string::npos);
+  CHECK(lines.str().find("submit " + (dir / "images").string() + "/ --out ")
+        != std::string::npos);
+  CHECK(lines.str().find("wait 1\n") != std::string::npos);
   cluster.stop();
 }
 

@@ -1,8 +1,10 @@
 #include "tests/support/process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,26 +31,65 @@ namespace {
 // (basp_broker, a remote proxy, mailbox elements in flight) when a node
 // exits while its peer is still connected, reported as indirect leaks only.
 // The same actors are leak-checked in-process by the actor tests.
-std::vector<std::string> child_environment() {
+std::vector<std::string>
+child_environment(const std::vector<std::string>& overrides) {
+  auto name_of = [](const std::string& entry) {
+    return entry.substr(0, entry.find('=') + 1);
+  };
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry{*e};
     if (entry.rfind("ASAN_OPTIONS=", 0) == 0)
       entry += ":detect_leaks=0";
-    env.push_back(std::move(entry));
+    bool replaced = false;
+    for (auto& o : overrides)
+      replaced = replaced || name_of(o) == name_of(entry);
+    if (!replaced)
+      env.push_back(std::move(entry));
   }
+  env.insert(env.end(), overrides.begin(), overrides.end());
   return env;
+}
+
+// The parent's side of a new pseudo-terminal and the path of the child's.
+bool open_terminal(int& parent_side, std::string& child_path) {
+  parent_side = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  char name[128];
+  if (parent_side < 0 || ::grantpt(parent_side) != 0
+      || ::unlockpt(parent_side) != 0
+      || ::ptsname_r(parent_side, name, sizeof(name)) != 0)
+    return false;
+  child_path = name;
+  winsize size{};
+  size.ws_row = 40;
+  size.ws_col = 160;
+  ::ioctl(parent_side, TIOCSWINSZ, &size);
+  return true;
 }
 
 } // namespace
 
 child_process::child_process(std::vector<std::string> args, std::string cwd) {
+  start(std::move(args), std::move(cwd), nullptr);
+}
+
+child_process::child_process(std::vector<std::string> args,
+                             const on_terminal& terminal) {
+  start(std::move(args), {}, &terminal);
+}
+
+void child_process::start(std::vector<std::string> args, std::string cwd,
+                          const on_terminal* terminal) {
   if (cwd.empty())
     cwd = source_dir();
-  int fds[2];
-  int input[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0 || ::pipe2(input, O_CLOEXEC) != 0)
+  int fds[2] = {-1, -1};
+  int input[2] = {-1, -1};
+  std::string terminal_path;
+  if (terminal ? !open_terminal(fds[0], terminal_path)
+               : ::pipe2(fds, O_CLOEXEC) != 0 || ::pipe2(input, O_CLOEXEC) != 0)
     return;
+  if (terminal)
+    input[1] = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
   args.insert(args.begin(), fovea_binary());
   // Everything the child needs is made before fork(): between fork and exec
   // only async-signal-safe calls are allowed (no malloc) in a threaded test.
@@ -56,16 +97,24 @@ child_process::child_process(std::vector<std::string> args, std::string cwd) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  auto env = child_environment();
+  auto env = child_environment(terminal ? terminal->environment
+                                         : std::vector<std::string>{});
   std::vector<char*> envp;
   for (auto& e : env)
     envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (terminal) {
+      // A session of its own, whose controlling terminal is the new one.
+      ::setsid();
+      input[0] = fds[1] = ::open(terminal_path.c_str(), O_RDWR);
+    }
     ::dup2(input[0], STDIN_FILENO);
     ::dup2(fds[1], STDOUT_FILENO);
     ::dup2(fds[1], STDERR_FILENO);
+    if (terminal && fds[1] > STDERR_FILENO)
+      ::close(fds[1]);
     if (::chdir(cwd.c_str()) != 0)
       ::_exit(127);
     // The test runner may block signals; a node must see SIGTERM as usual.
@@ -75,8 +124,10 @@ child_process::child_process(std::vector<std::string> args, std::string cwd) {
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
-  ::close(fds[1]);
-  ::close(input[0]);
+  if (!terminal) {
+    ::close(fds[1]);
+    ::close(input[0]);
+  }
   out_fd_ = fds[0];
   in_fd_ = input[1];
   // glibc 2.36's <sys/pidfd.h> lacks extern "C", so call it directly.

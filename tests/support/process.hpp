@@ -15,10 +15,21 @@ namespace fovea::test {
 std::string fovea_binary();
 std::string source_dir();
 
+/// How to start a child on a pseudo-terminal, as a person runs it: its
+/// stdin, stdout and stderr are the terminal; `environment` entries
+/// (NAME=value) are added to this process's, replacing the same NAME.
+struct on_terminal {
+  std::vector<std::string> environment;
+};
+
 class child_process {
 public:
   /// Starts `fovea args...` in `cwd` (the source tree by default).
   explicit child_process(std::vector<std::string> args, std::string cwd = {});
+
+  /// Starts `fovea args...` in the source tree on a terminal of its own;
+  /// write_input types, output() is what the terminal shows.
+  child_process(std::vector<std::string> args, const on_terminal& terminal);
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
   ~child_process();
@@ -51,6 +62,9 @@ public:
   const std::string& output() const noexcept { return output_; }
 
 private:
+  void start(std::vector<std::string> args, std::string cwd,
+             const on_terminal* terminal);
+
   /// Waits up to `budget` for output or the process's exit, and takes in
   /// whichever came. False once the output is closed and the exit reaped.
   bool await_event(std::chrono::milliseconds budget);
