@@ -95,6 +95,30 @@ TEST_CASE("a worker killed with -9 at a random point loses no input and "
   cluster.stop();
 }
 
+TEST_CASE("a worker that joins mid-job gets work at once, and the job "
+          "finishes with every row once",
+          "[integration][faults]") {
+  // A job long enough for one worker (seconds) that a second one, started
+  // early in it, is ready well before its end.
+  constexpr size_t long_job = 8000;
+  auto dir = test::fresh_dir("join-worker");
+  auto paths = test::write_pattern_pngs(dir / "images", long_job);
+  test::local_cluster cluster{1};
+  auto out = (dir / "results.csv").string();
+  test::child_process submit{
+    submit_args(cluster.address, (dir / "images").string(), out)};
+  wait_for_rows(submit, out, long_job / 20);
+  cluster.add_worker();
+  REQUIRE(cluster.coordinator->wait_for_line("worker w2 registered", 30s));
+  auto code = submit.wait_for_exit(120s);
+  INFO(submit.output());
+  REQUIRE(code == 0);
+  auto by_worker = test::check_results(out, paths);
+  CHECK(by_worker["w1"] > 0);
+  CHECK(by_worker["w2"] > 0);
+  cluster.stop();
+}
+
 TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
           "elsewhere, and it rejoins when it thaws",
           "[integration][faults]") {

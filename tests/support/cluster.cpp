@@ -13,17 +13,30 @@ local_cluster::local_cluster(int worker_count,
                              const std::vector<std::string>& worker_args)
   : coordinator_args(std::move(coordinator_args)) {
   start_coordinator("0");
-  for (int i = 1; i <= worker_count; ++i) {
-    std::vector<std::string> args{"node", "--config", "config/worker.ini",
-                                  "--fovea.coordinator=" + address,
-                                  "--fovea.id=w" + std::to_string(i)};
-    args.insert(args.end(), worker_args.begin(), worker_args.end());
-    workers.push_back(std::make_unique<child_process>(std::move(args)));
-  }
+  for (int i = 1; i <= worker_count; ++i)
+    start_worker(worker_args);
   for (auto& w : workers) {
     INFO(w->output());
     REQUIRE(w->wait_for_line("ready", 60s));
   }
+}
+
+child_process&
+local_cluster::start_worker(const std::vector<std::string>& worker_args) {
+  std::vector<std::string> args{"node", "--config", "config/worker.ini",
+                                "--fovea.coordinator=" + address,
+                                "--fovea.id=w"
+                                  + std::to_string(++workers_started_)};
+  args.insert(args.end(), worker_args.begin(), worker_args.end());
+  return *workers.emplace_back(std::make_unique<child_process>(std::move(args)));
+}
+
+child_process&
+local_cluster::add_worker(const std::vector<std::string>& worker_args) {
+  auto& worker = start_worker(worker_args);
+  INFO(worker.output());
+  REQUIRE(worker.wait_for_line("ready", 60s));
+  return worker;
 }
 
 void local_cluster::start_coordinator(const std::string& port) {

@@ -27,12 +27,18 @@ struct local_cluster {
   /// Starts the coordinator again on the same port, after it died.
   void restart_coordinator();
 
+  /// Starts one more worker, with the next id, and REQUIREs its ready line.
+  child_process& add_worker(const std::vector<std::string>& worker_args = {});
+
   /// Stops workers, then the coordinator, with SIGTERM; CHECKs that each
   /// exited 0.
   void stop();
 
 private:
   void start_coordinator(const std::string& port);
+  child_process& start_worker(const std::vector<std::string>& worker_args);
+
+  int workers_started_ = 0; ///< ids are never reused, even after erase
 };
 
 } // namespace fovea::test
