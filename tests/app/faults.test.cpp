@@ -63,6 +63,27 @@ std::vector<std::string> submit_args(const std::string& address,
   return args;
 }
 
+// A job's files: a fresh folder of `count` pattern images, and the results
+// file they go to.
+struct job_files {
+  std::filesystem::path dir;
+  std::vector<std::string> paths;
+  std::string images;
+  std::string out;
+
+  job_files(const std::string& name, int count)
+    : dir(test::fresh_dir(name)),
+      paths(test::write_pattern_pngs(dir / "images", count)),
+      images((dir / "images").string()),
+      out((dir / "results.csv").string()) {}
+
+  /// `fovea submit` of the images to `address` (as job `name`, if given).
+  std::vector<std::string> submit_to(const std::string& address,
+                                     const std::string& name = {}) const {
+    return submit_args(address, images, out, name);
+  }
+};
+
 // "job 1 (name) opened: 3000 inputs, 1234 already in its journal" -> 1234
 size_t journaled_count(const std::string& line) {
   auto end = line.find(" already in its journal");
@@ -77,19 +98,16 @@ TEST_CASE("a worker killed with -9 at a random point loses no input and "
           "duplicates none",
           "[integration][faults]") {
   auto seed = GENERATE(1u, 2u, 3u);
-  auto dir = test::fresh_dir("kill-worker-" + std::to_string(seed));
-  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  job_files job{"kill-worker-" + std::to_string(seed), job_size};
   test::local_cluster cluster{2};
-  auto out = (dir / "results.csv").string();
-  test::child_process submit{
-    submit_args(cluster.address, (dir / "images").string(), out)};
-  wait_for_rows(submit, out, random_point(seed));
+  test::child_process submit{job.submit_to(cluster.address)};
+  wait_for_rows(submit, job.out, random_point(seed));
   cluster.workers[0]->signal(SIGKILL);
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
   auto code = submit.wait_for_exit(120s);
   INFO(submit.output());
   REQUIRE(code == 0);
-  auto by_worker = test::check_results(out, paths);
+  auto by_worker = test::check_results(job.out, job.paths);
   CHECK(by_worker["w2"] > 0);
   cluster.workers.erase(cluster.workers.begin()); // already dead
   cluster.stop();
@@ -100,20 +118,17 @@ TEST_CASE("a worker that joins mid-job gets work at once, and the job "
           "[integration][faults]") {
   // A job long enough for one worker (seconds) that a second one, started
   // early in it, is ready well before its end.
-  constexpr size_t long_job = 8000;
-  auto dir = test::fresh_dir("join-worker");
-  auto paths = test::write_pattern_pngs(dir / "images", long_job);
+  constexpr int long_job = 8000;
+  job_files job{"join-worker", long_job};
   test::local_cluster cluster{1};
-  auto out = (dir / "results.csv").string();
-  test::child_process submit{
-    submit_args(cluster.address, (dir / "images").string(), out)};
-  wait_for_rows(submit, out, long_job / 20);
+  test::child_process submit{job.submit_to(cluster.address)};
+  wait_for_rows(submit, job.out, long_job / 20);
   cluster.add_worker();
   REQUIRE(cluster.coordinator->wait_for_line("worker w2 registered", 30s));
   auto code = submit.wait_for_exit(120s);
   INFO(submit.output());
   REQUIRE(code == 0);
-  auto by_worker = test::check_results(out, paths);
+  auto by_worker = test::check_results(job.out, job.paths);
   CHECK(by_worker["w1"] > 0);
   CHECK(by_worker["w2"] > 0);
   cluster.stop();
@@ -122,20 +137,17 @@ TEST_CASE("a worker that joins mid-job gets work at once, and the job "
 TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
           "elsewhere, and it rejoins when it thaws",
           "[integration][faults]") {
-  auto dir = test::fresh_dir("freeze-worker");
-  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  job_files job{"freeze-worker", job_size};
   test::local_cluster cluster{2};
-  auto out = (dir / "results.csv").string();
-  test::child_process submit{
-    submit_args(cluster.address, (dir / "images").string(), out)};
-  wait_for_rows(submit, out, random_point(4));
+  test::child_process submit{job.submit_to(cluster.address)};
+  wait_for_rows(submit, job.out, random_point(4));
   cluster.workers[0]->signal(SIGSTOP);
   // The shipped configs time a silent connection out after 5 s.
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
   auto code = submit.wait_for_exit(120s);
   INFO(submit.output());
   REQUIRE(code == 0);
-  test::check_results(out, paths);
+  test::check_results(job.out, job.paths);
   cluster.workers[0]->signal(SIGCONT);
   INFO(cluster.workers[0]->output());
   CHECK(cluster.coordinator->wait_for_line("worker w1 registered", 30s));
@@ -145,19 +157,16 @@ TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
 TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
           "come back by themselves, and the job resumes from the journal",
           "[integration][faults]") {
-  auto dir = test::fresh_dir("kill-coordinator");
-  auto paths = test::write_pattern_pngs(dir / "images", job_size);
-  auto journal = (dir / "journal").string();
+  job_files job{"kill-coordinator", job_size};
+  auto journal = (job.dir / "journal").string();
   // Workers keep trying for long enough even on a loaded sanitizer run.
   test::local_cluster cluster{2,
                               {"--fovea.journal-dir=" + journal},
                               {"--fovea.connect-timeout=120s"}};
-  auto out = (dir / "results.csv").string();
-  auto args = submit_args(cluster.address, (dir / "images").string(), out,
-                          "nightly");
+  auto args = job.submit_to(cluster.address, "nightly");
   {
     test::child_process submit{args};
-    wait_for_rows(submit, out, random_point(5));
+    wait_for_rows(submit, job.out, random_point(5));
     cluster.coordinator->signal(SIGKILL);
     auto code = submit.wait_for_exit(60s);
     INFO(submit.output());
@@ -188,22 +197,20 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
   auto opened = cluster.coordinator->wait_for_line("opened", 10s);
   REQUIRE(opened);
   CHECK(journaled_count(*opened) >= kept->rows.size());
-  test::check_results(out, paths);
+  test::check_results(job.out, job.paths);
   cluster.stop();
 }
 
 TEST_CASE("a client killed with -9 and run again gets every row once, the "
           "earlier ones from the journal",
           "[integration][faults]") {
-  auto dir = test::fresh_dir("kill-client");
-  auto paths = test::write_pattern_pngs(dir / "images", job_size);
-  test::local_cluster cluster{2, {"--fovea.journal-dir=" + (dir / "j").string()}};
-  auto out = (dir / "results.csv").string();
-  auto args = submit_args(cluster.address, (dir / "images").string(), out,
-                          "catalogue");
+  job_files job{"kill-client", job_size};
+  test::local_cluster cluster{
+    2, {"--fovea.journal-dir=" + (job.dir / "j").string()}};
+  auto args = job.submit_to(cluster.address, "catalogue");
   {
     test::child_process submit{args};
-    wait_for_rows(submit, out, random_point(6));
+    wait_for_rows(submit, job.out, random_point(6));
     submit.signal(SIGKILL);
     CHECK(submit.wait_for_exit(10s) == 128 + SIGKILL);
   }
@@ -214,11 +221,11 @@ TEST_CASE("a client killed with -9 and run again gets every row once, the "
   auto opened = cluster.coordinator->wait_for_line("opened", 10s);
   REQUIRE(opened);
   CHECK(journaled_count(*opened) > 0);
-  test::check_results(out, paths);
+  test::check_results(job.out, job.paths);
   // The same name with other inputs is refused, naming the problem.
   auto other = test::run_fovea(
-    submit_args(cluster.address, paths[0], (dir / "other.csv").string(),
-                "catalogue"));
+    submit_args(cluster.address, job.paths[0],
+                (job.dir / "other.csv").string(), "catalogue"));
   CHECK(other.first == 1);
   CHECK(other.second.find("is in the journal with other inputs")
         != std::string::npos);
@@ -228,13 +235,10 @@ TEST_CASE("a client killed with -9 and run again gets every row once, the "
 TEST_CASE("a worker told to stop mid-job drains: it finishes what it holds, "
           "takes nothing new, and nothing is redone",
           "[integration][faults]") {
-  auto dir = test::fresh_dir("drain-worker");
-  auto paths = test::write_pattern_pngs(dir / "images", job_size);
+  job_files job{"drain-worker", job_size};
   test::local_cluster cluster{2};
-  auto out = (dir / "results.csv").string();
-  test::child_process submit{
-    submit_args(cluster.address, (dir / "images").string(), out)};
-  wait_for_rows(submit, out, random_point(7));
+  test::child_process submit{job.submit_to(cluster.address)};
+  wait_for_rows(submit, job.out, random_point(7));
   auto& leaving = *cluster.workers[0];
   leaving.signal(SIGTERM);
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 drained", 30s));
@@ -243,7 +247,7 @@ TEST_CASE("a worker told to stop mid-job drains: it finishes what it holds, "
   auto code = submit.wait_for_exit(120s);
   INFO(submit.output());
   REQUIRE(code == 0);
-  auto by_worker = test::check_results(out, paths);
+  auto by_worker = test::check_results(job.out, job.paths);
   CHECK(by_worker["w1"] > 0);
   CHECK(by_worker["w2"] > 0);
   // Left, not lost: no batch of its was dispatched twice.
