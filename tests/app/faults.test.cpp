@@ -82,6 +82,15 @@ struct job_files {
                                      const std::string& name = {}) const {
     return submit_args(address, images, out, name);
   }
+
+  /// REQUIREs that `submit` ends well and CHECKs that every input has one
+  /// row; returns how many each worker produced.
+  std::map<std::string, int> finished(test::child_process& submit) const {
+    auto code = submit.wait_for_exit(std::chrono::seconds(120));
+    INFO(submit.output());
+    REQUIRE(code == 0);
+    return test::check_results(out, paths);
+  }
 };
 
 // "job 1 (name) opened: 3000 inputs, 1234 already in its journal" -> 1234
@@ -104,10 +113,7 @@ TEST_CASE("a worker killed with -9 at a random point loses no input and "
   wait_for_rows(submit, job.out, random_point(seed));
   cluster.workers[0]->signal(SIGKILL);
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
-  auto code = submit.wait_for_exit(120s);
-  INFO(submit.output());
-  REQUIRE(code == 0);
-  auto by_worker = test::check_results(job.out, job.paths);
+  auto by_worker = job.finished(submit);
   CHECK(by_worker["w2"] > 0);
   cluster.workers.erase(cluster.workers.begin()); // already dead
   cluster.stop();
@@ -125,10 +131,7 @@ TEST_CASE("a worker that joins mid-job gets work at once, and the job "
   wait_for_rows(submit, job.out, long_job / 20);
   cluster.add_worker();
   REQUIRE(cluster.coordinator->wait_for_line("worker w2 registered", 30s));
-  auto code = submit.wait_for_exit(120s);
-  INFO(submit.output());
-  REQUIRE(code == 0);
-  auto by_worker = test::check_results(job.out, job.paths);
+  auto by_worker = job.finished(submit);
   CHECK(by_worker["w1"] > 0);
   CHECK(by_worker["w2"] > 0);
   cluster.stop();
@@ -144,10 +147,7 @@ TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
   cluster.workers[0]->signal(SIGSTOP);
   // The shipped configs time a silent connection out after 5 s.
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 lost", 30s));
-  auto code = submit.wait_for_exit(120s);
-  INFO(submit.output());
-  REQUIRE(code == 0);
-  test::check_results(job.out, job.paths);
+  job.finished(submit);
   cluster.workers[0]->signal(SIGCONT);
   INFO(cluster.workers[0]->output());
   CHECK(cluster.coordinator->wait_for_line("worker w1 registered", 30s));
@@ -244,10 +244,7 @@ TEST_CASE("a worker told to stop mid-job drains: it finishes what it holds, "
   REQUIRE(cluster.coordinator->wait_for_line("worker w1 drained", 30s));
   CHECK(leaving.wait_for_exit(30s) == 0);
   CHECK(leaving.output().find("drained after") != std::string::npos);
-  auto code = submit.wait_for_exit(120s);
-  INFO(submit.output());
-  REQUIRE(code == 0);
-  auto by_worker = test::check_results(job.out, job.paths);
+  auto by_worker = job.finished(submit);
   CHECK(by_worker["w1"] > 0);
   CHECK(by_worker["w2"] > 0);
   // Left, not lost: no batch of its was dispatched twice.
