@@ -378,7 +378,7 @@ actor_flow learn_address(coordinator_pointer self, worker_actor worker,
       && entry->second.registration == registration) {
     auto& [node, host, port] = *peer;
     entry->second.address = to_string(endpoint{host, port});
-  } // else it is gone, or its host name will do
+  } // else it is gone, or `nodes` shows its host name
   answer.deliver(registration);
 }
 
@@ -501,7 +501,6 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       bool joined = !entry.handle;
       if (joined) {
         entry.registration = st.next_registration++;
-        entry.address = entry.info.host;
         self->monitor(handle);
       }
       entry.handle = handle;

@@ -62,8 +62,8 @@ struct coordinator_options {
 struct worker_entry {
   worker_actor handle;
   worker_info info;
-  /// host:port its connection comes from, as the middleman sees it; its
-  /// host name until that is known, and for workers in this process.
+  /// host:port its connection comes from, as the middleman sees it; empty
+  /// until that is known, and for workers in this process.
   std::string address;
   uint64_t registration = 0;
   uint32_t in_flight = 0; ///< batches sent and not answered; <= info.slots
