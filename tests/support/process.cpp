@@ -55,10 +55,14 @@ child_environment(const std::vector<std::string>& overrides) {
 bool open_terminal(int& parent_side, std::string& child_path) {
   parent_side = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   char name[128];
-  if (parent_side < 0 || ::grantpt(parent_side) != 0
-      || ::unlockpt(parent_side) != 0
-      || ::ptsname_r(parent_side, name, sizeof(name)) != 0)
+  if (parent_side < 0)
     return false;
+  if (::grantpt(parent_side) != 0 || ::unlockpt(parent_side) != 0
+      || ::ptsname_r(parent_side, name, sizeof(name)) != 0) {
+    ::close(parent_side);
+    parent_side = -1;
+    return false;
+  }
   child_path = name;
   winsize size{};
   size.ws_row = 40;
