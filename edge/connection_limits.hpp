@@ -1,0 +1,38 @@
+// connection_limits: how many connections an edge holds, in all and from
+// each source address, and whether one more may come in.
+//
+// Guarantees: admit() never lets the total pass `total` nor one address's
+// count pass `per_address`; every admitted connection is counted until its
+// release(); the table holds an entry only for addresses with connections.
+// Not thread-safe: an edge uses it from its one network thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+
+namespace fovea {
+
+class connection_limits {
+public:
+  connection_limits(size_t total, size_t per_address)
+      : total_limit_(total), per_address_limit_(per_address) {}
+
+  /// Counts one more connection from `address`; returns why not (empty if
+  /// admitted, in which case release() must follow).
+  std::string admit(const std::string& address);
+
+  void release(const std::string& address);
+
+  size_t total() const noexcept { return total_; }
+
+  size_t from(const std::string& address) const;
+
+private:
+  size_t total_limit_;
+  size_t per_address_limit_;
+  size_t total_ = 0;
+  std::unordered_map<std::string, size_t> by_address_;
+};
+
+} // namespace fovea

@@ -1,0 +1,74 @@
+// edge: what faces the network for a fovea node, in the node's own process.
+// CAF listens only on loopback; the edge accepts the world's connections
+// and relays those that pass to CAF, and carries CAF's outgoing
+// connections to other nodes. With a node's TLS credentials it speaks
+// mutual TLS against the cluster CA; without, it is a plain relay that
+// still enforces every limit.
+//
+// What it enforces that CAF 0.17 cannot: a handshake timeout, an idle
+// timeout, caps on connections (in all and per source address), a cap on
+// every BASP frame (fovea.max-message-bytes, checked from the header before
+// CAF allocates), the frame kinds and node names of basp_guard, and, for
+// outgoing routes, that only this process's user may use them. It knows who
+// is behind each relayed connection (peer_directory) and why a route's last
+// connection failed (route_table).
+//
+// One network thread, started by the constructor and joined by the
+// destructor; every public function is safe from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "edge/edge_core.hpp"
+#include "edge/peer_directory.hpp"
+#include "edge/route_table.hpp"
+#include "edge/tls_credentials.hpp"
+
+namespace fovea {
+
+struct edge_options {
+  /// The node's checked TLS files; null for a plain edge.
+  std::shared_ptr<const tls_credentials> credentials;
+  edge_limits limits;
+  /// One line for the node's log (from the edge's thread).
+  std::function<void(const std::string&)> say;
+};
+
+class edge : public peer_directory, public route_table {
+public:
+  explicit edge(edge_options options);
+  ~edge() override;
+  edge(const edge&) = delete;
+  edge& operator=(const edge&) = delete;
+
+  /// Listens on `host`:`port` (port 0: any free one) and relays what passes
+  /// to 127.0.0.1:`caf_port`. Returns the port it listens on, or nothing
+  /// and `problem`.
+  std::optional<uint16_t> listen(const std::string& host, uint16_t port,
+                                 uint16_t caf_port, std::string& problem);
+
+  bool tls() const noexcept { return core_->credentials != nullptr; }
+
+  std::optional<peer_identity> identify(std::string_view node) const override;
+
+  std::optional<uint16_t> route(const std::string& host, uint16_t port,
+                                std::string& problem) override;
+
+  std::string failure(const std::string& host, uint16_t port) const override;
+
+private:
+  /// Runs `f` on the network thread and waits for it.
+  template <class F>
+  auto on_network_thread(F f) -> decltype(f());
+
+  std::unique_ptr<edge_core> core_;
+  std::map<std::string, uint16_t> routes_; ///< guarded by routes_mutex_
+  std::mutex routes_mutex_;
+  std::thread thread_;
+};
+
+} // namespace fovea

@@ -1,0 +1,109 @@
+// edge_core: what the parts of one edge share (inside edge/ only): its
+// network thread's io_context, its limits and TLS contexts, the sessions
+// its sweep watches, which node each relayed connection speaks for, why
+// routes failed, and a rate-limited log.
+//
+// Guarantees: everything but identify/claim/release/failure/say runs on
+// the edge's one network thread, which needs no locks; those five are
+// safe from any thread. A node is claimed by at most one live connection.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "edge/connection_limits.hpp"
+#include "edge/peer_identity.hpp"
+#include "edge/tls_credentials.hpp"
+
+namespace fovea {
+
+using edge_clock = std::chrono::steady_clock;
+
+struct edge_limits {
+  uint32_t max_message_bytes = 72u << 20; ///< largest BASP payload relayed
+  size_t max_connections = 512;           ///< inbound, in all
+  size_t max_connections_per_address = 64;
+  /// From accept (or dial) until the TLS handshake is done, or, without
+  /// TLS, until the peer's first bytes arrive.
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// Longest silence from the network side of a relayed connection (CAF's
+  /// heartbeats keep a live one talking).
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+/// One connection the sweep looks after: it closes itself once it is past
+/// its deadline (a handshake that takes too long, a peer gone quiet).
+class edge_session {
+public:
+  virtual ~edge_session() = default;
+  virtual void sweep(edge_clock::time_point now) = 0;
+};
+
+class edge_core {
+public:
+  edge_core(edge_limits limits,
+            std::shared_ptr<const tls_credentials> credentials,
+            std::function<void(const std::string&)> say);
+
+  const edge_limits limits;
+  const std::shared_ptr<const tls_credentials> credentials; ///< null: plain
+  std::unique_ptr<boost::asio::ssl::context> server_tls;
+  std::unique_ptr<boost::asio::ssl::context> client_tls;
+  connection_limits connections; ///< inbound; network thread only
+
+  /// Adds a session to the sweep (network thread only).
+  void watch(std::weak_ptr<edge_session> session);
+
+  /// Calls sweep() on every live session (network thread only).
+  void sweep_sessions();
+
+  /// Records that the relayed connection of `who` speaks for `node` (the
+  /// node id its handshake named); false if another live connection does.
+  bool claim(const std::string& node, const peer_identity& who);
+  void release(const std::string& node);
+  std::optional<peer_identity> identify(std::string_view node) const;
+
+  void fail(const std::string& route, const std::string& why);
+  void succeed(const std::string& route);
+  std::string failure(const std::string& route) const;
+
+  /// One line for the node's log, at most a few a second: under a flood of
+  /// refused connections, the rest are counted and the count said later.
+  void say(const std::string& line);
+
+private:
+  std::list<std::weak_ptr<edge_session>> sessions_;
+  mutable std::mutex mutex_;
+  std::map<std::string, peer_identity, std::less<>> nodes_;
+  std::map<std::string, std::string> failures_;
+  std::function<void(const std::string&)> say_;
+  edge_clock::time_point window_start_{};
+  int said_in_window_ = 0;
+  int suppressed_ = 0;
+
+public:
+  // Last, so that it is destroyed first: pending handlers hold sessions,
+  // which use everything above.
+  boost::asio::io_context io;
+};
+
+/// "host:port" of an endpoint, with brackets for IPv6.
+template <class Endpoint>
+std::string address_text(const Endpoint& endpoint) {
+  auto host = endpoint.address().to_string();
+  if (endpoint.address().is_v6())
+    host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+} // namespace fovea

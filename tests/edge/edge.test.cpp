@@ -1,0 +1,204 @@
+// The edge on its own, with real sockets: a stand-in for the node's CAF
+// port behind it, byte-level peers and real certificates in front.
+#include <catch2/catch.hpp>
+
+#include "edge/edge.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/basp_frames.hpp"
+#include "tests/support/certificates.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/socket_peer.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct edge_fixture : test::actor_fixture {
+  test::fake_caf_port caf;
+  std::vector<std::string> said;
+  std::mutex said_mutex;
+
+  edge_options options(std::shared_ptr<const tls_credentials> credentials) {
+    edge_options opts;
+    opts.credentials = std::move(credentials);
+    opts.limits.max_message_bytes = 1 << 20;
+    opts.limits.max_connections = 8;
+    opts.limits.max_connections_per_address = 4;
+    opts.limits.handshake_timeout = 1500ms;
+    opts.limits.idle_timeout = 3s;
+    opts.say = [this](const std::string& line) {
+      std::lock_guard guard{said_mutex};
+      said.push_back(line);
+    };
+    return opts;
+  }
+
+  uint16_t listen(edge& e) {
+    std::string problem;
+    auto port = e.listen("127.0.0.1", 0, caf.port(), problem);
+    INFO(problem);
+    REQUIRE(port);
+    return *port;
+  }
+
+  // Sends a client handshake and a message; true if the server's greeting
+  // and the echo come back through the edge.
+  bool speaks_caf(test::socket_peer& peer) {
+    auto hello = test::client_handshake(sys, sys.node());
+    auto message = test::direct_message(sys, 5000);
+    if (!peer.send(hello) || !peer.send(message))
+      return false;
+    auto want = caf.greeting().size() + hello.size() + message.size();
+    return peer.read(want, 10s).size() == want;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(edge_fixture,
+                 "a plain edge relays CAF's frames both ways "
+                 "and knows the node behind each connection",
+                 "[unit][edge]") {
+  edge e{options(nullptr)};
+  test::socket_peer peer{"127.0.0.1", listen(e)};
+  REQUIRE(peer.connected());
+  REQUIRE(speaks_caf(peer));
+  auto node = test::serialized(sys, sys.node());
+  auto who = e.identify(std::string(node.begin(), node.end()));
+  REQUIRE(who);
+  CHECK(who->role == peer_role::unauthenticated);
+  CHECK_THAT(who->address, Catch::StartsWith("127.0.0.1:"));
+  // A second connection may not speak for the same node.
+  test::socket_peer twin{"127.0.0.1", listen(e)};
+  REQUIRE(twin.send(test::client_handshake(sys, sys.node())));
+  CHECK(twin.closed_within(5s));
+}
+
+TEST_CASE_METHOD(edge_fixture,
+                 "the edge closes a connection whose header "
+                 "claims 4 GiB before CAF sees it",
+                 "[unit][edge]") {
+  edge e{options(nullptr)};
+  auto port = listen(e);
+  test::socket_peer attacker{"127.0.0.1", port};
+  REQUIRE(attacker.send(test::four_gib_header()));
+  CHECK(attacker.closed_within(5s));
+  CHECK(caf.received() == 0);
+  // After the handshake, a message over fovea.max-message-bytes.
+  test::socket_peer peer{"127.0.0.1", port};
+  REQUIRE(speaks_caf(peer));
+  auto before = caf.received();
+  // The edge may close while the rest is still being sent.
+  peer.send(test::direct_message(sys, (1 << 20) + 1));
+  CHECK(peer.closed_within(5s));
+  CHECK(caf.received() - before < 64 * 1024 + 32);
+}
+
+TEST_CASE_METHOD(edge_fixture,
+                 "the edge closes connections that stay silent "
+                 "and holds to its connection caps",
+                 "[unit][edge]") {
+  edge e{options(nullptr)};
+  auto port = listen(e);
+  std::vector<std::unique_ptr<test::socket_peer>> idle;
+  for (int i = 0; i < 4; ++i)
+    idle.push_back(std::make_unique<test::socket_peer>("127.0.0.1", port));
+  // The fifth from the same address is over the cap and closed at once.
+  test::socket_peer fifth{"127.0.0.1", port};
+  CHECK(fifth.closed_within(1s));
+  // The silent ones go after the handshake timeout, and none reached CAF.
+  for (auto& peer : idle)
+    CHECK(peer->closed_within(5s));
+  CHECK(caf.connections() == 0);
+  // Room again.
+  test::socket_peer later{"127.0.0.1", port};
+  CHECK(speaks_caf(later));
+  // A relayed connection that goes quiet is closed after the idle timeout.
+  CHECK(later.closed_within(6s));
+}
+
+TEST_CASE_METHOD(edge_fixture,
+                 "a TLS edge relays only for certificates of "
+                 "its cluster, and negotiates TLS 1.3",
+                 "[unit][edge]") {
+  auto dir = test::fresh_dir("edge-tls");
+  test::test_pki pki{dir / "pki",
+                     {{"coord", peer_role::coordinator},
+                      {"w1", peer_role::worker},
+                      {"c2", peer_role::coordinator}}};
+  test::test_pki other{dir / "other", {{"w1", peer_role::worker}}};
+  edge e{options(pki.credentials("coord"))};
+  auto port = listen(e);
+
+  test::socket_peer worker{"127.0.0.1", port, pki.credentials("w1")};
+  INFO(worker.problem());
+  REQUIRE(worker.connected());
+  CHECK(worker.tls_version() == "TLSv1.3");
+  REQUIRE(speaks_caf(worker));
+  auto node = test::serialized(sys, sys.node());
+  auto who = e.identify(std::string(node.begin(), node.end()));
+  REQUIRE(who);
+  CHECK(who->name == "w1");
+  CHECK(who->role == peer_role::worker);
+
+  auto refused = [&](test::socket_peer& peer) {
+    // TLS 1.3 clients finish their handshake before the server checks
+    // them; the refusal arrives as the connection closes.
+    return !peer.connected() || peer.closed_within(5s);
+  };
+  test::socket_peer anonymous{"127.0.0.1", port, nullptr, true};
+  CHECK(refused(anonymous));
+  test::socket_peer stranger{"127.0.0.1", port, other.credentials("w1")};
+  CHECK(refused(stranger));
+  test::socket_peer coordinator{"127.0.0.1", port, pki.credentials("c2")};
+  CHECK(refused(coordinator));
+  test::socket_peer plain{"127.0.0.1", port};
+  REQUIRE(plain.send(test::client_handshake(sys, test::some_other_node())));
+  CHECK(plain.closed_within(5s));
+  CHECK(caf.connections() == 1);
+}
+
+TEST_CASE_METHOD(edge_fixture,
+                 "an edge's route carries CAF to a TLS node "
+                 "and says why when it cannot",
+                 "[unit][edge]") {
+  auto dir = test::fresh_dir("edge-route");
+  test::test_pki pki{dir / "pki",
+                     {{"coord", peer_role::coordinator},
+                      {"w1", peer_role::worker},
+                      {"w2", peer_role::worker}}};
+  test::test_pki other{dir / "other", {{"w1", peer_role::worker}}};
+  edge server{options(pki.credentials("coord"))};
+  auto server_port = listen(server);
+  edge plain_server{options(nullptr)};
+  auto plain_port = listen(plain_server);
+
+  auto through = [&](edge& client, uint16_t port) {
+    std::string problem;
+    auto route = client.route("127.0.0.1", port, problem);
+    INFO(problem);
+    REQUIRE(route);
+    test::socket_peer caf_client{"127.0.0.1", *route};
+    REQUIRE(caf_client.send(test::client_handshake(sys, sys.node())));
+    auto greeting = caf_client.read(caf.greeting().size(), 10s);
+    if (greeting == caf.greeting())
+      return std::string{};
+    REQUIRE(caf_client.closed_within(10s));
+    return client.failure("127.0.0.1", port);
+  };
+  edge w1{options(pki.credentials("w1"))};
+  CHECK(through(w1, server_port).empty());
+  CHECK_THAT(through(w1, plain_port), Catch::Contains("does not speak TLS"));
+  CHECK_THAT(through(w1, 1), Catch::Contains("nothing listens there"));
+  edge stranger{options(other.credentials("w1"))};
+  CHECK_THAT(through(stranger, server_port),
+             Catch::Contains("not signed by this cluster's CA"));
+  edge plain_client{options(nullptr)};
+  CHECK_THAT(through(plain_client, server_port),
+             Catch::Contains("requires TLS"));
+  // A worker certificate cannot pose as the coordinator.
+  edge fake_coordinator{options(pki.credentials("w2"))};
+  auto fake_port = listen(fake_coordinator);
+  CHECK_THAT(through(w1, fake_port), Catch::Contains("not a coordinator's"));
+}
