@@ -34,10 +34,15 @@ actor_flow run(client_pointer self) {
   auto& opts = st.options;
   coordinator_actor coordinator = opts.local_coordinator;
   if (opts.address) {
-    auto attempt = ask_connect(self, *opts.address, opts.connect_timeout);
+    auto target = caf_target(*opts.address, opts.routes.get());
+    if (!target) {
+      finish(self, target.error());
+      co_return;
+    }
+    auto attempt = ask_connect(self, *target, opts.connect_timeout);
     auto reply = co_await attempt;
     auto found = as_coordinator(self->system(), std::move(reply),
-                                *opts.address);
+                                *opts.address, opts.routes.get());
     if (!found) {
       finish(self, found.error());
       co_return;
@@ -74,7 +79,7 @@ actor_flow run(client_pointer self) {
     if (count == 0)
       break;
     auto batch = read_tasks(inputs, st.job, next, count,
-                            opts.max_image_bytes);
+                            opts.max_image_bytes, opts.batch_bytes);
     next += batch.size();
     auto enqueue = ask<uint64_t>(self, coordinator, opts.request_timeout,
                                  enqueue_atom::value, st.job, std::move(batch));
@@ -128,9 +133,11 @@ void read_input(const std::string& path, uint64_t max_bytes, image_task& task) {
 
 std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
                                    uint64_t job, size_t first, size_t count,
-                                   uint64_t max_bytes) {
+                                   uint64_t max_bytes, uint64_t budget) {
   std::vector<image_task> tasks;
-  for (auto i = first; i < inputs.size() && i < first + count; ++i) {
+  uint64_t bytes = 0;
+  for (auto i = first; i < inputs.size() && i < first + count && bytes < budget;
+       ++i) {
     auto& task = tasks.emplace_back();
     task.job = job;
     task.index = i;
@@ -139,6 +146,7 @@ std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
       task.error = inputs[i].error;
     else
       read_input(inputs[i].path, max_bytes, task);
+    bytes += task.bytes.size();
   }
   return tasks;
 }

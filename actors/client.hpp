@@ -17,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/endpoint.hpp"
+#include "edge/route_table.hpp"
 #include "jobs/input_walker.hpp"
 #include "messages/interfaces.hpp"
 
@@ -27,8 +28,13 @@ struct client_options {
   std::string job_name;
   /// Where the coordinator is: a network address, or an in-process handle.
   std::optional<endpoint> address;
+  /// The edge's routes to it; null: CAF connects to `address` directly.
+  std::shared_ptr<route_table> routes;
   coordinator_actor local_coordinator;
-  uint32_t batch_size = 32; ///< inputs per enqueue request
+  uint32_t batch_size = 32; ///< inputs per enqueue request, at most
+  /// Image bytes per enqueue request, at most (one larger image travels
+  /// alone): requests stay far below fovea.max-message-bytes.
+  uint64_t batch_bytes = 16u << 20;
   uint64_t max_image_bytes = 64ull << 20; ///< larger files become error rows
   caf::timespan connect_timeout = std::chrono::seconds(10);
   /// Enqueue replies wait while the coordinator's queue is full, so this is
@@ -54,11 +60,13 @@ client_actor::behavior_type
 client(client_actor::stateful_pointer<client_state> self,
        client_options options);
 
-/// Reads inputs [first, first + count) into tasks of `job`. An input that
-/// cannot be read, or is over `max_bytes`, becomes a task carrying its error
+/// Reads inputs [first, first + count) into tasks of `job`, stopping early
+/// once they hold `budget` bytes (one task at least). An input that cannot
+/// be read, or is over `max_bytes`, becomes a task carrying its error
 /// instead of bytes.
 std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
                                    uint64_t job, size_t first, size_t count,
-                                   uint64_t max_bytes);
+                                   uint64_t max_bytes,
+                                   uint64_t budget = UINT64_MAX);
 
 } // namespace fovea

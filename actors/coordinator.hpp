@@ -12,8 +12,14 @@
 //   input cannot take innocent ones down with it; an input dispatched
 //   `max_attempts` times without an answer becomes an error row ("poison");
 // - the queue stays near `queue_limit` tasks or `queue_limit_bytes` of
-//   images, whichever comes first: past it, a client's enqueue
-//   reply is held back, which paces the client;
+//   images, whichever comes first: an enqueue that finds it full is set
+//   aside whole until there is room, and one that fills it has its reply
+//   held back; a client has at most one enqueue waiting per job, so the
+//   coordinator's memory does not grow with what clients send;
+// - no message is trusted: each handler checks who sent it (access.hpp)
+//   and what it says (message_checks.hpp) before it allocates or stores,
+//   and answers a bad one with an error; a worker's answer that is not one
+//   counts as a failed batch;
 // - a draining worker gets no new work and is let go once it has answered
 //   every batch it holds;
 // - with a journal directory, a named job's results are journaled as they
@@ -38,7 +44,9 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/message_checks.hpp"
 #include "actors/rate_meter.hpp"
+#include "edge/peer_directory.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
 #include "messages/interfaces.hpp"
@@ -55,6 +63,10 @@ struct coordinator_options {
   uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
   uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
   std::string journal_dir; ///< empty: no journal, jobs live in memory only
+  /// Who is behind each remote node (the edge); null: only this process's
+  /// actors are trusted, remote senders are refused.
+  std::shared_ptr<const peer_directory> peers;
+  coordinator_limits limits;
   caf::timespan journal_sync = std::chrono::milliseconds(200);
   std::function<void(const std::string&)> say; ///< one line for people
 };
@@ -74,9 +86,18 @@ struct worker_entry {
   int64_t up_since = unix_now();
 };
 
+/// A client's enqueue that has not been answered yet.
+struct waiting_enqueue {
+  /// Tasks not yet in the queue: it was full when they came.
+  std::vector<image_task> tasks;
+  caf::typed_response_promise<uint64_t> promise;
+  uint64_t accepted = 0;
+};
+
 struct job_entry {
   job_ledger ledger;
   client_actor client;
+  std::string principal; ///< who opened it, for fovea.max-jobs-per-client
   std::optional<job_journal> journal; ///< named jobs, with a journal dir
   uint64_t errors = 0; ///< error rows recorded
   int64_t opened = unix_now();
@@ -84,10 +105,14 @@ struct job_entry {
     = std::chrono::steady_clock::now();
   /// Operators waiting for the job to end (fovea shell's `wait`).
   std::vector<caf::typed_response_promise<job_row>> waiters;
+  /// At most one per job: a client waits for each reply before it sends on.
+  std::optional<waiting_enqueue> waiting;
 };
 
 struct batch_in_flight {
   caf::actor_addr worker;
+  std::string worker_id;   ///< rows it answers are attributed to this id
+  uint32_t classes = 0;    ///< its model's: every label is below this
   /// What was sent; once overdue, only job, index and path remain (the
   /// bytes went back to the queue) to check a late answer against.
   std::vector<image_task> tasks;
@@ -99,19 +124,14 @@ struct batch_in_flight {
   bool overdue = false;
 };
 
-struct held_reply {
-  caf::typed_response_promise<uint64_t> promise;
-  uint64_t accepted = 0;
-};
-
 struct coordinator_state {
   coordinator_options options;
   std::map<caf::actor_addr, worker_entry> workers;
   std::map<uint64_t, job_entry> jobs;
   std::deque<image_task> queue; ///< changed by push_task/pop_task only
   size_t queued_bytes = 0;      ///< bytes of the queue's images
-  /// Enqueue replies held back until the queue has room again.
-  std::deque<held_reply> waiting;
+  /// Jobs whose enqueue waits for room in the queue, oldest first.
+  std::deque<uint64_t> waiting;
   /// Batches sent and not yet answered, by batch number. A reply whose batch
   /// is no longer here (its worker was given up on) is stale and dropped.
   std::unordered_map<uint64_t, batch_in_flight> in_flight;

@@ -3,7 +3,9 @@
 // CAF's blocking remote_actor() can hang forever on a peer that accepts the
 // connection and then says nothing (CAF #1240), and it blocks a thread the
 // actor system needs. These helpers ask the middleman instead, with a
-// timeout, so a flow can co_await the connection like any request.
+// timeout, so a flow can co_await the connection like any request. CAF
+// connects through the node's edge (a loopback route per coordinator), which
+// knows, when a connection fails, why in words.
 #pragma once
 
 #include <set>
@@ -19,6 +21,7 @@
 
 #include "actors/coroutine.hpp"
 #include "actors/endpoint.hpp"
+#include "edge/route_table.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
@@ -36,20 +39,24 @@ auto ask_connect(Self* self, const endpoint& where, caf::timespan timeout) {
     where.port);
 }
 
-/// An awaitable question to the middleman: the address and port that the
-/// connection to `node` comes from, as this side sees it.
-template <class Self>
-auto ask_peer_address(Self* self, const caf::node_id& node,
-                      caf::timespan timeout) {
-  auto middleman = self->system().middleman().actor_handle();
-  return ask<caf::node_id, std::string, uint16_t>(
-    self, middleman, timeout, caf::get_atom::value, node);
-}
+/// Where CAF connects to reach the coordinator at `where`: the loopback port
+/// of the edge's route to it, or (without routes) `where` itself.
+caf::expected<endpoint> caf_target(const endpoint& where, route_table* routes);
 
-/// Checks that what answered at `where` is a fovea coordinator (it publishes
-/// the coordinator interface) and returns its handle.
+/// Checks that what answered at `where` is a fovea coordinator of this
+/// protocol version (it publishes exactly this coordinator interface) and
+/// returns its handle. Errors say why in words: the route's failure, or the
+/// other version.
 caf::expected<coordinator_actor>
 as_coordinator(caf::actor_system& sys, caf::expected<connect_reply> reply,
-               const endpoint& where);
+               const endpoint& where, const route_table* routes);
+
+/// True for refusals that trying again cannot change (another protocol
+/// version, a role that may not do this, a request the coordinator calls
+/// invalid): a node stops at once instead of retrying.
+bool final_refusal(const caf::error& err);
+
+/// The protocol version a published interface names ("protocolN"), or 0.
+uint32_t protocol_of(const std::set<std::string>& interface);
 
 } // namespace fovea

@@ -61,9 +61,17 @@ actor_flow connect(shell_pointer self, std::string address) {
     fail(self, describe(where.error()));
     co_return;
   }
-  auto attempt = ask_connect(self, *where, self->state.options.request_timeout);
+  auto& routes = self->state.options.routes;
+  auto target = caf_target(*where, routes.get());
+  if (!target) {
+    fail(self, describe(target.error()));
+    co_return;
+  }
+  auto attempt = ask_connect(self, *target,
+                             self->state.options.request_timeout);
   auto reply = co_await attempt;
-  auto found = as_coordinator(self->system(), std::move(reply), *where);
+  auto found = as_coordinator(self->system(), std::move(reply), *where,
+                              routes.get());
   if (!found) {
     fail(self, describe(found.error()));
     co_return;

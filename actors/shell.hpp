@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/endpoint.hpp"
+#include "edge/route_table.hpp"
 #include "messages/interfaces.hpp"
 
 namespace fovea {
@@ -33,6 +35,8 @@ struct shell_options {
   /// What `nodes` saw (for `expect nodes`).
   std::function<void(const std::vector<node_row>&)> saw_nodes;
   caf::timespan request_timeout = std::chrono::seconds(10);
+  /// The edge's routes to coordinators; null: CAF connects directly.
+  std::shared_ptr<route_table> routes;
 };
 
 struct shell_state {

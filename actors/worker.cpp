@@ -53,10 +53,15 @@ actor_flow join(worker_pointer self) {
   for (;;) {
     coordinator_actor coordinator = opts.local_coordinator;
     if (opts.address) {
-      auto attempt = ask_connect(self, *opts.address, max_backoff * 5);
+      auto target = caf_target(*opts.address, opts.routes.get());
+      if (!target) {
+        self->quit(std::move(target.error()));
+        co_return;
+      }
+      auto attempt = ask_connect(self, *target, max_backoff * 5);
       auto reply = co_await attempt;
       auto found = as_coordinator(self->system(), std::move(reply),
-                                  *opts.address);
+                                  *opts.address, opts.routes.get());
       if (found)
         coordinator = std::move(*found);
       else
@@ -77,6 +82,10 @@ actor_flow join(worker_pointer self) {
         co_return;
       }
       last_error = std::move(registered.error());
+    }
+    if (final_refusal(last_error)) {
+      self->quit(std::move(last_error));
+      co_return;
     }
     if (self->clock().now() + backoff > deadline) {
       // The last error already says which coordinator and why; the node

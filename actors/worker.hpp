@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,7 @@
 
 #include "actors/endpoint.hpp"
 #include "actors/inference.hpp"
+#include "edge/route_table.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/worker_info.hpp"
 
@@ -27,6 +29,8 @@ struct worker_options {
   worker_info info;
   /// Where to join: a network address, or (embedded) a coordinator handle.
   std::optional<endpoint> address;
+  /// The edge's routes to it; null: CAF connects to `address` directly.
+  std::shared_ptr<route_table> routes;
   coordinator_actor local_coordinator;
   /// How long to keep trying to reach the coordinator before giving up.
   caf::timespan connect_timeout = std::chrono::seconds(30);

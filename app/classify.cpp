@@ -73,12 +73,16 @@ int classify_main(const arguments& args) {
   coordinator_opts.task_timeout = cfg.task_timeout;
   coordinator_opts.max_attempts = cfg.max_attempts;
   coordinator_opts.max_image_bytes = cfg.max_image_bytes;
+  coordinator_opts.limits = cfg.limits();
   auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);
   std::vector<worker_actor> worker_handles;
   for (auto& [engine, pipeline] : engines) {
     worker_options options;
-    options.info = worker_info{pipeline.worker_id, host_name(),
-                               engine->manifest().label(), cfg.slots};
+    options.info.id = pipeline.worker_id;
+    options.info.host = host_name();
+    options.info.model = engine->manifest().label();
+    options.info.slots = cfg.slots;
+    options.info.classes = static_cast<uint32_t>(engine->labels().size());
     options.local_coordinator = coordinator_handle;
     worker_handles.push_back(
       sys.spawn(worker, std::move(options),

@@ -120,11 +120,58 @@ fovea_config::fovea_config() {
          "largest width x height a worker decodes (checked from the header)")
     .add(max_image_bytes, "max-image-bytes",
          "largest input file, refused before it is read");
+  opt_group{custom_options_, "fovea"}
+    .add(certificate, "certificate",
+         "this node's certificate (PEM, from fovea certs): turns TLS on")
+    .add(key, "key", "the certificate's private key (PEM, mode 0600)")
+    .add(ca, "ca", "the cluster CA's certificate (PEM)")
+    .add(crl, "crl", "certificates the CA revoked (PEM, fovea certs --revoke)")
+    .add(insecure, "insecure",
+         "let a coordinator without a certificate listen beyond loopback")
+    .add(edge, "edge",
+         "false: no edge, CAF listens and connects itself (loopback only; "
+         "for measurements)")
+    .add(max_message_bytes, "max-message-bytes",
+         "largest message the edge relays (checked from its header)")
+    .add(max_connections, "max-connections",
+         "connections a coordinator's edge holds at once")
+    .add(max_connections_per_address, "max-connections-per-address",
+         "connections a coordinator's edge holds from one address")
+    .add(handshake_timeout, "handshake-timeout",
+         "time a new connection has for its TLS (or CAF) handshake")
+    .add(idle_timeout, "idle-timeout",
+         "longest silence of a connection before the edge closes it");
+  opt_group{custom_options_, "fovea"}
+    .add(max_job_inputs, "max-job-inputs",
+         "most inputs of one job a coordinator accepts")
+    .add(max_open_jobs, "max-open-jobs", "jobs a coordinator runs at once")
+    .add(max_jobs_per_client, "max-jobs-per-client",
+         "jobs one client (certificate) may have open at once");
 }
 
 std::string fovea_config::configure(std::vector<std::string> args) {
+  // CAF's command line takes a bool option only as a bare flag
+  // (--fovea.insecure), which cannot say false; --fovea.KEY=true|false is
+  // taken here and applied after the config file, so it still wins.
+  std::vector<std::pair<std::string, bool>> flags;
+  for (auto i = args.begin(); i != args.end();) {
+    auto eq = i->find('=');
+    auto key = eq == std::string::npos ? std::string{} : i->substr(2, eq - 2);
+    auto value = eq == std::string::npos ? std::string{} : i->substr(eq + 1);
+    auto* opt = key.empty() ? nullptr
+                            : custom_options_.qualified_name_lookup(key);
+    if (i->rfind("--", 0) == 0 && opt && opt->type_name() == "boolean"
+        && (value == "true" || value == "false")) {
+      flags.emplace_back(key, value == "true");
+      i = args.erase(i);
+    } else {
+      ++i;
+    }
+  }
   if (auto err = parse(std::move(args)))
     return explain(err, content);
+  for (auto& [key, value] : flags)
+    set(key, value);
   // CAF 0.17 ignores unknown keys in a config file, and skips a value of
   // the wrong type without a word, leaving the default in place: neither may
   // pass. So the file is read again, raw, and fovea's section checked here.
@@ -149,7 +196,71 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.decode-threads must be from 1 to 64";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
+  return check_edge_settings();
+}
+
+std::string fovea_config::check_edge_settings() const {
+  constexpr uint64_t mib = 1 << 20;
+  if (max_message_bytes < mib || max_message_bytes > 0xFFFFFFFFull)
+    return "fovea.max-message-bytes must be from 1048576 to 4294967295 "
+           "(BASP's length field)";
+  if (max_image_bytes + mib > max_message_bytes)
+    return "fovea.max-image-bytes (" + std::to_string(max_image_bytes)
+           + ") must stay 1 MiB below fovea.max-message-bytes ("
+           + std::to_string(max_message_bytes)
+           + "): an image travels in one message";
+  if (max_connections == 0 || max_connections_per_address == 0)
+    return "fovea.max-connections and fovea.max-connections-per-address "
+           "must be at least 1";
+  if (handshake_timeout.count() <= 0 || idle_timeout.count() <= 0)
+    return "fovea.handshake-timeout and fovea.idle-timeout must be more "
+           "than 0";
+  auto heartbeat = caf::get_or(content, "middleman.heartbeat-interval",
+                               caf::timespan{0});
+  if (heartbeat.count() > 0 && idle_timeout < 3 * heartbeat)
+    return "fovea.idle-timeout must be at least 3 x "
+           "middleman.heartbeat-interval (CAF's heartbeats are what keeps a "
+           "quiet connection open)";
+  if (max_job_inputs == 0 || max_open_jobs == 0 || max_jobs_per_client == 0)
+    return "fovea.max-job-inputs, fovea.max-open-jobs and "
+           "fovea.max-jobs-per-client must be at least 1";
+  auto set = int{!certificate.empty()} + int{!key.empty()} + int{!ca.empty()};
+  if (set != 0 && set != 3)
+    return std::string{"fovea.certificate, fovea.key and fovea.ca go "
+                       "together ("}
+           + (certificate.empty() ? "fovea.certificate"
+              : key.empty()       ? "fovea.key"
+                                  : "fovea.ca")
+           + " is not set)";
+  if (!crl.empty() && ca.empty())
+    return "fovea.crl needs fovea.ca (and a certificate)";
+  if (!edge && !certificate.empty())
+    return "fovea.edge = false cannot speak TLS: the edge does";
   return {};
+}
+
+coordinator_limits fovea_config::limits() const {
+  coordinator_limits result;
+  result.max_job_inputs = max_job_inputs;
+  result.max_open_jobs = max_open_jobs;
+  result.max_jobs_per_client = max_jobs_per_client;
+  return result;
+}
+
+edge_limits fovea_config::edge_settings() const {
+  edge_limits result;
+  result.max_message_bytes = static_cast<uint32_t>(max_message_bytes);
+  result.max_connections = max_connections;
+  result.max_connections_per_address = max_connections_per_address;
+  result.handshake_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(handshake_timeout);
+  result.idle_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(idle_timeout);
+  return result;
+}
+
+tls_files fovea_config::tls() const {
+  return {certificate, key, ca, crl};
 }
 
 std::pair<std::string, std::string>

@@ -16,6 +16,9 @@
 #include <caf/timespan.hpp>
 
 #include "actors/inference.hpp"
+#include "actors/message_checks.hpp"
+#include "edge/edge_core.hpp"
+#include "edge/tls_credentials.hpp"
 
 namespace fovea {
 
@@ -45,6 +48,24 @@ public:
   // hostile input
   uint64_t max_pixels = 64ull << 20;     ///< width x height a worker decodes
   uint64_t max_image_bytes = 64ull << 20; ///< largest input file accepted
+  // the edge: TLS, and the limits it enforces for CAF
+  std::string certificate; ///< this node's, PEM (with key and ca, or none)
+  std::string key;         ///< its private key, PEM, unencrypted
+  std::string ca;          ///< the cluster CA's certificate, PEM
+  std::string crl;         ///< optional: certificates the CA revoked
+  bool insecure = false; ///< a coordinator may listen beyond loopback in clear
+  bool edge = true; ///< false: CAF faces the network itself (loopback only)
+  /// The largest BASP message relayed: an image of max-image-bytes plus
+  /// its path and framing must fit.
+  uint64_t max_message_bytes = 72ull << 20;
+  uint32_t max_connections = 512;
+  uint32_t max_connections_per_address = 64;
+  caf::timespan handshake_timeout = std::chrono::seconds(10);
+  caf::timespan idle_timeout = std::chrono::seconds(60);
+  // what a coordinator accepts from clients
+  uint64_t max_job_inputs = 10'000'000;
+  uint32_t max_open_jobs = 64;
+  uint32_t max_jobs_per_client = 8;
 
   fovea_config();
 
@@ -52,6 +73,10 @@ public:
   /// own keys. Returns a message for people, or an empty string if all is
   /// well.
   std::string configure(std::vector<std::string> args);
+
+  /// Checks the edge's and the coordinator's limits and the TLS keys fit
+  /// together; a message for people, or "".
+  std::string check_edge_settings() const;
 
   /// Checks the [fovea] section of a config file against fovea's keys and
   /// their types; returns the offending key and a message for people, or
@@ -61,6 +86,15 @@ public:
 
   /// The id, or host-pid when none was configured.
   std::string node_id() const;
+
+  /// What a coordinator accepts, as configured.
+  coordinator_limits limits() const;
+
+  /// What the edge enforces, as configured.
+  edge_limits edge_settings() const;
+
+  /// The TLS files as configured (all empty: no TLS).
+  tls_files tls() const;
 
   /// The inference pipeline of a worker serving a model with `manifest`:
   /// its batching knobs with this config's overrides. Returns a message for

@@ -23,14 +23,23 @@ commands:
       classify INPUTs in this process (coordinator and N workers, no network)
   dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
       write a data set as PNG files plus DIR/truth.csv (path,label)
-  shell [HOST:PORT]
+  shell [HOST:PORT] [--config FILE] [--fovea.KEY=VALUE ...]
       an operator's console to a running cluster (`help` inside lists the
       commands); reads commands from stdin when it is not a terminal
   run SCRIPT [--dir DIR]
       a scripted cluster run: start nodes, run shell commands, check
       `expect` lines; node logs go to DIR (default runs/TIMESTAMP)
+  certs DIR NAME... [--role coordinator|worker|client|operator] [--days N]
+      a cluster's certificates: DIR/ca.pem (made once), DIR/NAME.pem and
+      DIR/NAME.key signed by it, with the role in the certificate
+  certs DIR --revoke NAME...
+      list NAMEs in DIR/crl.pem (nodes read it with fovea.crl)
   help
       show this text
+
+Nodes, submit and shell take fovea.certificate, fovea.key and fovea.ca (in
+the config file or as --fovea.KEY=VALUE) to talk TLS; see README,
+"Securing a cluster".
 
 INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
 .txt file listing one path per line. The results file has one row per input:
@@ -54,7 +63,8 @@ int main(int argc, char** argv) {
                 {"classify", fovea::classify_main},
                 {"dataset", fovea::dataset_main},
                 {"shell", fovea::shell_main},
-                {"run", fovea::run_main}};
+                {"run", fovea::run_main},
+                {"certs", fovea::certs_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -5,6 +5,7 @@
 // it finishes the batches it holds, takes no more, then leaves; a second
 // signal stops it at once.
 #include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 #include <caf/actor_cast.hpp>
@@ -20,6 +21,7 @@
 #include "app/console.hpp"
 #include "app/fovea_config.hpp"
 #include "app/lifetime.hpp"
+#include "app/node_edge.hpp"
 #include "app/subcommands.hpp"
 #include "messages/errors.hpp"
 #include "vision/model.hpp"
@@ -27,6 +29,36 @@
 namespace fovea {
 
 namespace {
+
+// Where a coordinator listens: through its edge (CAF on a loopback port
+// behind it), or, with fovea.edge = false, CAF itself. Returns the port, or
+// nothing after saying why.
+std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
+                               edge* front, const coordinator_actor& handle) {
+  auto cannot = [&](const std::string& why) {
+    complain("fovea node: cannot listen on " + cfg.host + ":"
+             + std::to_string(cfg.port) + ": " + why
+             + " (is another node using that port?)");
+    return std::nullopt;
+  };
+  if (!front) {
+    // SO_REUSEADDR, so that a coordinator restarted after a crash gets its
+    // port back while old connections linger in TIME_WAIT.
+    auto port = sys.middleman().publish(handle, cfg.port, cfg.host.c_str(),
+                                        true);
+    if (!port)
+      return cannot(sys.render(port.error()));
+    return *port;
+  }
+  auto caf_port = sys.middleman().publish(handle, 0, "127.0.0.1", false);
+  if (!caf_port)
+    return cannot("CAF's loopback port: " + sys.render(caf_port.error()));
+  std::string problem;
+  auto port = front->listen(cfg.host, cfg.port, *caf_port, problem);
+  if (!port)
+    return cannot(problem);
+  return port;
+}
 
 int run_coordinator(fovea_config& cfg) {
   auto id = cfg.node_id();
@@ -40,6 +72,36 @@ int run_coordinator(fovea_config& cfg) {
       return 2;
     }
   }
+  // Check the TLS files and the address before anything listens: beyond
+  // loopback, a coordinator without a certificate is open to anyone.
+  auto tls = !cfg.certificate.empty();
+  auto loopback = is_loopback(cfg.host);
+  if (!cfg.edge && !loopback) {
+    complain("fovea node: fovea.edge = false is for loopback only; fovea.host "
+             "= " + cfg.host + " is not");
+    return 2;
+  }
+  if (!tls && !loopback && !cfg.insecure) {
+    complain("fovea node: fovea.host = " + cfg.host
+             + " is not a loopback address and this coordinator has no "
+               "certificate: anyone who reaches it could submit, cancel, "
+               "drain or join as a worker. Give it fovea.certificate, "
+               "fovea.key and fovea.ca (fovea certs makes them), or set "
+               "fovea.insecure = true on a network you trust");
+    return 2;
+  }
+  auto opened = open_edge(cfg, node_kind::coordinator, "fovea node",
+                         [id](const std::string& line) {
+                           say(id + ": " + line);
+                         });
+  if (!opened)
+    return 2;
+  auto front = std::move(*opened); // outlives the actor system
+  if (!tls && !loopback)
+    complain("fovea node: WARNING: fovea.insecure: coordinator " + id
+             + " listens on " + cfg.host
+             + " without TLS; anyone who reaches it can submit, cancel, "
+               "drain or join as a worker");
   caf::actor_system sys{cfg};
   // Spawn the coordinator.
   coordinator_options options;
@@ -50,20 +112,18 @@ int run_coordinator(fovea_config& cfg) {
   options.max_attempts = cfg.max_attempts;
   options.max_image_bytes = cfg.max_image_bytes;
   options.journal_dir = cfg.journal_dir;
+  options.peers = front;
+  options.limits = cfg.limits();
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
-  // Publish it where the config says (port 0: any free port). SO_REUSEADDR,
-  // so that a coordinator restarted after a crash gets its port back while
-  // the old connections linger in TIME_WAIT (it never allows two listeners).
-  auto port = sys.middleman().publish(coordinator_handle, cfg.port,
-                                      cfg.host.c_str(), true);
+  // Publish it: CAF on loopback, the edge where the config says (port 0:
+  // any free port).
+  auto port = listen(sys, cfg, front.get(), coordinator_handle);
   if (!port) {
-    complain("fovea node: cannot listen on " + cfg.host + ":"
-             + std::to_string(cfg.port) + ": " + sys.render(port.error())
-             + " (is another node using that port?)");
     caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
     return 2;
   }
+  say("fovea coordinator " + id + ": " + describe_edge(cfg, front.get()));
   say("fovea coordinator " + id + " ready on " + cfg.host + ":"
       + std::to_string(*port));
   // Wait until a signal ends the node.
@@ -73,14 +133,29 @@ int run_coordinator(fovea_config& cfg) {
 }
 
 int run_worker(fovea_config& cfg) {
-  auto id = cfg.node_id();
-  // Check the coordinator address and the model before anything starts: a
-  // bad model directory is a configuration error, not a runtime surprise.
+  // Check the coordinator address, the TLS files and the model before
+  // anything starts: each is a configuration error, not a runtime surprise.
   auto where = parse_endpoint(cfg.coordinator);
   if (!where) {
     complain("fovea node: fovea.coordinator: " + describe(where.error()));
     return 2;
   }
+  auto opened = open_edge(cfg, node_kind::worker, "fovea node",
+                         [](const std::string& line) {
+                           say("fovea worker: " + line);
+                         });
+  if (!opened)
+    return 2;
+  auto front = std::move(*opened); // outlives the actor system
+  // A worker registers as the worker its certificate names.
+  auto certified = front && front->tls() ? front->name() : std::string{};
+  if (!certified.empty() && !cfg.id.empty() && cfg.id != certified) {
+    complain("fovea node: fovea.id = " + cfg.id + " is not the name in "
+             + cfg.certificate + " (" + certified
+             + "): a worker joins as the worker its certificate names");
+    return 2;
+  }
+  auto id = certified.empty() ? cfg.node_id() : certified;
   set_inference_threads(cfg.threads);
   auto loaded = model::load(cfg.model);
   if (!loaded) {
@@ -94,9 +169,13 @@ int run_worker(fovea_config& cfg) {
     return 2;
   }
   worker_options options;
-  options.info = worker_info{id, host_name(), (*loaded)->manifest().label(),
-                             cfg.slots};
+  options.info.id = id;
+  options.info.host = host_name();
+  options.info.model = (*loaded)->manifest().label();
+  options.info.slots = cfg.slots;
+  options.info.classes = static_cast<uint32_t>((*loaded)->labels().size());
   options.address = *where;
+  options.routes = front;
   options.connect_timeout = cfg.connect_timeout;
   options.say = say;
   cfg.reserve_threads_for_inference(blocking_threads(pipeline));

@@ -13,6 +13,8 @@
 //   wait-ready NAME | kill NAME [-9] | stop NAME | sleep DURATION
 //   expect rows N | expect errors N | expect accuracy OP X | expect nodes N
 //   set NAME VALUE (a default: --set NAME=VALUE on the command line wins)
+//   tls [DIR] (before the first start: TLS with DIR's certificates, or with
+//     certificates made for the run; a run with --host uses TLS anyway)
 //   any shell command (submit, nodes, jobs, status, wait, drain, ...)
 // ${NAME} in a line is replaced by NAME's value.
 #include <chrono>
@@ -27,8 +29,12 @@
 
 #include "app/console.hpp"
 #include "app/fovea_config.hpp"
+#include "app/node_edge.hpp"
 #include "app/node_process.hpp"
+#include "app/run_tls.hpp"
+#include "app/script_text.hpp"
 #include "app/virtual_network.hpp"
+#include "messages/errors.hpp"
 #include "app/shell_driver.hpp"
 #include "app/subcommands.hpp"
 
@@ -47,34 +53,12 @@ extern "C" void interrupted(int signal) {
   ::_exit(128 + signal);
 }
 
-// "500ms", "2s", "1m" -> duration; nothing if malformed.
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
-  char* end = nullptr;
-  auto value = std::strtod(s.c_str(), &end);
-  std::string unit = end;
-  if (end == s.c_str() || value < 0)
-    return std::nullopt;
-  double ms = unit == "ms" ? value
-              : unit == "s" ? value * 1000
-              : unit == "m" ? value * 60000
-                            : -1;
-  if (ms < 0)
-    return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(ms));
-}
-
-std::optional<double> parse_number(const std::string& s) {
-  char* end = nullptr;
-  auto value = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || *end != '\0')
-    return std::nullopt;
-  return value;
-}
-
 class script_run {
 public:
-  script_run(caf::actor_system& sys, std::filesystem::path dir)
-    : dir_(std::move(dir)), shell_(sys) {
+  script_run(caf::actor_system& sys, std::filesystem::path dir,
+             std::shared_ptr<route_table> routes, std::optional<run_tls> tls)
+    : dir_(std::move(dir)), shell_(sys, std::move(routes)),
+      tls_(std::move(tls)) {
   }
 
   ~script_run() {
@@ -101,6 +85,8 @@ public:
     }
     if (verb == "expect")
       return expect(w);
+    if (verb == "tls") // applied before the first line ran (run_tls.hpp)
+      return {};
     return shell_.execute(w) ? std::string{} : "the command failed";
   }
 
@@ -150,6 +136,10 @@ private:
         args.push_back("--fovea.host=" + network_->address_of(host));
     } else {
       args.push_back("--fovea.coordinator=" + coordinator_address_);
+    }
+    if (tls_) {
+      auto flags = tls_->flags(name);
+      args.insert(args.end(), flags.begin(), flags.end());
     }
     args.insert(args.end(), overrides.begin(), overrides.end());
     auto log = (dir_ / (name + ".log")).string();
@@ -249,40 +239,9 @@ private:
   std::string coordinator_address_;
   bool coordinator_on_host_ = false;
   std::optional<virtual_network> network_; ///< with the first --host
+  std::optional<run_tls> tls_; ///< every node's certificate, if TLS
 };
 
-
-std::string timestamp() {
-  auto now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", std::localtime(&now));
-  return text;
-}
-
-
-// Replaces each ${NAME} in `text`; an unknown name is an error.
-std::optional<std::string>
-substitute(const std::string& text,
-           const std::map<std::string, std::string>& values,
-           std::string& unknown) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text.compare(i, 2, "${") != 0) {
-      out += text[i];
-      continue;
-    }
-    auto end = text.find('}', i);
-    auto name = text.substr(i + 2, end - i - 2);
-    auto value = values.find(name);
-    if (end == std::string::npos || value == values.end()) {
-      unknown = name;
-      return std::nullopt;
-    }
-    out += value->second;
-    i = end;
-  }
-  return out;
-}
 
 } // namespace
 
@@ -334,6 +293,19 @@ int run_main(const arguments& args) {
     complain("fovea run: " + problem);
     return 2;
   }
+  // TLS is decided, and certificates made, before any line runs: the
+  // runner's own edge needs its certificate from the start.
+  std::string tls_problem;
+  auto tls = plan_run_tls(expand_lines(lines, given), dir, tls_problem);
+  if (!tls_problem.empty()) {
+    complain("fovea run: " + tls_problem);
+    return 2;
+  }
+  if (tls)
+    tls->configure_runner(cfg);
+  auto front = open_edge(cfg, node_kind::console, "fovea run");
+  if (!front)
+    return 2;
   std::signal(SIGINT, interrupted);
   std::signal(SIGTERM, interrupted);
   std::signal(SIGHUP, interrupted);
@@ -342,7 +314,7 @@ int run_main(const arguments& args) {
   std::string failure;
   {
     caf::actor_system sys{cfg};
-    script_run run{sys, dir};
+    script_run run{sys, dir, *front, tls};
     auto values = given;
     for (auto& [line_number, raw] : lines) {
       auto prefix = script_path + ":" + std::to_string(line_number) + ": ";

@@ -18,9 +18,12 @@
 #include <readline/readline.h>
 
 #include "app/console.hpp"
+#include "app/command_line.hpp"
 #include "app/fovea_config.hpp"
+#include "app/node_edge.hpp"
 #include "app/shell_driver.hpp"
 #include "app/subcommands.hpp"
+#include "messages/errors.hpp"
 
 namespace fovea {
 
@@ -76,21 +79,26 @@ std::string history_file() {
 } // namespace
 
 int shell_main(const arguments& args) {
-  if (args.size() > 1 || (args.size() == 1 && args[0].rfind("--", 0) == 0)) {
-    complain("usage: fovea shell [HOST:PORT]");
+  auto cli = split_command_line(args, flag_spec{});
+  if (!cli.error.empty() || cli.positional.size() > 1) {
+    complain("usage: fovea shell [HOST:PORT] [--config FILE] "
+             "[--fovea.KEY=VALUE ...]");
     return 2;
   }
   fovea_config cfg;
-  if (auto problem = cfg.configure({}); !problem.empty()) {
+  if (auto problem = cfg.configure(cli.caf_args); !problem.empty()) {
     complain("fovea shell: " + problem);
     return 2;
   }
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
+  auto front = open_edge(cfg, node_kind::console, "fovea shell");
+  if (!front)
+    return 2;
   caf::actor_system sys{cfg};
-  shell_driver driver{sys};
+  shell_driver driver{sys, *front};
   bool all_ok = true;
-  if (args.size() == 1)
-    all_ok = driver.execute({"connect", args[0]});
+  if (cli.positional.size() == 1)
+    all_ok = driver.execute({"connect", cli.positional[0]});
   auto history = history_file();
   if (interactive) {
     ::read_history(history.c_str());

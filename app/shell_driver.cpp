@@ -37,8 +37,11 @@ std::vector<std::string> split_words(const std::string& line) {
   return words;
 }
 
-shell_driver::shell_driver(caf::actor_system& sys) : sys_(sys) {
+shell_driver::shell_driver(caf::actor_system& sys,
+                           std::shared_ptr<route_table> routes)
+  : sys_(sys) {
   shell_options options;
+  options.routes = std::move(routes);
   options.print = [](const std::string& text) {
     std::cout << text << std::flush;
   };

@@ -28,7 +28,8 @@ std::vector<std::string> split_words(const std::string& line);
 
 class shell_driver {
 public:
-  explicit shell_driver(caf::actor_system& sys);
+  /// Connects through `routes` (the process's edge; null: CAF directly).
+  shell_driver(caf::actor_system& sys, std::shared_ptr<route_table> routes);
   ~shell_driver();
   shell_driver(const shell_driver&) = delete;
   shell_driver& operator=(const shell_driver&) = delete;

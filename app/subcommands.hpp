@@ -16,5 +16,6 @@ int classify_main(const arguments& args); // fovea classify INPUT... --out F
 int dataset_main(const arguments& args);  // fovea dataset NAME --out DIR
 int shell_main(const arguments& args);    // fovea shell [HOST:PORT]
 int run_main(const arguments& args);      // fovea run SCRIPT
+int certs_main(const arguments& args);    // fovea certs DIR NAME...
 
 } // namespace fovea

@@ -5,6 +5,7 @@
 
 #include "app/console.hpp"
 #include "app/job_runner.hpp"
+#include "app/node_edge.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -26,10 +27,14 @@ int submit_main(const arguments& args) {
     complain("fovea submit: --coordinator: " + describe(where.error()));
     return 2;
   }
+  auto front = open_edge(cfg, node_kind::client, "fovea submit");
+  if (!front)
+    return 2;
   caf::actor_system sys{cfg};
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.address = *where;
+  options.routes = *front;
   return run_job(sys, *request, std::move(options));
 }
 

@@ -53,6 +53,11 @@ public:
 
   bool tls() const noexcept { return core_->credentials != nullptr; }
 
+  /// The name in this node's certificate; "" without TLS.
+  std::string name() const {
+    return tls() ? core_->credentials->name() : std::string{};
+  }
+
   std::optional<peer_identity> identify(std::string_view node) const override;
 
   std::optional<uint16_t> route(const std::string& host, uint16_t port,

@@ -25,6 +25,12 @@ std::string to_string(errc code) {
       return "storage failed";
     case errc::job_ended:
       return "job ended";
+    case errc::not_permitted:
+      return "not permitted";
+    case errc::over_limit:
+      return "over a limit";
+    case errc::wrong_version:
+      return "wrong version";
   }
   return "unknown fovea error";
 }

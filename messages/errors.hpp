@@ -20,6 +20,9 @@ enum class errc : uint8_t {
   no_such_file,     ///< a file that was looked for is not there
   storage_failed,   ///< a journal or results file could not be written
   job_ended,        ///< the coordinator ended a job early (cancel, failure)
+  not_permitted,    ///< the sender's role may not make this request
+  over_limit,       ///< a request goes past one of the coordinator's limits
+  wrong_version,    ///< the other node speaks another protocol version
 };
 
 /// The category atom under which fovea's codes travel.

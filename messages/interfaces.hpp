@@ -37,7 +37,9 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<jobs_atom>::with<std::vector<job_row>>,
   caf::replies_to<wait_atom, uint64_t>::with<job_row>,
   caf::replies_to<cancel_atom, uint64_t>::with<uint64_t>,
-  caf::replies_to<ping_atom>::with<std::string>>;
+  caf::replies_to<ping_atom>::with<std::string>,
+  // The protocol version it speaks (the atom's name says it too).
+  caf::replies_to<protocol_atom>::with<uint32_t>>;
 
 /// A worker classifies batches of tasks: one prediction per task, in order,
 /// errors included. Told to drain (by its node, on SIGTERM), it asks its

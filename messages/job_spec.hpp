@@ -10,6 +10,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/protocol.hpp"
+
 namespace fovea {
 
 struct job_spec {
@@ -18,12 +20,13 @@ struct job_spec {
   /// Identifies the ordered input list, so that a journaled job is only
   /// resumed with the inputs it was started with.
   uint64_t fingerprint = 0;
+  uint32_t protocol = protocol_version; ///< the version the client speaks
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.name, x.total,
-           x.fingerprint);
+           x.fingerprint, x.protocol);
 }
 
 } // namespace fovea

@@ -6,6 +6,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/protocol.hpp"
+
 namespace fovea {
 
 struct worker_info {
@@ -13,12 +15,15 @@ struct worker_info {
   std::string host;  ///< where the worker runs, for operators
   std::string model; ///< model name and version from its model.ini
   uint32_t slots = 1; ///< task batches it accepts at once: its credit
+  /// Classes its model outputs: every label it answers is below this.
+  uint32_t classes = 0;
+  uint32_t protocol = protocol_version; ///< the version it speaks
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.id, x.host, x.model,
-           x.slots);
+           x.slots, x.classes, x.protocol);
 }
 
 } // namespace fovea

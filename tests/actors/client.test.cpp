@@ -103,3 +103,22 @@ TEST_CASE("a file the user may not read becomes a permission reason",
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("a client's batch stops at its byte budget, with one image at "
+          "least",
+          "[unit]") {
+  auto dir = test::fresh_dir("client-budget");
+  auto paths = test::write_pattern_pngs(dir, 10);
+  std::vector<input_item> inputs;
+  for (auto& p : paths)
+    inputs.push_back({p, {}});
+  // Room for the first two images and a byte: the third crosses the budget
+  // and ends the batch.
+  auto budget = fs::file_size(paths[0]) + fs::file_size(paths[1]) + 1;
+  auto tasks = read_tasks(inputs, 1, 0, inputs.size(), 1 << 20, budget);
+  CHECK(tasks.size() == 3);
+  // A budget smaller than any image still moves one at a time.
+  auto single = read_tasks(inputs, 1, 4, inputs.size(), 1 << 20, 1);
+  REQUIRE(single.size() == 1);
+  CHECK(single[0].index == 4);
+}

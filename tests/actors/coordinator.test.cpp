@@ -64,7 +64,7 @@ struct cluster_fixture : test::actor_fixture {
   worker_actor add_worker(const std::string& id) {
     auto engine = make_engine(id);
     worker_options options;
-    options.info = worker_info{id, "test", "fashion-mnist@1", 2};
+    options.info = worker_info{id, "test", "fashion-mnist@1", 2, 10};
     options.local_coordinator = coordinator_handle;
     workers.push_back(sys.spawn(worker, options, engine));
     return workers.back();
@@ -122,7 +122,7 @@ struct cluster_fixture : test::actor_fixture {
 worker_actor::behavior_type crashing_worker(worker_actor::pointer self,
                                             coordinator_actor coordinator) {
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{"doomed", "test", "fashion-mnist@1", 1})
+                worker_info{"doomed", "test", "fashion-mnist@1", 1, 10})
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self](classify_atom, std::vector<image_task>&)
@@ -142,7 +142,7 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
                                          inference_actor engine) {
   self->link_to(engine);
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{"picky", "test", "fashion-mnist@1", 2})
+                worker_info{"picky", "test", "fashion-mnist@1", 2, 10})
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, poison, engine](classify_atom, std::vector<image_task>& tasks)
@@ -172,7 +172,7 @@ stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
   self->state.batches = std::move(batches);
   self->link_to(engine);
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{id, "test", "fashion-mnist@1", slots})
+                worker_info{id, "test", "fashion-mnist@1", slots, 10})
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, stall_on, engine](classify_atom, std::vector<image_task>& tasks)

@@ -7,6 +7,7 @@
 
 #include "jobs/evaluation.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/certificates.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
@@ -27,7 +28,7 @@ std::map<std::string, int> labels_by_path(const std::string& file) {
 } // namespace
 
 TEST_CASE("the 10,000 Fashion-MNIST test images: at least 0.93 accurate "
-          "through the cluster, and the same labels embedded",
+          "through a TLS cluster, and the same labels embedded",
           "[integration][slow]") {
   auto dir = test::fresh_dir("fashion-mnist");
   auto images = (dir / "test").string();
@@ -37,12 +38,19 @@ TEST_CASE("the 10,000 Fashion-MNIST test images: at least 0.93 accurate "
   INFO(imported.second);
   REQUIRE(imported.first == 0);
 
-  test::local_cluster cluster{2};
+  // Certificates from fovea certs: the cluster talks TLS throughout.
+  auto pki = (dir / "pki").string();
+  test::fovea_certs(pki, {"coord"}, "coordinator");
+  test::fovea_certs(pki, {"w1", "w2"}, "worker");
+  test::fovea_certs(pki, {"alice"}, "client");
+  test::local_cluster cluster{2, {}, {}, pki};
   auto distributed = (dir / "distributed.csv").string();
-  auto submitted = test::run_fovea({"submit", "--coordinator", cluster.address,
-                                    images, "--out", distributed, "--truth",
-                                    truth},
-                                   300s);
+  std::vector<std::string> submit{"submit", "--coordinator", cluster.address,
+                                  images, "--out", distributed, "--truth",
+                                  truth};
+  auto tls = cluster.tls_flags("alice");
+  submit.insert(submit.end(), tls.begin(), tls.end());
+  auto submitted = test::run_fovea(submit, 300s);
   INFO(submitted.second);
   REQUIRE(submitted.first == 0);
   cluster.stop();
@@ -59,6 +67,7 @@ TEST_CASE("the 10,000 Fashion-MNIST test images: at least 0.93 accurate "
   CHECK(eval->errors == 0);
   CHECK(eval->accuracy() >= 0.93);
   CHECK(submitted.second.find("accuracy 0.9") != std::string::npos);
+  CHECK_THAT(cluster.coordinator->output(), Catch::Contains("TLS edge"));
   CHECK(std::filesystem::exists(dir / "distributed.confusion.png"));
 
   auto a = labels_by_path(distributed);

@@ -8,9 +8,11 @@
 #include <regex>
 #include <unistd.h>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace fovea;
@@ -61,10 +63,10 @@ std::vector<std::string> network_of(pid_t runner) {
 }
 
 // --host needs root and a kernel that lets it make namespaces (a container
-// may not); where it cannot, those tests say why and pass nothing off.
+// may not); where it cannot, those tests report themselves skipped.
 bool can_make_namespaces() {
   if (::geteuid() != 0) {
-    WARN("skipped: network namespaces need root (fovea run --host)");
+    test::skip_test("network namespaces need root (fovea run --host)");
     return false;
   }
   auto probe = "fovea-probe-" + std::to_string(::getpid());
@@ -72,7 +74,8 @@ bool can_make_namespaces() {
   if (made)
     std::system(("ip netns del " + probe).c_str());
   else
-    WARN("skipped: 'ip netns add' fails here (no CAP_SYS_ADMIN or iproute2?)");
+    test::skip_test("'ip netns add' fails here (no CAP_SYS_ADMIN or "
+                    "iproute2?)");
   return made;
 }
 
@@ -100,6 +103,51 @@ TEST_CASE("the example cluster scripts pass on the Fashion-MNIST test set",
   }
   auto rows = test::read_results(dir / "failure-drill.csv").rows;
   CHECK(rows.size() == 10000);
+}
+
+TEST_CASE("a run with tls DIR gives each node its certificate from DIR, and "
+          "tls alone makes the run's own",
+          "[integration][run][tls]") {
+  auto dir = test::fresh_dir("run-tls");
+  auto pki = (dir / "pki").string();
+  test::fovea_certs(pki, {"coord"}, "coordinator");
+  test::fovea_certs(pki, {"w1", "w2"}, "worker");
+  test::fovea_certs(pki, {"operator"}, "operator");
+  test::write_pattern_pngs(dir / "images", 200);
+  auto [code, output] = test::run_fovea(
+    {"run", "config/clusters/tls-cluster.fovea", "--dir",
+     (dir / "given").string(), "--set", "images=" + (dir / "images").string(),
+     "--set", "out=" + dir.string(), "--set", "rows=200", "--set",
+     "pki=" + pki});
+  INFO(output);
+  CHECK(code == 0);
+  CHECK(output.find("lines ok, 0 skipped") != std::string::npos);
+  auto log = [&](const fs::path& file) {
+    std::ifstream in{file};
+    return std::string{std::istreambuf_iterator<char>{in}, {}};
+  };
+  CHECK_THAT(log(dir / "given" / "coord.log"),
+             Catch::Contains("TLS edge, certificate " + pki + "/coord.pem"));
+  // Without a folder: certificates made for this run, in its log folder.
+  auto script = write_script(dir, "tls\n"
+                                  "start coordinator c\n"
+                                  "start worker w\n"
+                                  "wait-ready w\n"
+                                  "submit " + (dir / "images").string()
+                                  + " --out " + (dir / "own.csv").string()
+                                  + "\nexpect rows 200\n");
+  auto own = test::run_fovea({"run", script, "--dir", (dir / "own").string()});
+  INFO(own.second);
+  CHECK(own.first == 0);
+  CHECK(fs::exists(dir / "own" / "certs" / "ca.pem"));
+  CHECK(fs::exists(dir / "own" / "certs" / "operator.pem"));
+  CHECK_THAT(log(dir / "own" / "c.log"), Catch::Contains("TLS edge"));
+  // A tls folder that lacks a node's certificate stops the run at once.
+  auto missing = write_script(dir, "tls " + pki + "\nstart coordinator x\n");
+  auto refused = test::run_fovea({"run", missing, "--dir",
+                                  (dir / "missing").string()});
+  CHECK(refused.first == 2);
+  CHECK_THAT(refused.second, Catch::Contains(pki + "/x.pem is missing"));
 }
 
 TEST_CASE("the three-host example runs each node in a namespace of its own "
@@ -135,6 +183,13 @@ TEST_CASE("the three-host example runs each node in a namespace of its own "
                             std::regex{"\nw2 +worker +(10\\.[0-9.]+):[0-9]+ "}));
   CHECK(w1[1] != w2[1]);
   CHECK(test::read_results(dir / "three-hosts.csv").rows.size() == 10000);
+  // Off loopback, the run made certificates and every node spoke TLS.
+  std::ifstream coordinator_log{dir / "logs" / "coord.log"};
+  std::string coordinator_text{std::istreambuf_iterator<char>{coordinator_log},
+                               {}};
+  CHECK_THAT(coordinator_text, Catch::Contains("TLS edge")
+                                 && Catch::Contains("(certificate w1)")
+                                 && Catch::Contains("(certificate w2)"));
   CHECK(network_of(run.pid()).empty());
 }
 

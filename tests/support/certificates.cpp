@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/process.hpp"
+
 namespace fovea::test {
 
 test_pki::test_pki(std::filesystem::path dir,
@@ -50,6 +52,16 @@ test_pki::credentials(const std::string& name) const {
   INFO(problem);
   REQUIRE(loaded);
   return loaded;
+}
+
+void fovea_certs(const std::string& dir, const std::vector<std::string>& names,
+                 const std::string& role) {
+  std::vector<std::string> args{"certs", dir};
+  args.insert(args.end(), names.begin(), names.end());
+  args.insert(args.end(), {"--role", role});
+  auto [code, output] = run_fovea(args);
+  INFO(output);
+  REQUIRE(code == 0);
 }
 
 } // namespace fovea::test

@@ -47,4 +47,8 @@ struct test_pki {
   credentials(const std::string& name) const;
 };
 
+/// Runs the real `fovea certs DIR NAMES... --role ROLE` (REQUIREs exit 0).
+void fovea_certs(const std::string& dir, const std::vector<std::string>& names,
+                 const std::string& role);
+
 } // namespace fovea::test

@@ -10,8 +10,9 @@ using namespace std::chrono_literals;
 
 local_cluster::local_cluster(int worker_count,
                              std::vector<std::string> coordinator_args,
-                             const std::vector<std::string>& worker_args)
-  : coordinator_args(std::move(coordinator_args)) {
+                             const std::vector<std::string>& worker_args,
+                             std::string pki)
+  : coordinator_args(std::move(coordinator_args)), pki(std::move(pki)) {
   start_coordinator("0");
   for (int i = 1; i <= worker_count; ++i)
     start_worker(worker_args);
@@ -21,12 +22,23 @@ local_cluster::local_cluster(int worker_count,
   }
 }
 
+std::vector<std::string>
+local_cluster::tls_flags(const std::string& name) const {
+  if (pki.empty())
+    return {};
+  return {"--fovea.certificate=" + pki + "/" + name + ".pem",
+          "--fovea.key=" + pki + "/" + name + ".key",
+          "--fovea.ca=" + pki + "/ca.pem"};
+}
+
 child_process&
 local_cluster::start_worker(const std::vector<std::string>& worker_args) {
+  auto id = "w" + std::to_string(++workers_started_);
   std::vector<std::string> args{"node", "--config", "config/worker.ini",
                                 "--fovea.coordinator=" + address,
-                                "--fovea.id=w"
-                                  + std::to_string(++workers_started_)};
+                                "--fovea.id=" + id};
+  auto tls = tls_flags(id);
+  args.insert(args.end(), tls.begin(), tls.end());
   args.insert(args.end(), worker_args.begin(), worker_args.end());
   return *workers.emplace_back(std::make_unique<child_process>(std::move(args)));
 }
@@ -42,6 +54,8 @@ local_cluster::add_worker(const std::vector<std::string>& worker_args) {
 void local_cluster::start_coordinator(const std::string& port) {
   std::vector<std::string> args{"node", "--config", "config/coordinator.ini",
                                 "--fovea.port=" + port, "--fovea.id=coord"};
+  auto tls = tls_flags("coord");
+  args.insert(args.end(), tls.begin(), tls.end());
   args.insert(args.end(), coordinator_args.begin(), coordinator_args.end());
   coordinator = std::make_unique<child_process>(std::move(args));
   auto ready = coordinator->wait_for_line("ready on", 30s);

@@ -16,13 +16,21 @@ struct local_cluster {
   std::vector<std::unique_ptr<child_process>> workers; ///< ids w1, w2, ...
   std::string address; ///< 127.0.0.1:PORT of the coordinator
   std::vector<std::string> coordinator_args; ///< extra --fovea.KEY=VALUE
+  /// With TLS: the folder of `fovea certs` with coord.pem, w1.pem, ...
+  std::string pki;
 
   /// Starts the nodes; REQUIREs that each printed its ready line. The
   /// extra arguments (--fovea.KEY=VALUE) go to the coordinator and to
-  /// every worker.
+  /// every worker. With `pki`, every node talks TLS with its certificate
+  /// from there (the coordinator's named coord, the workers' w1, w2, ...).
   explicit local_cluster(int worker_count,
                          std::vector<std::string> coordinator_args = {},
-                         const std::vector<std::string>& worker_args = {});
+                         const std::vector<std::string>& worker_args = {},
+                         std::string pki = {});
+
+  /// --fovea.certificate=... --fovea.key=... --fovea.ca=... of `name` in
+  /// `pki` (none without).
+  std::vector<std::string> tls_flags(const std::string& name) const;
 
   /// Starts the coordinator again on the same port, after it died.
   void restart_coordinator();

@@ -1,6 +1,10 @@
 #include "tests/support/process.hpp"
 
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <grp.h>
 #include <cstdlib>
 #include <fcntl.h>
 #include <poll.h>
@@ -82,8 +86,13 @@ child_process::child_process(std::vector<std::string> args,
   start(std::move(args), {}, &terminal);
 }
 
+child_process::child_process(std::vector<std::string> args,
+                             const as_user& user) {
+  start(std::move(args), {}, nullptr, &user);
+}
+
 void child_process::start(std::vector<std::string> args, std::string cwd,
-                          const on_terminal* terminal) {
+                          const on_terminal* terminal, const as_user* user) {
   if (cwd.empty())
     cwd = source_dir();
   int fds[2] = {-1, -1};
@@ -121,6 +130,10 @@ void child_process::start(std::vector<std::string> args, std::string cwd,
       ::close(fds[1]);
     if (::chdir(cwd.c_str()) != 0)
       ::_exit(127);
+    if (user
+        && (::setgroups(0, nullptr) != 0 || ::setgid(user->gid) != 0
+            || ::setuid(user->uid) != 0))
+      ::_exit(126);
     // The test runner may block signals; a node must see SIGTERM as usual.
     sigset_t none;
     sigemptyset(&none);
@@ -269,6 +282,47 @@ std::pair<int, std::string> run_fovea(std::vector<std::string> args,
   child.close_input();
   auto code = child.wait_for_exit(timeout);
   return {code, child.output()};
+}
+
+} // namespace fovea::test
+
+namespace fovea::test {
+
+std::pair<int, std::string> run_command(const std::string& command,
+                                        int seconds) {
+  auto line = "timeout " + std::to_string(seconds) + " " + command
+              + " </dev/null 2>&1";
+  auto* pipe = ::popen(line.c_str(), "r");
+  if (!pipe)
+    return {-1, "popen failed"};
+  std::string output;
+  char chunk[4096];
+  while (auto n = std::fread(chunk, 1, sizeof(chunk), pipe))
+    output.append(chunk, n);
+  auto status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+uint64_t peak_rss(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stoull(line.substr(6)) * 1024; // kB
+  return 0;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text;
+  std::getline(stat, text);
+  // After the name in parentheses: fields 3.. ; utime and stime are 14, 15.
+  std::istringstream fields{text.substr(text.rfind(')') + 2)};
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i >= 14)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 } // namespace fovea::test

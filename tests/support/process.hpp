@@ -22,6 +22,13 @@ struct on_terminal {
   std::vector<std::string> environment;
 };
 
+/// How to start a child as another (unprivileged) user: root reads every
+/// file, so permission cases run as nobody.
+struct as_user {
+  uid_t uid = 65534; ///< nobody
+  gid_t gid = 65534; ///< nogroup
+};
+
 class child_process {
 public:
   /// Starts `fovea args...` in `cwd` (the source tree by default).
@@ -30,6 +37,12 @@ public:
   /// Starts `fovea args...` in the source tree on a terminal of its own;
   /// write_input types, output() is what the terminal shows.
   child_process(std::vector<std::string> args, const on_terminal& terminal);
+
+  /// Starts `fovea args...` in the source tree as `user` (the test must run
+  /// as root to switch; check started()).
+  child_process(std::vector<std::string> args, const as_user& user);
+
+  bool started() const noexcept { return pid_ > 0; }
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
   ~child_process();
@@ -63,7 +76,7 @@ public:
 
 private:
   void start(std::vector<std::string> args, std::string cwd,
-             const on_terminal* terminal);
+             const on_terminal* terminal, const as_user* user = nullptr);
 
   /// Waits up to `budget` for output or the process's exit, and takes in
   /// whichever came. False once the output is closed and the exit reaped.
@@ -80,6 +93,18 @@ private:
   std::string output_;
   size_t scanned_ = 0; ///< output_ before this offset was already matched
 };
+
+/// Runs a shell command (another program: openssl, say) to its end, with
+/// stdin from /dev/null, killed after `seconds`; returns {exit code,
+/// stdout and stderr}.
+std::pair<int, std::string> run_command(const std::string& command,
+                                        int seconds = 30);
+
+/// The peak resident memory of process `pid` (VmHWM), in bytes; 0 if gone.
+uint64_t peak_rss(pid_t pid);
+
+/// The CPU time (user + system) process `pid` used so far, in seconds.
+double cpu_seconds(pid_t pid);
 
 /// Runs `fovea args...` to its end and returns {exit code, output}.
 std::pair<int, std::string> run_fovea(std::vector<std::string> args,

@@ -1,5 +1,6 @@
 #include "tests/support/socket_peer.hpp"
 
+#include <array>
 #include <poll.h>
 
 #include <boost/asio/connect.hpp>
@@ -136,35 +137,48 @@ fake_caf_port::~fake_caf_port() {
   thread_.join();
 }
 
+namespace {
+
+// One connection to the stand-in: counts what arrives and echoes it back.
+struct echo_session : std::enable_shared_from_this<echo_session> {
+  echo_session(tcp::socket socket, std::atomic<uint64_t>& received, bool echo)
+      : socket(std::move(socket)), received(received), echo(echo) {}
+
+  void read() {
+    auto self = shared_from_this();
+    socket.async_read_some(
+        boost::asio::buffer(buffer),
+        [self](const boost::system::error_code& ec, size_t n) {
+          if (ec)
+            return;
+          self->received += n;
+          if (self->echo) {
+            boost::system::error_code ignored;
+            boost::asio::write(self->socket,
+                               boost::asio::buffer(self->buffer.data(), n),
+                               ignored);
+          }
+          self->read();
+        });
+  }
+
+  tcp::socket socket;
+  std::atomic<uint64_t>& received;
+  bool echo;
+  std::array<uint8_t, 65536> buffer{};
+};
+
+} // namespace
+
 void fake_caf_port::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec,
                                 tcp::socket socket) {
     if (ec)
       return;
     ++connections_;
-    auto peer = std::make_shared<tcp::socket>(std::move(socket));
-    auto buffer = std::make_shared<std::vector<uint8_t>>(65536);
-    boost::asio::write(*peer, boost::asio::buffer(greeting_));
-    auto pump = std::make_shared<std::function<void()>>();
-    *pump = [this, peer, buffer, pump] {
-      peer->async_read_some(
-          boost::asio::buffer(*buffer),
-          [this, peer, buffer, pump](const boost::system::error_code& ec,
-                                     size_t n) {
-            if (ec) {
-              *pump = nullptr; // ends the cycle of references
-              return;
-            }
-            received_ += n;
-            if (echo_) {
-              boost::system::error_code ignored;
-              boost::asio::write(*peer, boost::asio::buffer(buffer->data(), n),
-                                 ignored);
-            }
-            (*pump)();
-          });
-    };
-    (*pump)();
+    boost::system::error_code ignored;
+    boost::asio::write(socket, boost::asio::buffer(greeting_), ignored);
+    std::make_shared<echo_session>(std::move(socket), received_, echo_)->read();
     accept();
   });
 }

@@ -1,0 +1,47 @@
+// Who may ask the coordinator for what.
+//
+// A request's sender is known by its node: this process (an embedded
+// client or worker, trusted with everything), a node whose connection came
+// through the edge (its certificate's name and role, or, through a plain
+// edge, no certificate: trusted with every role, as the operator chose by
+// running without TLS), or a node the edge does not know (a connection that
+// bypassed it): refused everything.
+//
+// The rules: only `worker` certificates register, as the worker their
+// certificate names; only `client` and `operator` submit; only `operator`
+// cancels jobs or drains another worker (a worker may drain itself); any
+// known sender may look (nodes, jobs, wait, ping).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/fwd.hpp>
+#include <caf/node_id.hpp>
+
+#include "edge/peer_directory.hpp"
+
+namespace fovea {
+
+enum class request_kind { register_worker, submit, cancel, drain, observe };
+
+struct request_sender {
+  bool local = false;                ///< this process
+  std::optional<peer_identity> peer; ///< known to the edge
+  /// Whom per-client limits count against: the certificate's name, or the
+  /// node for senders without one.
+  std::string principal;
+};
+
+/// Who sent a message from `node`, as far as this coordinator can tell.
+request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
+                               const peer_directory* peers);
+
+/// Why `who` may not make a request of `kind`, or none.
+caf::error check_access(const request_sender& who, request_kind kind);
+
+/// The bytes CAF writes for `node` on the wire: how the edge names it.
+std::string node_key(caf::actor_system& sys, const caf::node_id& node);
+
+} // namespace fovea

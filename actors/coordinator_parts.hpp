@@ -1,0 +1,81 @@
+// The coordinator's parts, shared by its three files (inside actors/ only):
+// coordinator.cpp answers requests (who may ask, whether the message is
+// sound); coordinator_dispatch.cpp moves work (the queue, credit, batches,
+// deadlines, retries, lost workers); coordinator_results.cpp keeps a job's
+// results (the ledger, the journal, delivering rows, ending jobs).
+// Everything here runs on the coordinator's own thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/coordinator.hpp"
+#include "actors/coroutine.hpp"
+
+namespace fovea::coordinator_parts {
+
+using coordinator_pointer =
+    coordinator_actor::stateful_pointer<coordinator_state>;
+
+// -- results -----------------------------------------------------------------
+
+void say(coordinator_pointer self, const std::string& line);
+
+job_row row_of(uint64_t id, const job_entry& job, std::string state);
+
+/// Ends a job in `state`: it goes to the recent history; whoever waits for
+/// it (or for its last enqueue) hears.
+void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
+               const std::string& why);
+
+/// Writes the journal's buffered records to disk; false if the job failed.
+bool sync_journal(coordinator_pointer self, uint64_t id);
+
+/// Sends rows to the job's client; closes the job once every row is in.
+void deliver(coordinator_pointer self, uint64_t id,
+             std::vector<prediction> rows);
+
+/// Records results (first wins), journals and forwards the new ones.
+void record(coordinator_pointer self, std::vector<prediction> rows);
+
+/// Syncs every journal now and then (runs for the coordinator's life).
+actor_flow sync_journals(coordinator_pointer self);
+
+prediction error_row(image_task& task, std::string reason);
+
+/// A client went away: its jobs pause (journaled) or are dropped.
+void forget_client(coordinator_pointer self, const caf::actor_addr& addr);
+
+struct opened_job {
+  std::optional<job_journal> journal;
+  std::vector<prediction> recorded; ///< results the journal already had
+};
+
+/// The journal of a named job: new, or a crashed run's for the same inputs.
+caf::expected<opened_job> open_journal(coordinator_pointer self,
+                                       const job_spec& spec);
+
+// -- dispatch ----------------------------------------------------------------
+
+bool queue_has_room(const coordinator_state& st);
+
+/// A client's tasks into the queue (bad ones become rows at once).
+void admit_tasks(coordinator_pointer self, uint64_t id,
+                 std::vector<image_task> tasks);
+
+/// Hands out work while workers have credit, and lets waiting clients on.
+void pump(coordinator_pointer self);
+
+/// Answers and lets go a draining worker once it holds no batch.
+void release_if_drained(coordinator_pointer self,
+                        std::map<caf::actor_addr, worker_entry>::iterator w);
+
+/// A worker is gone: its batches go back to the queue.
+void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
+                   const caf::error& reason);
+
+/// Checks batches' deadlines (runs for the coordinator's life).
+actor_flow watch_deadlines(coordinator_pointer self);
+
+} // namespace fovea::coordinator_parts

@@ -1,0 +1,224 @@
+// A job's results: recorded once each (the ledger), journaled, delivered
+// to the client in bounded messages, and the job ended when the last row is
+// in, or when it fails, is cancelled or loses its client.
+#include <algorithm>
+
+#include "actors/coordinator_parts.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea::coordinator_parts {
+
+namespace {
+
+// A job whose journal cannot be written stops: its client hears why, and
+// nothing it was told is presented as safely kept.
+void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err) {
+  auto& job = self->state.jobs.at(id);
+  self->send(job.client, failed_atom::value, id, describe(err));
+  close_job(self, id, "failed", "failed: " + describe(err));
+}
+
+} // namespace
+
+void say(coordinator_pointer self, const std::string& line) {
+  if (self->state.options.say)
+    self->state.options.say(line);
+}
+
+job_row row_of(uint64_t id, const job_entry& job, std::string state) {
+  job_row row;
+  row.id = id;
+  row.name = job.ledger.name();
+  row.state = std::move(state);
+  row.total = job.ledger.total();
+  row.done = job.ledger.count();
+  row.errors = job.errors;
+  row.started = job.opened;
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              job.started)
+                    .count();
+  row.rate = row.seconds > 0 ? row.done / row.seconds : 0;
+  return row;
+}
+
+// Ends a job in `state` (finished, failed, cancelled, paused, dropped): it
+// goes to the recent history, and whoever waits for it hears.
+void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
+               const std::string& why) {
+  constexpr size_t history = 100;
+  auto& st = self->state;
+  auto job = st.jobs.find(id);
+  if (job == st.jobs.end())
+    return;
+  say(self, "job " + std::to_string(id) + " (" + job->second.ledger.name() +
+                ") " + why);
+  auto row = row_of(id, job->second, state);
+  for (auto& waiter : job->second.waiters)
+    waiter.deliver(row);
+  if (auto& waiting = job->second.waiting) {
+    if (state == "finished")
+      waiting->promise.deliver(waiting->accepted);
+    else // its client hears why through failed_atom too
+      waiting->promise.deliver(make_error(
+          errc::job_ended, "job " + std::to_string(id) + " " + state));
+  }
+  st.ended.push_back(std::move(row));
+  if (st.ended.size() > history)
+    st.ended.pop_front();
+  st.jobs.erase(job); // its queued tasks are skipped by take_batch
+}
+
+// Writes the journal's buffered records to disk; false if the job failed.
+bool sync_journal(coordinator_pointer self, uint64_t id) {
+  auto& job = self->state.jobs.at(id);
+  if (!job.journal)
+    return true;
+  if (auto err = job.journal->sync()) {
+    fail_job(self, id, err);
+    return false;
+  }
+  return true;
+}
+
+// Sends rows to a job's client, in messages of a bounded size (rows and
+// bytes: far below fovea.max-message-bytes, which the client's edge
+// enforces), and closes the job once every input has its row.
+void deliver(coordinator_pointer self, uint64_t id,
+             std::vector<prediction> rows) {
+  constexpr size_t max_rows_per_message = 4096;
+  constexpr size_t max_bytes_per_message = 4u << 20;
+  auto& job = self->state.jobs.at(id);
+  for (size_t first = 0; first < rows.size();) {
+    size_t last = first;
+    size_t bytes = 0;
+    while (last < rows.size() && last - first < max_rows_per_message &&
+           (last == first || bytes < max_bytes_per_message)) {
+      auto& row = rows[last++];
+      bytes += 64 + row.path.size() + row.class_name.size() +
+               row.worker.size() + row.error.size();
+    }
+    std::vector<prediction> part(std::make_move_iterator(rows.begin() + first),
+                                 std::make_move_iterator(rows.begin() + last));
+    self->send(job.client, result_atom::value, id, std::move(part));
+    first = last;
+  }
+  if (job.ledger.finished() && sync_journal(self, id))
+    close_job(self, id, "finished",
+              "finished: " + std::to_string(job.ledger.total()) + " inputs");
+}
+
+// Records results, journals them, and forwards the new ones to their jobs'
+// clients, one message per job.
+void record(coordinator_pointer self, std::vector<prediction> rows) {
+  constexpr size_t sync_every = 512; // records; the timer syncs the rest
+  auto& st = self->state;
+  std::map<uint64_t, std::vector<prediction>> fresh;
+  for (auto& row : rows) {
+    auto job = st.jobs.find(row.job);
+    if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
+      ++st.recorded;
+      if (!row.ok())
+        ++job->second.errors;
+      if (job->second.journal)
+        job->second.journal->append(row);
+      fresh[row.job].push_back(std::move(row));
+    }
+  }
+  for (auto& [id, batch] : fresh) {
+    auto& job = st.jobs.at(id);
+    if (job.journal && job.journal->pending() >= sync_every &&
+        !sync_journal(self, id))
+      continue;
+    deliver(self, id, std::move(batch));
+  }
+}
+
+// Syncs every journal now and then, so that a quiet job's last results
+// reach the disk too.
+actor_flow sync_journals(coordinator_pointer self) {
+  for (;;) {
+    auto pause = after(self, self->state.options.journal_sync);
+    co_await pause;
+    std::vector<uint64_t> ids;
+    for (auto& [id, job] : self->state.jobs)
+      if (job.journal && job.journal->pending() > 0)
+        ids.push_back(id);
+    for (auto id : ids)
+      sync_journal(self, id);
+  }
+}
+
+prediction error_row(image_task& task, std::string reason) {
+  prediction row;
+  row.job = task.job;
+  row.index = task.index;
+  row.attempt = task.attempt;
+  row.path = std::move(task.path);
+  row.error = std::move(reason);
+  return row;
+}
+
+void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
+  std::vector<uint64_t> orphaned;
+  for (auto& [id, job] : self->state.jobs)
+    if (job.client.address() == addr)
+      orphaned.push_back(id);
+  for (auto id : orphaned) {
+    if (!sync_journal(self, id))
+      continue;
+    if (self->state.jobs.at(id).journal)
+      close_job(self, id, "paused",
+                "paused: its client went away (journaled; submit it again "
+                "to resume)");
+    else
+      close_job(self, id, "dropped", "dropped: its client went away");
+  }
+}
+
+// Opens the journal of a named job: a new one, or the one a crashed run
+// left, which must be for the same inputs.
+caf::expected<opened_job> open_journal(coordinator_pointer self,
+                                       const job_spec& spec) {
+  auto& dir = self->state.options.journal_dir;
+  if (!valid_job_name(spec.name))
+    return make_error(errc::invalid_request,
+                      "job name \"" + spec.name +
+                          "\" must be 1-100 letters, "
+                          "digits, '.', '_' or '-', not starting with '.'");
+  journal_header header{spec.name, spec.total, spec.fingerprint};
+  auto path = journal_path(dir, spec.name);
+  auto existing = read_journal(path);
+  opened_job opened;
+  if (!existing) {
+    auto& err = existing.error();
+    if (err.category() != error_category ||
+        err.code() != static_cast<uint8_t>(errc::no_such_file))
+      return std::move(err);
+    auto journal = job_journal::open(path, header, nullptr);
+    if (!journal)
+      return std::move(journal.error());
+    opened.journal.emplace(std::move(*journal));
+    return opened;
+  }
+  auto& had = existing->header;
+  if (had.total != spec.total || had.fingerprint != spec.fingerprint)
+    return make_error(errc::invalid_request,
+                      "job " + spec.name +
+                          " is in the journal with other "
+                          "inputs (" +
+                          std::to_string(had.total) +
+                          " of them); "
+                          "resume it with the same inputs, or choose another "
+                          "--job name");
+  if (existing->ignored_bytes > 0)
+    say(self, "journal " + path + ": ignored a torn tail of " +
+                  std::to_string(existing->ignored_bytes) + " bytes");
+  auto journal = job_journal::open(path, header, &*existing);
+  if (!journal)
+    return std::move(journal.error());
+  opened.journal.emplace(std::move(*journal));
+  opened.recorded = std::move(existing->rows);
+  return opened;
+}
+
+} // namespace fovea::coordinator_parts

@@ -1,0 +1,127 @@
+#include "actors/message_checks.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "jobs/job_journal.hpp"
+#include "messages/errors.hpp"
+#include "messages/protocol.hpp"
+
+namespace fovea {
+
+namespace {
+
+bool printable(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  });
+}
+
+std::string too_long(const char* what, size_t size, size_t limit) {
+  return std::string{what} + " of " + std::to_string(size) +
+         " characters (at most " + std::to_string(limit) + ")";
+}
+
+caf::error version_problem(uint32_t theirs) {
+  return make_error(errc::wrong_version,
+                    "it speaks fovea protocol " + std::to_string(theirs) +
+                        ", this coordinator " +
+                        std::to_string(protocol_version) +
+                        " (run the same fovea version on every node)");
+}
+
+caf::error invalid(std::string why) {
+  return make_error(errc::invalid_request, std::move(why));
+}
+
+} // namespace
+
+caf::error check_worker_info(const worker_info& info,
+                             const coordinator_limits& limits) {
+  if (info.protocol != protocol_version)
+    return version_problem(info.protocol);
+  if (!valid_job_name(info.id))
+    return invalid("a worker id must be 1-100 letters, digits, '.', '_' or "
+                   "'-', not starting with '.'");
+  if (info.host.size() > text_limits::host || !printable(info.host))
+    return invalid("a host name must be up to 255 printable characters");
+  if (info.model.size() > text_limits::model || !printable(info.model))
+    return invalid("a model name must be up to 200 printable characters");
+  if (info.slots == 0 || info.slots > limits.max_slots)
+    return invalid("a worker needs from 1 to " +
+                   std::to_string(limits.max_slots) + " slots (it asked for " +
+                   std::to_string(info.slots) + ")");
+  if (info.classes == 0)
+    return invalid("a worker's model must have at least one class");
+  return caf::none;
+}
+
+caf::error check_job_spec(const job_spec& spec,
+                          const coordinator_limits& limits) {
+  if (spec.protocol != protocol_version)
+    return version_problem(spec.protocol);
+  if (!spec.name.empty() && !valid_job_name(spec.name))
+    return invalid("job name \"" + spec.name.substr(0, text_limits::id) +
+                   "\" must be 1-100 letters, digits, '.', '_' or '-', not "
+                   "starting with '.'");
+  if (spec.total > limits.max_job_inputs)
+    return make_error(errc::over_limit,
+                      "a job of " + std::to_string(spec.total) +
+                          " inputs is over this coordinator's limit of " +
+                          std::to_string(limits.max_job_inputs) +
+                          " (fovea.max-job-inputs); split it into several "
+                          "jobs");
+  return caf::none;
+}
+
+caf::error check_tasks(const std::vector<image_task>& tasks, uint64_t job,
+                       uint64_t total, const coordinator_limits& limits) {
+  if (tasks.size() > limits.max_tasks_per_enqueue)
+    return invalid("a batch of " + std::to_string(tasks.size()) +
+                   " tasks (at most " +
+                   std::to_string(limits.max_tasks_per_enqueue) + ")");
+  for (auto& task : tasks) {
+    if (task.job != job || task.index >= total)
+      return invalid("task outside job " + std::to_string(job));
+    if (task.path.size() > text_limits::path)
+      return invalid(too_long("a path", task.path.size(), text_limits::path));
+    if (task.error.size() > text_limits::error)
+      return invalid(
+          too_long("an error", task.error.size(), text_limits::error));
+  }
+  return caf::none;
+}
+
+std::string check_answer(std::vector<prediction>& rows,
+                         const std::vector<image_task>& tasks, uint32_t classes,
+                         const std::string& worker) {
+  if (rows.size() != tasks.size())
+    return std::to_string(rows.size()) + " predictions for " +
+           std::to_string(tasks.size()) + " tasks";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& row = rows[i];
+    auto& task = tasks[i];
+    if (row.job != task.job || row.index != task.index)
+      return "predictions out of order";
+    if (row.error.size() > text_limits::error ||
+        row.class_name.size() > text_limits::class_name)
+      return "a prediction with an overlong error or class name";
+    if (row.ok()) {
+      if (row.label < 0 || static_cast<uint32_t>(row.label) >= classes)
+        return "label " + std::to_string(row.label) + " of a model with " +
+               std::to_string(classes) + " classes";
+      if (!std::isfinite(row.score) || row.score < 0 || row.score > 1)
+        return "a score outside [0, 1]";
+    } else {
+      row.label = -1;
+      row.class_name.clear();
+      row.score = 0;
+    }
+    row.path = task.path;
+    row.attempt = task.attempt;
+    row.worker = worker;
+  }
+  return {};
+}
+
+} // namespace fovea

@@ -1,0 +1,18 @@
+// The version of fovea's protocol between nodes.
+//
+// Nodes of different versions refuse each other with a message naming both
+// versions: registration and submit carry it, and the coordinator's
+// published interface names it (the atom of its `protocol` request is
+// "protocolN"), so a node can tell the version of a coordinator whose
+// messages it cannot read at all. Bump it whenever a message changes.
+#pragma once
+
+#include <cstdint>
+
+namespace fovea {
+
+/// 1: the first wave (no version field); 2: worker_info and job_spec carry
+/// the version, worker_info the model's class count.
+constexpr uint32_t protocol_version = 2;
+
+} // namespace fovea

@@ -1,0 +1,191 @@
+// Bad messages sent straight to a coordinator actor: each gets an error
+// reply (or, from a worker, counts as a failed batch), and the coordinator
+// stays up and answers the next request.
+#include <catch2/catch.hpp>
+
+#include "actors/coordinator.hpp"
+#include "messages/errors.hpp"
+#include "messages/protocol.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/images.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct trust_fixture : test::actor_fixture {
+  coordinator_actor coordinator_handle;
+
+  explicit trust_fixture(coordinator_options options = {}) {
+    options.task_timeout = 30s;
+    coordinator_handle = sys.spawn(coordinator, std::move(options));
+  }
+
+  ~trust_fixture() {
+    self->send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+  }
+
+  /// The error a request got, as people read it ("" if it succeeded).
+  template <class Reply, class... Ts>
+  std::string refusal(Ts&&... xs) {
+    std::string result = "no reply";
+    self->request(coordinator_handle, 10s, std::forward<Ts>(xs)...)
+        .receive([&](Reply&) { result.clear(); },
+                 [&](caf::error& err) { result = describe(err); });
+    return result;
+  }
+
+  /// The coordinator still answers.
+  bool alive() { return refusal<std::string>(ping_atom::value).empty(); }
+
+  uint64_t open(job_spec spec) {
+    uint64_t id = 0;
+    self->request(coordinator_handle, 10s, submit_atom::value, spec)
+        .receive([&](uint64_t x) { id = x; },
+                 [](caf::error& err) { FAIL(describe(err)); });
+    return id;
+  }
+
+  std::vector<image_task> tasks(uint64_t job, uint64_t first, size_t n) {
+    std::vector<image_task> result(n);
+    for (size_t i = 0; i < n; ++i) {
+      result[i].job = job;
+      result[i].index = first + i;
+      result[i].path = std::to_string(first + i) + ".png";
+      result[i].bytes = test::pattern_png(static_cast<int>(first + i));
+    }
+    return result;
+  }
+};
+
+// A worker whose every answer gives label 99 of a 10-class model.
+worker_actor::behavior_type lying_worker(worker_actor::pointer self,
+                                         coordinator_actor coordinator) {
+  self->request(coordinator, 5s, register_atom::value,
+                worker_info{"liar", "test", "fashion-mnist@1", 1, 10})
+      .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+  return {
+      [](classify_atom, std::vector<image_task>& tasks) {
+        std::vector<prediction> rows(tasks.size());
+        for (size_t i = 0; i < tasks.size(); ++i) {
+          rows[i].job = tasks[i].job;
+          rows[i].index = tasks[i].index;
+          rows[i].label = 99;
+          rows[i].score = 1;
+        }
+        return rows;
+      },
+      [](drain_atom) {},
+  };
+}
+
+} // namespace
+
+TEST_CASE_METHOD(trust_fixture,
+                 "registrations that break the rules are "
+                 "refused and the coordinator lives",
+                 "[unit]") {
+  worker_info old{"w1", "test", "fashion-mnist@1", 2, 10, 1};
+  CHECK(refusal<uint64_t>(register_atom::value, old) ==
+        "wrong version: it speaks fovea protocol 1, this coordinator " +
+            std::to_string(protocol_version) +
+            " (run the same fovea version on every node)");
+  worker_info greedy{"w1", "test", "fashion-mnist@1", 100000, 10};
+  CHECK_THAT(refusal<uint64_t>(register_atom::value, greedy),
+             Catch::Contains("from 1 to 256 slots"));
+  worker_info sneaky{"../../w1", "test", "fashion-mnist@1", 2, 10};
+  CHECK_THAT(refusal<uint64_t>(register_atom::value, sneaky),
+             Catch::Contains("a worker id must be"));
+  CHECK(alive());
+}
+
+TEST_CASE_METHOD(trust_fixture,
+                 "a job of 2^40 inputs is refused and the "
+                 "coordinator lives",
+                 "[unit]") {
+  CHECK_THAT(refusal<uint64_t>(submit_atom::value,
+                               job_spec{"huge", uint64_t{1} << 40}),
+             Catch::StartsWith("over a limit: a job of 1099511627776 inputs"));
+  CHECK(alive());
+  CHECK(open(job_spec{"small", 3}) > 0);
+}
+
+TEST_CASE("a coordinator holds to its limits on open jobs and waiters",
+          "[unit]") {
+  coordinator_options options;
+  options.limits.max_open_jobs = 3;
+  options.limits.max_jobs_per_client = 2;
+  options.limits.max_waiters = 1;
+  trust_fixture f{options};
+  auto first = f.open(job_spec{"a", 5});
+  f.open(job_spec{"b", 5});
+  CHECK_THAT(f.refusal<uint64_t>(submit_atom::value, job_spec{"c", 5}),
+             Catch::Contains("local has 2 jobs open already "
+                             "(fovea.max-jobs-per-client)"));
+  // A wait holds its reply until the job ends; the second one is over.
+  f.self->request(f.coordinator_handle, caf::infinite, wait_atom::value, first);
+  CHECK_THAT(f.refusal<job_row>(wait_atom::value, first),
+             Catch::Contains("1 requests wait for jobs already"));
+  CHECK(f.alive());
+}
+
+TEST_CASE("an enqueue is taken only from its job's client, one at a time, "
+          "and waits whole while the queue is full",
+          "[unit]") {
+  coordinator_options options;
+  options.queue_limit = 4;
+  trust_fixture f{options};
+  auto job = f.open(job_spec{"paced", 100});
+  CHECK(f.refusal<uint64_t>(enqueue_atom::value, job + 1, f.tasks(job, 0, 1)) ==
+        "unknown job: " + std::to_string(job + 1));
+  CHECK_THAT(
+      f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job + 1, 0, 1)),
+      Catch::Contains("task outside job"));
+  CHECK_THAT(f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job, 99, 2)),
+             Catch::Contains("task outside job"));
+  {
+    // Another actor than the job's client.
+    caf::scoped_actor other{f.sys};
+    std::string refused;
+    other
+        ->request(f.coordinator_handle, 10s, enqueue_atom::value, job,
+                  f.tasks(job, 0, 1))
+        .receive([](uint64_t) {},
+                 [&](caf::error& err) { refused = describe(err); });
+    CHECK_THAT(refused, Catch::Contains("only the client that opened job"));
+  }
+  // No workers: the first batch fills the queue and its reply is held; a
+  // client that does not wait for it is refused, and nothing more is taken.
+  f.self->request(f.coordinator_handle, caf::infinite, enqueue_atom::value, job,
+                  f.tasks(job, 0, 8));
+  CHECK_THAT(f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job, 8, 8)),
+             Catch::Contains("came before the last one was answered"));
+  CHECK(f.alive());
+}
+
+TEST_CASE_METHOD(trust_fixture,
+                 "a worker's answers that are not answers "
+                 "fail their batch and end as poison rows",
+                 "[unit]") {
+  auto liar = sys.spawn(lying_worker, coordinator_handle);
+  auto job = open(job_spec{"lied-to", 2});
+  auto sent = tasks(job, 0, 2);
+  self->request(coordinator_handle, 10s, enqueue_atom::value, job, sent)
+      .receive([](uint64_t) {}, [](caf::error& err) { FAIL(describe(err)); });
+  std::vector<prediction> rows;
+  while (rows.size() < 2)
+    self->receive(
+        [&](result_atom, uint64_t, std::vector<prediction>& got) {
+          rows.insert(rows.end(), got.begin(), got.end());
+        },
+        caf::after(30s) >> [] { FAIL("no rows"); });
+  for (auto& row : rows) {
+    CHECK(row.label == -1);
+    CHECK_THAT(row.error,
+               Catch::StartsWith("poison: failed on all 3 attempts") &&
+                   Catch::Contains("label 99 of a model with 10 classes"));
+  }
+  CHECK(alive());
+  self->send_exit(liar, caf::exit_reason::user_shutdown);
+}
