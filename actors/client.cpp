@@ -171,6 +171,9 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
           continue; // not ours, or a duplicate: each input counts once
         st.seen[row.index] = true;
         ++st.received;
+        // The row is for our input: its path is the one we know, whatever
+        // came back.
+        row.path = (*st.options.inputs)[row.index].path;
         if (st.options.on_row)
           st.options.on_row(row);
       }

@@ -22,7 +22,8 @@ request_sender sender_of(coordinator_pointer self) {
   const auto& sender = self->current_sender();
   return identify_sender(self->system(),
                          sender ? sender->node() : caf::node_id{},
-                         self->state.options.peers.get());
+                         self->state.options.peers.get(),
+                         self->state.options.no_edge);
 }
 
 // Why the sender of the message being handled may not make a request of

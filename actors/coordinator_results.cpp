@@ -62,6 +62,7 @@ void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
       waiting->promise.deliver(make_error(
           errc::job_ended, "job " + std::to_string(id) + " " + state));
   }
+  std::erase(st.waiting, id); // its place in line goes with it
   st.ended.push_back(std::move(row));
   if (st.ended.size() > history)
     st.ended.pop_front();

@@ -21,8 +21,7 @@ bool final_refusal(const caf::error& err) {
   if (err.category() != error_category)
     return false;
   auto code = static_cast<errc>(err.code());
-  return code == errc::wrong_version || code == errc::not_permitted
-         || code == errc::invalid_request;
+  return code == errc::wrong_version || code == errc::not_permitted;
 }
 
 uint32_t protocol_of(const std::set<std::string>& interface) {

@@ -52,8 +52,9 @@ as_coordinator(caf::actor_system& sys, caf::expected<connect_reply> reply,
                const endpoint& where, const route_table* routes);
 
 /// True for refusals that trying again cannot change (another protocol
-/// version, a role that may not do this, a request the coordinator calls
-/// invalid): a node stops at once instead of retrying.
+/// version, a role that may not do this): a node stops at once instead of
+/// retrying. ("Already registered" is not one: a restarted worker's old
+/// registration goes once its coordinator notices the old one gone.)
 bool final_refusal(const caf::error& err);
 
 /// The protocol version a published interface names ("protocolN"), or 0.

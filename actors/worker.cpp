@@ -6,10 +6,10 @@
 //     |   ^   ^  retry with backoff              |
 //     |   |   +----------------------------------+ coordinator down
 //     |   +--+                                     (join again)
-//     | connect timeout spent                        | drain (SIGTERM)
-//     v                                              v
-//   quits with no_coordinator               +----------+  coordinator
-//                                           | draining |  answered: quits
+//     | connect timeout spent, or                    | drain (SIGTERM)
+//     | refused for good (role, version)             v
+//     v                                     +----------+  coordinator
+//   quits with the last error               | draining |  answered: quits
 //                                           +----------+
 //
 // Classify requests are served in every phase: a request can only come from

@@ -23,6 +23,7 @@
 #include "app/lifetime.hpp"
 #include "app/node_edge.hpp"
 #include "app/subcommands.hpp"
+#include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
 #include "vision/model.hpp"
 
@@ -113,6 +114,7 @@ int run_coordinator(fovea_config& cfg) {
   options.max_image_bytes = cfg.max_image_bytes;
   options.journal_dir = cfg.journal_dir;
   options.peers = front;
+  options.no_edge = !cfg.edge;
   options.limits = cfg.limits();
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
@@ -156,6 +158,12 @@ int run_worker(fovea_config& cfg) {
     return 2;
   }
   auto id = certified.empty() ? cfg.node_id() : certified;
+  if (!valid_job_name(id)) {
+    complain("fovea node: fovea.id = " + id
+             + ": a worker id is 1-100 letters, digits, '.', '_' or '-', not "
+               "starting with '.'");
+    return 2;
+  }
   set_inference_threads(cfg.threads);
   auto loaded = model::load(cfg.model);
   if (!loaded) {

@@ -3,7 +3,8 @@
 one either idle (connected, silent) or a stalled TLS handshake (the first
 five bytes of a ClientHello record, then nothing). Connections the server
 closes are opened again, so that N stay open for the whole time (a bounded
-loop: at most N new connections per second). Prints "held N, reopened M".
+loop: at most N new connections a second, so that what is measured is
+connections held, not a flood of new ones). Prints "held N, reopened M".
 
     hold_connections.py HOST PORT N idle|stalled-tls SECONDS
 """
@@ -29,22 +30,28 @@ def main():
     for _ in range(count):
         open_one()
     reopened = 0
+    missing = 0  # closed by the server, not opened again yet
     end = time.monotonic() + seconds
+    second, budget = time.monotonic(), count
     while time.monotonic() < end:
-        budget = count  # reopen at most this many per round
-        for key, _ in selector.select(timeout=min(1.0, end - time.monotonic())):
+        if time.monotonic() - second >= 1.0:  # a new second, a new budget
+            second, budget = time.monotonic(), count
+        while missing > 0 and budget > 0:
+            open_one()
+            missing, budget, reopened = missing - 1, budget - 1, reopened + 1
+        wait = min(1.0, end - time.monotonic())
+        if missing > 0:  # out of budget: wait for the next second
+            wait = min(wait, max(0.0, second + 1.0 - time.monotonic()))
+        for key, _ in selector.select(timeout=wait):
             s = key.fileobj
             try:
                 data = s.recv(4096)
             except OSError:
                 data = b""
-            if not data:  # closed by the server: open another
+            if not data:  # closed by the server
                 selector.unregister(s)
                 s.close()
-                if budget > 0:
-                    open_one()
-                    reopened += 1
-                    budget -= 1
+                missing += 1
     print(f"held {count}, reopened {reopened}")
 
 

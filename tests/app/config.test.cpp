@@ -54,6 +54,29 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
        "[fovea]\nrole = \"worker\"\nmodel = \"/nonexistent/model\"\n", "",
        "fovea.model: bad model: /nonexistent/model: model directory not "
        "found"},
+      {"a certificate without its key",
+       "[fovea]\nrole = \"coordinator\"\ncertificate = \"c.pem\"\n"
+       "ca = \"ca.pem\"\n",
+       "", "fovea.certificate, fovea.key and fovea.ca go together (fovea.key "
+           "is not set)"},
+      {"a message cap below an image",
+       "[fovea]\nrole = \"coordinator\"\nmax-message-bytes = 2000000\n", "",
+       "fovea.max-image-bytes (67108864) must stay 1 MiB below "
+       "fovea.max-message-bytes (2000000)"},
+      {"a message cap past BASP's length field",
+       "[fovea]\nrole = \"coordinator\"\n",
+       "--fovea.max-message-bytes=5000000000",
+       "fovea.max-message-bytes must be from 1048576 to 4294967295"},
+      {"an idle timeout CAF's heartbeats cannot keep open",
+       "[fovea]\nrole = \"coordinator\"\nidle-timeout = 2s\n", "",
+       "fovea.idle-timeout must be at least 3 x middleman.heartbeat-interval"},
+      {"no connections allowed",
+       "[fovea]\nrole = \"coordinator\"\n", "--fovea.max-connections=0",
+       "fovea.max-connections and fovea.max-connections-per-address must be "
+       "at least 1"},
+      {"a worker id that is a path",
+       "[fovea]\nrole = \"worker\"\nid = \"../w1\"\n", "",
+       "fovea.id = ../w1: a worker id is 1-100 letters"},
     }));
   INFO(name);
   auto file = dir / "node.ini";

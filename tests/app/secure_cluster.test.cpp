@@ -333,3 +333,26 @@ TEST_CASE("a key the node's user may not read stops it with exit 2 naming "
                                             "/coord.key: cannot read: "
                                             "Permission denied"));
 }
+
+TEST_CASE("with fovea.edge = false CAF listens itself, on loopback only, and "
+          "a job still gets every row",
+          "[integration][tls]") {
+  auto dir = test::fresh_dir("no-edge");
+  auto paths = test::write_pattern_pngs(dir / "images", 100);
+  test::local_cluster direct{2, {"--fovea.edge=false"}};
+  CHECK_THAT(direct.coordinator->output(),
+             Catch::Contains("no edge: CAF faces the network itself"));
+  auto [code, output] = test::run_fovea(
+    {"submit", "--coordinator", direct.address, (dir / "images").string(),
+     "--out", (dir / "out.csv").string(), "--fovea.edge=false"});
+  INFO(output);
+  REQUIRE(code == 0);
+  test::check_results(dir / "out.csv", paths);
+  direct.stop();
+  auto refused = test::run_fovea({"node", "--config", "config/coordinator.ini",
+                                  "--fovea.host=0.0.0.0", "--fovea.edge=false",
+                                  "--fovea.insecure=true"});
+  CHECK(refused.first == 2);
+  CHECK_THAT(refused.second, Catch::Contains("fovea.edge = false is for "
+                                             "loopback only"));
+}
