@@ -19,14 +19,17 @@ struct edge_fixture : test::actor_fixture {
   std::vector<std::string> said;
   std::mutex said_mutex;
 
-  edge_options options(std::shared_ptr<const tls_credentials> credentials) {
+  /// Limits small enough to reach in a test; the idle timeout is long
+  /// unless a test is about it (a sanitizer build is slow).
+  edge_options options(std::shared_ptr<const tls_credentials> credentials,
+                       std::chrono::milliseconds idle = 60s) {
     edge_options opts;
     opts.credentials = std::move(credentials);
     opts.limits.max_message_bytes = 1 << 20;
     opts.limits.max_connections = 8;
     opts.limits.max_connections_per_address = 4;
     opts.limits.handshake_timeout = 1500ms;
-    opts.limits.idle_timeout = 3s;
+    opts.limits.idle_timeout = idle;
     opts.say = [this](const std::string& line) {
       std::lock_guard guard{said_mutex};
       said.push_back(line);
@@ -108,7 +111,7 @@ TEST_CASE_METHOD(edge_fixture,
                  "the edge closes connections that stay silent "
                  "and holds to its connection caps",
                  "[unit][edge]") {
-  edge e{options(nullptr)};
+  edge e{options(nullptr, 3s)};
   auto port = listen(e);
   std::vector<std::unique_ptr<test::socket_peer>> idle;
   for (int i = 0; i < 4; ++i)
