@@ -85,11 +85,16 @@ plan_run_tls(const std::vector<std::vector<std::string>>& lines,
   if (!ca)
     return std::nullopt;
   nodes.emplace_back(runner_name, peer_role::operator_);
-  for (auto& [name, role] : nodes)
+  for (auto& [name, role] : nodes) {
+    // A run again in the same folder keeps what the last one made.
+    auto base = result.dir + "/" + name;
+    if (exists(base + ".pem") && exists(base + ".key"))
+      continue;
     if (auto why = ca->issue(name, role); !why.empty()) {
       problem = why;
       return std::nullopt;
     }
+  }
   return result;
 }
 

@@ -142,6 +142,10 @@ TEST_CASE("a run with tls DIR gives each node its certificate from DIR, and "
   CHECK(fs::exists(dir / "own" / "certs" / "ca.pem"));
   CHECK(fs::exists(dir / "own" / "certs" / "operator.pem"));
   CHECK_THAT(log(dir / "own" / "c.log"), Catch::Contains("TLS edge"));
+  // Again in the same folder: the certificates made before are used.
+  auto again = test::run_fovea({"run", script, "--dir", (dir / "own").string()});
+  INFO(again.second);
+  CHECK(again.first == 0);
   // A tls folder that lacks a node's certificate stops the run at once.
   auto missing = write_script(dir, "tls " + pki + "\nstart coordinator x\n");
   auto refused = test::run_fovea({"run", missing, "--dir",
