@@ -108,17 +108,6 @@ std::string pem_of(X509_CRL* crl) {
   return pem_text([&](BIO* b) { return PEM_write_bio_X509_CRL(b, crl); });
 }
 
-x509_ptr load_certificate(const std::string& path, std::string& problem) {
-  std::string content;
-  if (!read_pem_file(path, content, problem))
-    return nullptr;
-  bio_ptr in{BIO_new_mem_buf(content.data(), static_cast<int>(content.size()))};
-  x509_ptr cert{PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr)};
-  if (!cert)
-    problem = "not a PEM certificate";
-  return cert;
-}
-
 } // namespace
 
 std::string write_file_atomically(const std::string& path,
@@ -180,22 +169,17 @@ certificate_authority::open(const std::string& dir, bool& created,
   }
   if (!created) {
     std::string why;
-    result->ca_ = load_certificate(cert_path, why);
+    result->ca_ = read_certificate(cert_path, why);
     if (!result->ca_) {
       problem = cert_path + ": " + why;
       return nullptr;
     }
-    std::string content;
-    if (!read_pem_file(key_path, content, why)) {
+    result->key_ = read_private_key(key_path, why);
+    if (!result->key_) {
       problem = key_path + ": " + why;
       return nullptr;
     }
-    bio_ptr in{
-        BIO_new_mem_buf(content.data(), static_cast<int>(content.size()))};
-    result->key_.reset(
-        PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
-    if (!result->key_ ||
-        X509_check_private_key(result->ca_.get(), result->key_.get()) != 1) {
+    if (X509_check_private_key(result->ca_.get(), result->key_.get()) != 1) {
       openssl_error();
       problem = key_path + ": not the private key of " + cert_path;
       return nullptr;
@@ -279,7 +263,7 @@ std::string certificate_authority::issue(const std::string& name,
 
 std::string certificate_authority::revoke(const std::string& name) {
   std::string why;
-  auto cert = load_certificate(dir_ + "/" + name + ".pem", why);
+  auto cert = read_certificate(dir_ + "/" + name + ".pem", why);
   if (!cert)
     return dir_ + "/" + name + ".pem: " + why;
   if (X509_check_issued(ca_.get(), cert.get()) != X509_V_OK ||
@@ -289,15 +273,10 @@ std::string certificate_authority::revoke(const std::string& name) {
   }
   // Start from the list so far, if there is one.
   x509_crl_ptr crl;
-  std::string content;
   if (::access(crl_file().c_str(), F_OK) == 0) {
-    if (!read_pem_file(crl_file(), content, why))
-      return crl_file() + ": " + why;
-    bio_ptr in{
-        BIO_new_mem_buf(content.data(), static_cast<int>(content.size()))};
-    crl.reset(PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr));
+    crl = read_revocation_list(crl_file(), why);
     if (!crl)
-      return crl_file() + ": not a PEM certificate revocation list";
+      return crl_file() + ": " + why;
   } else {
     crl.reset(X509_CRL_new());
     X509_CRL_set_version(crl.get(), 1);

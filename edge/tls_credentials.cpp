@@ -31,6 +31,49 @@ std::string not_pem(const std::string& content, const std::string& kind) {
   return "PEM, but not a " + kind + " (" + openssl_error("unreadable") + ")";
 }
 
+bool read_pem_file(const std::string& path, std::string& content,
+                   std::string& problem) {
+  if (path.empty()) {
+    problem = "not set";
+    return false;
+  }
+  struct ::stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    problem = std::strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    problem = "not a regular file";
+    return false;
+  }
+  if (info.st_size > 1 << 20) {
+    problem = "larger than 1 MiB: not a certificate or key";
+    return false;
+  }
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    problem = std::string{"cannot read: "} + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  content = text.str();
+  return true;
+}
+
+// Reads `path` and parses it with `parse`; on failure says why, as kind.
+template <class Ptr, class Parse>
+Ptr read_pem(const std::string& path, const std::string& kind,
+             std::string& problem, Parse parse) {
+  std::string content;
+  if (!read_pem_file(path, content, problem))
+    return nullptr;
+  Ptr result{parse(memory_bio(content).get())};
+  if (!result)
+    problem = not_pem(content, kind);
+  return result;
+}
+
 std::string entry(const char* key, const std::string& path) {
   return std::string{key} + " = " + path + ": ";
 }
@@ -75,34 +118,24 @@ std::string verify(X509* certificate, X509* ca, X509_CRL* crl,
 
 } // namespace
 
-bool read_pem_file(const std::string& path, std::string& content,
-                   std::string& problem) {
-  if (path.empty()) {
-    problem = "not set";
-    return false;
-  }
-  struct ::stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    problem = std::strerror(errno);
-    return false;
-  }
-  if (!S_ISREG(info.st_mode)) {
-    problem = "not a regular file";
-    return false;
-  }
-  if (info.st_size > 1 << 20) {
-    problem = "larger than 1 MiB: not a certificate or key";
-    return false;
-  }
-  std::ifstream in{path, std::ios::binary};
-  if (!in) {
-    problem = std::string{"cannot read: "} + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  content = text.str();
-  return true;
+x509_ptr read_certificate(const std::string& path, std::string& problem) {
+  return read_pem<x509_ptr>(path, "certificate", problem, [](BIO* in) {
+    return PEM_read_bio_X509(in, nullptr, no_passphrase, nullptr);
+  });
+}
+
+evp_pkey_ptr read_private_key(const std::string& path, std::string& problem) {
+  return read_pem<evp_pkey_ptr>(path, "private key", problem, [](BIO* in) {
+    return PEM_read_bio_PrivateKey(in, nullptr, no_passphrase, nullptr);
+  });
+}
+
+x509_crl_ptr read_revocation_list(const std::string& path,
+                                  std::string& problem) {
+  return read_pem<x509_crl_ptr>(
+      path, "certificate revocation list", problem, [](BIO* in) {
+        return PEM_read_bio_X509_CRL(in, nullptr, no_passphrase, nullptr);
+      });
 }
 
 bool read_identity(X509* certificate, std::string& name, peer_role& role) {
@@ -124,17 +157,11 @@ std::shared_ptr<const tls_credentials>
 tls_credentials::load(const tls_files& files, std::string& problem) {
   auto result = std::shared_ptr<tls_credentials>(new tls_credentials);
   result->files_ = files;
-  std::string content;
   std::string why;
   // The CA first: the other checks are against it.
-  if (!read_pem_file(files.ca, content, why)) {
-    problem = entry("fovea.ca", files.ca) + why;
-    return nullptr;
-  }
-  result->ca_.reset(PEM_read_bio_X509(memory_bio(content).get(), nullptr,
-                                      no_passphrase, nullptr));
+  result->ca_ = read_certificate(files.ca, why);
   if (!result->ca_) {
-    problem = entry("fovea.ca", files.ca) + not_pem(content, "certificate");
+    problem = entry("fovea.ca", files.ca) + why;
     return nullptr;
   }
   if (X509_check_ca(result->ca_.get()) == 0) {
@@ -142,25 +169,14 @@ tls_credentials::load(const tls_files& files, std::string& problem) {
               "not a CA certificate (use the ca.pem `fovea certs` made)";
     return nullptr;
   }
-  if (!read_pem_file(files.certificate, content, why)) {
+  result->certificate_ = read_certificate(files.certificate, why);
+  if (!result->certificate_) {
     problem = entry("fovea.certificate", files.certificate) + why;
     return nullptr;
   }
-  result->certificate_.reset(PEM_read_bio_X509(
-      memory_bio(content).get(), nullptr, no_passphrase, nullptr));
-  if (!result->certificate_) {
-    problem = entry("fovea.certificate", files.certificate) +
-              not_pem(content, "certificate");
-    return nullptr;
-  }
-  if (!read_pem_file(files.key, content, why)) {
-    problem = entry("fovea.key", files.key) + why;
-    return nullptr;
-  }
-  result->key_.reset(PEM_read_bio_PrivateKey(memory_bio(content).get(), nullptr,
-                                             no_passphrase, nullptr));
+  result->key_ = read_private_key(files.key, why);
   if (!result->key_) {
-    problem = entry("fovea.key", files.key) + not_pem(content, "private key");
+    problem = entry("fovea.key", files.key) + why;
     return nullptr;
   }
   if (X509_check_private_key(result->certificate_.get(), result->key_.get()) !=
@@ -171,15 +187,9 @@ tls_credentials::load(const tls_files& files, std::string& problem) {
     return nullptr;
   }
   if (!files.crl.empty()) {
-    if (!read_pem_file(files.crl, content, why)) {
-      problem = entry("fovea.crl", files.crl) + why;
-      return nullptr;
-    }
-    result->crl_.reset(PEM_read_bio_X509_CRL(memory_bio(content).get(), nullptr,
-                                             no_passphrase, nullptr));
+    result->crl_ = read_revocation_list(files.crl, why);
     if (!result->crl_) {
-      problem = entry("fovea.crl", files.crl) +
-                not_pem(content, "certificate revocation list");
+      problem = entry("fovea.crl", files.crl) + why;
       return nullptr;
     }
     if (X509_CRL_verify(result->crl_.get(),

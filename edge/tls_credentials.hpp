@@ -59,8 +59,13 @@ private:
 /// carries no valid pair.
 bool read_identity(X509* certificate, std::string& name, peer_role& role);
 
-/// Reads a whole PEM file into memory, with a reason if it cannot.
-bool read_pem_file(const std::string& path, std::string& content,
-                   std::string& problem);
+/// A PEM file's certificate, unencrypted private key, or revocation list;
+/// nothing and `problem` (missing, unreadable, not PEM, PEM of another
+/// kind, an encrypted key) if it does not hold one. Never asks for a
+/// passphrase: nodes run without a terminal.
+x509_ptr read_certificate(const std::string& path, std::string& problem);
+evp_pkey_ptr read_private_key(const std::string& path, std::string& problem);
+x509_crl_ptr read_revocation_list(const std::string& path,
+                                  std::string& problem);
 
 } // namespace fovea
