@@ -59,13 +59,17 @@ auto edge::on_network_thread(F f) -> decltype(f()) {
 std::optional<uint16_t> edge::listen(const std::string& host, uint16_t port,
                                      uint16_t caf_port, std::string& problem) {
   return on_network_thread([&]() -> std::optional<uint16_t> {
+    // A name (localhost, this host's) as well as an address, as CAF's own
+    // publish took: the first address it resolves to.
     boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(host, ec);
-    if (ec) {
-      problem = "'" + host + "' is not an IP address";
+    tcp::resolver resolver{core_->io};
+    auto found = resolver.resolve(host, std::to_string(port),
+                                  tcp::resolver::passive, ec);
+    if (ec || found.empty()) {
+      problem = "cannot resolve " + host + (ec ? ": " + ec.message() : "");
       return std::nullopt;
     }
-    tcp::endpoint where{address, port};
+    auto where = found.begin()->endpoint();
     tcp::acceptor acceptor{core_->io};
     acceptor.open(where.protocol(), ec);
     // SO_REUSEADDR, so that a coordinator restarted after a crash gets its

@@ -215,3 +215,15 @@ TEST_CASE_METHOD(edge_fixture,
   auto fake_port = listen(fake_coordinator);
   CHECK_THAT(through(w1, fake_port), Catch::Contains("not a coordinator's"));
 }
+
+TEST_CASE_METHOD(edge_fixture,
+                 "an edge listens on a host name as CAF did, "
+                 "and names one it cannot resolve",
+                 "[unit][edge]") {
+  edge e{options(nullptr)};
+  std::string problem;
+  CHECK(e.listen("localhost", 0, caf.port(), problem));
+  CHECK(problem.empty());
+  CHECK_FALSE(e.listen("no-such-host.invalid", 0, caf.port(), problem));
+  CHECK_THAT(problem, Catch::StartsWith("cannot resolve no-such-host.invalid"));
+}
