@@ -16,7 +16,7 @@ std::string node_key(caf::actor_system& sys, const caf::node_id& node) {
 }
 
 request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
-                               const peer_directory* peers, bool no_edge) {
+                               const peer_directory* peers) {
   request_sender who;
   if (node == sys.node()) {
     who.local = true;
@@ -25,8 +25,6 @@ request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
   }
   if (peers)
     who.peer = peers->identify(node_key(sys, node));
-  else if (no_edge && node)
-    who.peer = peer_identity{};
   // Per-client limits count certificates; without one, connections.
   who.principal = !who.peer                 ? caf::to_string(node)
                   : !who.peer->name.empty() ? who.peer->name

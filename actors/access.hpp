@@ -35,11 +35,8 @@ struct request_sender {
 };
 
 /// Who sent a message from `node`, as far as this coordinator can tell.
-/// `no_edge`: the coordinator has none (fovea.edge = false, loopback only),
-/// so a remote node counts as if it came through a plain edge.
 request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
-                               const peer_directory* peers,
-                               bool no_edge = false);
+                               const peer_directory* peers);
 
 /// Why `who` may not make a request of `kind`, or none.
 caf::error check_access(const request_sender& who, request_kind kind);

@@ -22,8 +22,7 @@ request_sender sender_of(coordinator_pointer self) {
   const auto& sender = self->current_sender();
   return identify_sender(self->system(),
                          sender ? sender->node() : caf::node_id{},
-                         self->state.options.peers.get(),
-                         self->state.options.no_edge);
+                         self->state.options.peers.get());
 }
 
 // Why the sender of the message being handled may not make a request of

@@ -66,9 +66,6 @@ struct coordinator_options {
   /// Who is behind each remote node (the edge); null: only this process's
   /// actors are trusted, remote senders are refused.
   std::shared_ptr<const peer_directory> peers;
-  /// No edge at all (fovea.edge = false, loopback only, for measurements):
-  /// remote senders count as if they came through a plain edge.
-  bool no_edge = false;
   coordinator_limits limits;
   caf::timespan journal_sync = std::chrono::milliseconds(200);
   std::function<void(const std::string&)> say; ///< one line for people

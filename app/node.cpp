@@ -113,8 +113,12 @@ int run_coordinator(fovea_config& cfg) {
   options.max_attempts = cfg.max_attempts;
   options.max_image_bytes = cfg.max_image_bytes;
   options.journal_dir = cfg.journal_dir;
-  options.peers = front;
-  options.no_edge = !cfg.edge;
+  // Who is behind each remote node: the edge knows; without one (loopback
+  // only), every node counts as if through a plain edge.
+  if (front)
+    options.peers = front;
+  else
+    options.peers = std::make_shared<unguarded_directory>();
   options.limits = cfg.limits();
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));

@@ -20,4 +20,13 @@ public:
   identify(std::string_view node) const = 0;
 };
 
+/// For a node with no edge at all (fovea.edge = false, loopback only, for
+/// measurements): every node counts as if it came through a plain edge.
+class unguarded_directory : public peer_directory {
+public:
+  std::optional<peer_identity> identify(std::string_view) const override {
+    return peer_identity{};
+  }
+};
+
 } // namespace fovea
