@@ -43,8 +43,7 @@ batch_queue::model_batch batch_queue::take(size_t count) {
   return out;
 }
 
-std::vector<std::pair<batch_queue::ticket, std::vector<prediction>>>
-batch_queue::finish(const model_batch& batch,
+std::vector<batch_queue::completed> batch_queue::finish(const model_batch& batch,
                     std::span<const float> probabilities,
                     const std::vector<std::string>& labels,
                     const std::string& error) {
@@ -56,18 +55,18 @@ batch_queue::finish(const model_batch& batch,
                    probabilities.subspan(offset * labels.size(),
                                          piece.count * labels.size()),
                    labels);
-    else
-      fail_images(e.batch, piece.first, piece.count, error);
+    else if (e.failure.empty())
+      e.failure = error;
     e.done += piece.count;
     offset += piece.count;
   }
   // Model batches run one at a time and in queue order, so requests
   // complete in order: the finished ones are at the front.
-  std::vector<std::pair<ticket, std::vector<prediction>>> complete;
+  std::vector<completed> complete;
   while (!entries_.empty()
          && entries_.front().done == entries_.front().batch.images.size()) {
-    complete.emplace_back(entries_.front().id,
-                          std::move(entries_.front().batch.rows));
+    auto& e = entries_.front();
+    complete.push_back({e.id, std::move(e.batch.rows), std::move(e.failure)});
     entries_.pop_front();
   }
   return complete;

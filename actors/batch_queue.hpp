@@ -51,12 +51,23 @@ public:
   /// Takes `count` (<= images()) images from the front into one batch.
   model_batch take(size_t count);
 
+  /// A request whose every image has been through the model.
+  struct completed {
+    ticket id;
+    std::vector<prediction> rows;
+    /// Non-empty if the model failed on any of its images: a failure of
+    /// the model, not of the inputs, so the request fails whole and its
+    /// tasks are retried elsewhere rather than answered with error rows.
+    std::string failure;
+  };
+
   /// Fills in the rows of a taken batch from the model's class
-  /// probabilities (count x labels.size()), or with `error` if the model
-  /// failed; returns the requests this completed, with their rows.
-  std::vector<std::pair<ticket, std::vector<prediction>>>
-  finish(const model_batch& batch, std::span<const float> probabilities,
-         const std::vector<std::string>& labels, const std::string& error);
+  /// probabilities (count x labels.size()), or notes `error` if the model
+  /// failed; returns the requests this completed.
+  std::vector<completed> finish(const model_batch& batch,
+                                std::span<const float> probabilities,
+                                const std::vector<std::string>& labels,
+                                const std::string& error);
 
 private:
   struct entry {
@@ -65,6 +76,7 @@ private:
     clock::time_point arrived;
     size_t taken = 0; ///< images handed to a model batch
     size_t done = 0;  ///< images labelled
+    std::string failure; ///< the model's, on some of its images
   };
 
   size_t input_size_;

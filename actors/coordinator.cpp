@@ -55,6 +55,9 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
   entry.info = std::move(info);
   if (!entry.handle) {
     entry.registration = st.next_registration++;
+    st.worker_keys.emplace(entry.registration, handle.address());
+    st.sched.add_worker(entry.registration, entry.info.slots,
+                        scheduler::clock::now());
     self->monitor(handle);
   }
   entry.handle = handle;
@@ -111,6 +114,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   if (spec.name.empty())
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
+  st.sched.add_job(id);
   auto& job = st.jobs
                 .emplace(id, job_entry{.ledger = job_ledger{spec.name,
                                                             spec.total},
@@ -199,9 +203,11 @@ caf::result<uint64_t> drain_worker(coordinator_pointer self,
     return make_error(errc::invalid_request,
                       "worker " + id + " is already draining");
   say(self, "worker " + id + " draining: "
-              + std::to_string(w->second.in_flight) + " batches to finish");
+              + std::to_string(st.sched.in_flight(w->second.registration))
+              + " batches to finish");
   auto promise = self->make_response_promise<uint64_t>();
   w->second.drained = promise;
+  st.sched.drain(w->second.registration);
   release_if_drained(self, w);
   return promise;
 }
@@ -259,7 +265,7 @@ std::vector<node_row> node_rows(coordinator_state& st) {
     row.address = w.address;
     row.model = w.info.model;
     row.slots = w.info.slots;
-    row.in_flight = w.in_flight;
+    row.in_flight = st.sched.in_flight(w.registration);
     row.done = w.done;
     row.rate = w.rate.per_second();
     row.up_since = w.up_since;
@@ -273,6 +279,7 @@ std::vector<node_row> node_rows(coordinator_state& st) {
 coordinator_actor::behavior_type
 coordinator(coordinator_pointer self, coordinator_options options) {
   self->state.options = std::move(options);
+  self->state.sched = scheduler{self->state.options.scheduling};
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
   watch_deadlines(self);

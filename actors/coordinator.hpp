@@ -5,15 +5,15 @@
 //   result recorded wins (job_ledger), later ones are dropped;
 // - a worker never holds more than `slots` batches at once (its credit), so
 //   a slow worker is not flooded and a fast one comes back for more sooner;
-// - a batch not answered within `task_timeout` is dispatched again
-//   elsewhere; its worker's credit stays taken until it answers;
-// - tasks of a worker that is lost or fails a batch go back to the front of
-//   the queue and are dispatched again, one task per batch so that a poison
-//   input cannot take innocent ones down with it; an input dispatched
-//   `max_attempts` times without an answer becomes an error row ("poison");
-// - the queue stays near `queue_limit` tasks or `queue_limit_bytes` of
-//   images, whichever comes first: an enqueue that finds it full is set
-//   aside whole until there is room, and one that fills it has its reply
+// - the scheduler (jobs/scheduler.hpp) decides who gets what: jobs share
+//   the workers round-robin; a batch late past `task_timeout` is copied to
+//   another worker and its late answer still counts; tasks of a failed or
+//   lost worker are retried as suspects, alone, and only an input that
+//   fails while alone on a worker `max_attempts` times is "poison"; a
+//   worker silent past `hang_timeout` with an overdue batch is let go;
+// - queued and in-flight image bytes stay near `max_queued_bytes` (and
+//   queued tasks near `max_queued_tasks`): an enqueue that finds no room is
+//   set aside whole until there is, and one that fills it has its reply
 //   held back; a client has at most one enqueue waiting per job, so the
 //   coordinator's memory does not grow with what clients send;
 // - no message is trusted: each handler checks who sent it (access.hpp)
@@ -49,6 +49,7 @@
 #include "edge/peer_directory.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
+#include "jobs/scheduler.hpp"
 #include "messages/interfaces.hpp"
 
 namespace fovea {
@@ -56,11 +57,7 @@ namespace fovea {
 struct coordinator_options {
   std::string id = "coordinator";
   std::string host; ///< the machine it runs on, for operators
-  uint32_t batch_size = 32;     ///< most tasks per classify request
-  size_t queue_limit = 4096;    ///< queued tasks past which enqueue waits
-  size_t queue_limit_bytes = 256u << 20; ///< queued image bytes, likewise
-  caf::timespan task_timeout = std::chrono::seconds(60); ///< per batch
-  uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
+  scheduler_options scheduling; ///< batches, limits, timeouts, attempts
   uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
   std::string journal_dir; ///< empty: no journal, jobs live in memory only
   /// Who is behind each remote node (the edge); null: only this process's
@@ -77,8 +74,7 @@ struct worker_entry {
   /// host:port its connection comes from, as the middleman sees it; empty
   /// until that is known, and for workers in this process.
   std::string address;
-  uint64_t registration = 0;
-  uint32_t in_flight = 0; ///< batches sent and not answered; <= info.slots
+  uint64_t registration = 0; ///< its key in the scheduler
   uint64_t done = 0;      ///< results recorded from this worker
   /// Set while draining: no new work; answered when in_flight reaches 0.
   std::optional<caf::typed_response_promise<uint64_t>> drained;
@@ -109,38 +105,20 @@ struct job_entry {
   std::optional<waiting_enqueue> waiting;
 };
 
-struct batch_in_flight {
-  caf::actor_addr worker;
-  std::string worker_id;   ///< rows it answers are attributed to this id
-  uint32_t classes = 0;    ///< its model's: every label is below this
-  /// What was sent; once overdue, only job, index and path remain (the
-  /// bytes went back to the queue) to check a late answer against.
-  std::vector<image_task> tasks;
-  /// When it is overdue: sent + task_timeout.
-  std::chrono::steady_clock::time_point deadline;
-  /// Past `deadline`: its tasks were dispatched again, but the worker
-  /// keeps the credit until it answers or is lost, so a stuck worker gets
-  /// no more work, and its late answer still counts where it is first.
-  bool overdue = false;
-};
-
 struct coordinator_state {
   coordinator_options options;
   std::map<caf::actor_addr, worker_entry> workers;
   std::map<uint64_t, job_entry> jobs;
-  std::deque<image_task> queue; ///< changed by push_task/pop_task only
-  size_t queued_bytes = 0;      ///< bytes of the queue's images
+  /// Registered workers by registration number (the scheduler's key).
+  std::map<uint64_t, caf::actor_addr> worker_keys;
+  scheduler sched; ///< the queue, credit, batches in flight, retries
   /// Jobs whose enqueue waits for room in the queue, oldest first.
   std::deque<uint64_t> waiting;
-  /// Batches sent and not yet answered, by batch number. A reply whose batch
-  /// is no longer here (its worker was given up on) is stale and dropped.
-  std::unordered_map<uint64_t, batch_in_flight> in_flight;
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
   std::deque<job_row> ended;
   int64_t started = unix_now();
   uint64_t recorded = 0; ///< results recorded, all jobs, since start
   uint64_t next_job = 1;
-  uint64_t next_batch = 1;
   uint64_t next_registration = 1;
 
   static inline const char* name = "fovea.coordinator";

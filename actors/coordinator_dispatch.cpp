@@ -14,172 +14,84 @@ namespace fovea::coordinator_parts {
 
 namespace {
 
-// The queue's length and bytes, kept together: clients are held back while
-// either is past its limit, so the coordinator's memory does not grow with
-// a job, whatever its images weigh.
-void push_task(coordinator_state& st, image_task task, bool front) {
-  st.queued_bytes += task.bytes.size();
-  if (front)
-    st.queue.push_front(std::move(task));
-  else
-    st.queue.push_back(std::move(task));
+using clock_type = scheduler::clock;
+
+// What the scheduler asks before it sends an input: does it have its row?
+// Inputs of jobs that ended count as done.
+scheduler::recorded_fn recorded_in(coordinator_state& st) {
+  return [&st](uint64_t job, uint64_t index) {
+    auto found = st.jobs.find(job);
+    return found == st.jobs.end() || found->second.ledger.recorded(index);
+  };
 }
 
-image_task pop_task(coordinator_state& st) {
-  auto task = std::move(st.queue.front());
-  st.queue.pop_front();
-  st.queued_bytes -= task.bytes.size();
-  return task;
+std::string worker_name(const coordinator_state& st, uint64_t key) {
+  auto addr = st.worker_keys.find(key);
+  if (addr == st.worker_keys.end())
+    return "a departed worker";
+  return st.workers.at(addr->second).info.id;
 }
 
-// Puts tasks whose dispatch failed back at the front of the queue, in their
-// original order, or records them as poison once they used up their attempts.
-void requeue(coordinator_pointer self, std::vector<image_task>& tasks,
-             const std::string& why) {
-  auto& st = self->state;
-  std::vector<prediction> poison;
-  for (auto i = tasks.rbegin(); i != tasks.rend(); ++i) {
-    if (++i->attempt >= st.options.max_attempts)
-      poison.push_back(error_row(*i, "poison: failed on all " +
-                                         std::to_string(i->attempt) +
-                                         " attempts (last: " + why + ")"));
-    else
-      push_task(st, std::move(*i), true);
-  }
-  record(self, std::move(poison));
+// Inputs the scheduler gave up on become error rows.
+void record_poison(coordinator_pointer self,
+                   std::vector<scheduler::poisoned> poison) {
+  std::vector<prediction> rows;
+  for (auto& p : poison)
+    rows.push_back(error_row(p.task, std::move(p.reason)));
+  record(self, std::move(rows));
 }
 
 void finish_batch(coordinator_pointer self, uint64_t batch_id,
                   caf::expected<std::vector<prediction>> reply) {
   auto& st = self->state;
-  auto found = st.in_flight.find(batch_id);
-  if (found == st.in_flight.end())
-    return; // its worker was given up on and the tasks already requeued
-  auto batch = std::move(found->second);
-  st.in_flight.erase(found);
-  auto worker = st.workers.find(batch.worker);
-  std::string who =
-      worker != st.workers.end() ? worker->second.info.id : "a departed worker";
-  if (worker != st.workers.end())
-    --worker->second.in_flight;
+  auto batch = st.sched.find(batch_id);
+  if (!batch)
+    return; // its worker was let go: its tasks were retried already
+  auto now = clock_type::now();
+  auto& worker = st.workers.at(st.worker_keys.at(batch->worker));
   std::string wrong;
   if (reply)
-    wrong = check_answer(*reply, batch.tasks, batch.classes, batch.worker_id);
+    wrong = check_answer(*reply, *batch->tasks, worker.info.classes,
+                         worker.info.id);
   if (reply && wrong.empty()) {
     // Also when overdue: the ledger keeps whichever answer came first.
-    if (worker != st.workers.end()) {
-      worker->second.done += reply->size();
-      worker->second.rate.add(reply->size());
-    }
+    worker.done += reply->size();
+    worker.rate.add(reply->size());
+    st.sched.answered(batch_id, now);
     record(self, std::move(*reply));
-  } else if (!batch.overdue) {
-    auto why =
-        reply ? "its answer is not one: " + wrong : describe(reply.error());
-    say(self, "batch of " + std::to_string(batch.tasks.size()) + " from " +
-                  who + " failed (" + why + "); requeued");
-    requeue(self, batch.tasks, who + ": " + why);
+  } else {
+    auto why = reply ? "its answer is not one: " + wrong
+                     : describe(reply.error());
+    say(self, "batch of " + std::to_string(batch->tasks->size()) + " from "
+                + worker.info.id + " failed (" + why + "); retried elsewhere");
+    record_poison(self, st.sched.failed(batch_id, worker.info.id + ": " + why,
+                                        now));
   }
-  if (worker != st.workers.end())
-    release_if_drained(self, worker);
+  if (auto w = st.workers.find(st.worker_keys.at(batch->worker));
+      w != st.workers.end())
+    release_if_drained(self, w);
   pump(self);
 }
 
-// Gives up on one batch: its tasks are dispatched again (counting an
-// attempt); the batch stays in flight, holding its worker's credit, until
-// the worker answers.
-void give_up_on(coordinator_pointer self, batch_in_flight& batch) {
-  auto& st = self->state;
-  batch.overdue = true;
-  std::vector<image_task> again;
-  for (auto& task : batch.tasks) {
-    image_task stub;
-    stub.job = task.job;
-    stub.index = task.index;
-    stub.path = task.path;
-    again.push_back(std::exchange(task, std::move(stub)));
-  }
-  auto worker = st.workers.find(batch.worker);
-  auto who = worker != st.workers.end() ? worker->second.info.id
-                                        : std::string{"a departed worker"};
-  say(self, "batch of " + std::to_string(again.size()) + " from " + who +
-                " not answered in time; dispatched again");
-  requeue(self, again, who + ": no answer within task-timeout");
-}
-
-// One batch's round trip: send it, await the answer, record or requeue.
+// One batch's round trip: send it, await the answer, record or retry.
 // The request itself waits far longer than the deadline: a late answer is
 // still worth having, and until it comes the worker's credit stays taken.
 actor_flow dispatch(coordinator_pointer self, worker_actor worker,
-                    uint64_t batch_id) {
+                    uint64_t batch_id, std::vector<image_task> tasks) {
   constexpr auto answer_timeout = std::chrono::hours(24);
   auto request = ask<std::vector<prediction>>(
-      self, worker, answer_timeout, classify_atom::value,
-      self->state.in_flight.at(batch_id).tasks);
+      self, worker, answer_timeout, classify_atom::value, std::move(tasks));
   auto reply = co_await request;
   finish_batch(self, batch_id, std::move(reply));
-}
-
-// Guided self-scheduling: batches are batch_size tasks while the queue is
-// long, and shrink as it runs out, to a share of what is left per unit of
-// the workers' credit. Otherwise the end of a job is one worker finishing a
-// last full batch while the others idle (for a ResNet-sized model, a batch
-// of 32 is a second or more of work).
-size_t batch_size_now(const coordinator_state& st) {
-  size_t credit = 0;
-  for (auto& [addr, w] : st.workers)
-    if (!w.drained)
-      credit += w.info.slots;
-  auto share = 2 * std::max<size_t>(credit, 1);
-  return std::clamp<size_t>((st.queue.size() + share - 1) / share, 1,
-                            st.options.batch_size);
-}
-
-// Takes up to batch_size_now() tasks of live jobs from the front of the
-// queue, and up to batch_bytes of images (at least one task), so that no
-// classify request nears fovea.max-message-bytes. A retried task travels
-// alone: if it is what kills workers, only it fails.
-std::vector<image_task> take_batch(coordinator_state& st) {
-  constexpr size_t batch_bytes = 16u << 20;
-  std::vector<image_task> batch;
-  const auto size = batch_size_now(st);
-  size_t bytes = 0;
-  while (!st.queue.empty() && batch.size() < size) {
-    if (!batch.empty() && (st.queue.front().attempt > 0 ||
-                           bytes + st.queue.front().bytes.size() > batch_bytes))
-      break;
-    auto task = pop_task(st);
-    auto job = st.jobs.find(task.job);
-    if (job == st.jobs.end() || job->second.ledger.recorded(task.index))
-      continue;
-    auto retry = task.attempt > 0;
-    bytes += task.bytes.size();
-    batch.push_back(std::move(task));
-    if (retry)
-      break;
-  }
-  return batch;
 }
 
 // Hands out work while workers have credit.
 void hand_out_work(coordinator_pointer self) {
   auto& st = self->state;
-  for (auto& [addr, w] : st.workers) {
-    while (!w.drained && w.in_flight < w.info.slots && !st.queue.empty()) {
-      auto batch = take_batch(st);
-      if (batch.empty())
-        break;
-      auto id = st.next_batch++;
-      batch_in_flight sent;
-      sent.worker = addr;
-      sent.worker_id = w.info.id;
-      sent.classes = w.info.classes;
-      sent.tasks = std::move(batch);
-      sent.deadline =
-          std::chrono::steady_clock::now() + st.options.task_timeout;
-      st.in_flight.emplace(id, std::move(sent));
-      ++w.in_flight;
-      dispatch(self, w.handle, id);
-    }
+  auto recorded = recorded_in(st);
+  while (auto batch = st.sched.next_batch(clock_type::now(), recorded)) {
+    auto& worker = st.workers.at(st.worker_keys.at(batch->worker));
+    dispatch(self, worker.handle, batch->id, *batch->tasks);
   }
 }
 
@@ -210,14 +122,13 @@ bool release_waiting(coordinator_pointer self) {
 } // namespace
 
 bool queue_has_room(const coordinator_state& st) {
-  return st.queue.size() < st.options.queue_limit &&
-         st.queued_bytes < st.options.queue_limit_bytes;
+  return st.sched.has_room();
 }
 
 // A draining worker that holds no more batches is answered and let go.
 void release_if_drained(coordinator_pointer self,
                         std::map<caf::actor_addr, worker_entry>::iterator w) {
-  if (!w->second.drained || w->second.in_flight > 0)
+  if (!w->second.drained || self->state.sched.in_flight(w->second.registration) > 0)
     return;
   say(self, "worker " + w->second.info.id + " drained: " +
                 std::to_string(w->second.done) + " results; it leaves");
@@ -226,6 +137,9 @@ void release_if_drained(coordinator_pointer self,
   // worker is told to stop now: it holds nothing and will get nothing.
   self->send_exit(w->second.handle, caf::exit_reason::user_shutdown);
   self->demonitor(w->second.handle.address());
+  self->state.sched.remove_worker(w->second.registration, "drained",
+                                  clock_type::now());
+  self->state.worker_keys.erase(w->second.registration);
   self->state.workers.erase(w);
 }
 
@@ -234,21 +148,34 @@ void release_if_drained(coordinator_pointer self,
 // thousands alive in the actor clock for a whole task_timeout each.
 actor_flow watch_deadlines(coordinator_pointer self) {
   using namespace std::chrono;
-  auto tick = std::clamp<caf::timespan>(self->state.options.task_timeout / 4,
-                                        milliseconds(10), seconds(1));
+  auto& opts = self->state.options.scheduling;
+  auto tick = std::clamp<caf::timespan>(
+    duration_cast<caf::timespan>(opts.task_timeout / 4), milliseconds(10),
+    seconds(1));
   for (;;) {
     auto pause = after(self, tick);
     co_await pause;
     auto& st = self->state;
-    auto now = steady_clock::now();
-    bool late = false;
-    for (auto& [id, batch] : st.in_flight)
-      if (!batch.overdue && now >= batch.deadline) {
-        give_up_on(self, batch);
-        late = true;
-      }
-    if (late)
-      pump(self);
+    auto expired = st.sched.expire(clock_type::now(), recorded_in(st));
+    for (auto& [key, tasks] : expired.overdue)
+      say(self, std::to_string(tasks) + " tasks on " + worker_name(st, key)
+                  + " not answered within task-timeout; copied to another "
+                    "worker (its late answer still counts)");
+    for (auto key : expired.hung) {
+      auto addr = st.worker_keys.at(key);
+      auto handle = st.workers.at(addr).handle;
+      auto ms = duration_cast<milliseconds>(opts.hang_timeout).count();
+      auto quiet = ms < 10000 ? std::to_string(ms) + " ms"
+                              : std::to_string(ms / 1000) + " s";
+      forget_worker(self, addr,
+                    make_error(errc::worker_hung,
+                               "no answer for " + quiet
+                                 + " with a batch overdue "
+                                   "(fovea.hang-timeout)"));
+      // Told to go: whatever it still answers is ignored.
+      self->send_exit(handle, caf::exit_reason::user_shutdown);
+    }
+    pump(self);
   }
 }
 
@@ -272,7 +199,7 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
                     " bytes (limit " +
                     std::to_string(st.options.max_image_bytes) + ")"));
     else
-      push_task(st, std::move(task), false);
+      st.sched.push(std::move(task));
   }
   record(self, std::move(settled));
 }
@@ -291,22 +218,18 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
   auto worker = st.workers.find(addr);
   if (worker == st.workers.end())
     return;
-  auto why = "worker " + worker->second.info.id + " lost (" +
-             caf::to_string(reason) + ")";
-  std::vector<image_task> orphans;
-  for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
-    if (i->second.worker == addr) {
-      if (!i->second.overdue) // overdue ones were dispatched again already
-        for (auto& task : i->second.tasks)
-          orphans.push_back(std::move(task));
-      i = st.in_flight.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  say(self, why + "; " + std::to_string(orphans.size()) + " tasks requeued");
+  auto key = worker->second.registration;
+  auto held = st.sched.in_flight(key);
+  auto why = "worker " + worker->second.info.id + " lost ("
+             + (reason.category() == error_category ? describe(reason)
+                                                    : caf::to_string(reason))
+             + ")";
+  say(self, why + "; the " + std::to_string(held)
+              + " batches it held are retried");
+  self->demonitor(addr);
+  st.worker_keys.erase(key);
   st.workers.erase(worker);
-  requeue(self, orphans, why);
+  record_poison(self, st.sched.remove_worker(key, why, clock_type::now()));
   pump(self);
 }
 

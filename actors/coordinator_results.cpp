@@ -66,7 +66,8 @@ void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
   st.ended.push_back(std::move(row));
   if (st.ended.size() > history)
     st.ended.pop_front();
-  st.jobs.erase(job); // its queued tasks are skipped by take_batch
+  st.jobs.erase(job);
+  st.sched.remove_job(id); // its queued tasks go; batches out run unheeded
 }
 
 // Writes the journal's buffered records to disk; false if the job failed.

@@ -42,9 +42,12 @@ void step(runner_pointer self) {
                 ? queue.finish(batch, *probabilities, st.engine->labels(), {})
                 : queue.finish(batch, {}, st.engine->labels(),
                                describe(probabilities.error()));
-  for (auto& [ticket, rows] : done) {
-    auto waiting = st.waiting.find(ticket);
-    waiting->second.deliver(std::move(rows));
+  for (auto& request : done) {
+    auto waiting = st.waiting.find(request.id);
+    if (request.failure.empty())
+      waiting->second.deliver(std::move(request.rows));
+    else // the coordinator retries the batch elsewhere
+      waiting->second.deliver(make_error(errc::bad_model, request.failure));
     st.waiting.erase(waiting);
   }
   // Whatever arrived during this pass is in the mailbox ahead of the flush.

@@ -69,9 +69,7 @@ int classify_main(const arguments& args) {
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
   coordinator_options coordinator_opts;
-  coordinator_opts.batch_size = cfg.batch_size;
-  coordinator_opts.task_timeout = cfg.task_timeout;
-  coordinator_opts.max_attempts = cfg.max_attempts;
+  coordinator_opts.scheduling = cfg.scheduling();
   coordinator_opts.max_image_bytes = cfg.max_image_bytes;
   coordinator_opts.limits = cfg.limits();
   auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);

@@ -102,7 +102,13 @@ fovea_config::fovea_config() {
     .add(task_timeout, "task-timeout",
          "time a worker has for one batch before it is sent elsewhere")
     .add(max_attempts, "max-attempts",
-         "dispatches of one input before it is given up as poison")
+         "failures of one input, alone on a worker, before it is poison")
+    .add(hang_timeout, "hang-timeout",
+         "a worker with an overdue batch that answers nothing for this long "
+         "is let go")
+    .add(max_queued_bytes, "max-queued-bytes",
+         "image bytes a coordinator holds, queued and in flight, before "
+         "clients wait")
     .add(journal_dir, "journal-dir",
          "where a coordinator journals named jobs, to resume them after a "
          "crash (empty: no journal)");
@@ -190,6 +196,11 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.batch-size must be at least 1";
   if (max_attempts == 0)
     return "fovea.max-attempts must be at least 1";
+  if (task_timeout.count() <= 0 || hang_timeout < task_timeout)
+    return "fovea.task-timeout must be positive and fovea.hang-timeout at "
+           "least as long";
+  if (max_queued_bytes < (1u << 20))
+    return "fovea.max-queued-bytes must be at least 1 MiB";
   if (max_pixels == 0 || max_image_bytes == 0)
     return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
   if (decode_threads == 0 || decode_threads > 64)
@@ -237,6 +248,18 @@ std::string fovea_config::check_edge_settings() const {
   if (!edge && !certificate.empty())
     return "fovea.edge = false cannot speak TLS: the edge does";
   return {};
+}
+
+scheduler_options fovea_config::scheduling() const {
+  scheduler_options out;
+  out.batch_size = batch_size;
+  out.task_timeout = task_timeout;
+  out.hang_timeout = hang_timeout;
+  out.max_attempts = max_attempts;
+  out.max_queued_bytes = max_queued_bytes;
+  // A batch stays far below the largest message the edge relays.
+  out.batch_bytes = std::min<size_t>(out.batch_bytes, max_queued_bytes / 4);
+  return out;
 }
 
 coordinator_limits fovea_config::limits() const {

@@ -18,6 +18,7 @@
 #include "actors/inference.hpp"
 #include "actors/message_checks.hpp"
 #include "edge/edge_core.hpp"
+#include "jobs/scheduler.hpp"
 #include "edge/tls_credentials.hpp"
 
 namespace fovea {
@@ -38,7 +39,9 @@ public:
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
   uint32_t batch_size = 32; ///< most tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
-  uint32_t max_attempts = 3; ///< dispatches of one input before "poison"
+  uint32_t max_attempts = 3; ///< failures alone on a worker: "poison"
+  caf::timespan hang_timeout = std::chrono::minutes(5);
+  uint64_t max_queued_bytes = 256ull << 20; ///< queued + in-flight images
   std::string journal_dir; ///< a coordinator's job journals; empty: none
   // a worker's pipeline (batching knobs: the model's unless set here)
   uint32_t decode_threads = 1;
@@ -89,6 +92,9 @@ public:
 
   /// What a coordinator accepts, as configured.
   coordinator_limits limits() const;
+  /// The coordinator's scheduling settings from fovea.batch-size,
+  /// task-timeout, hang-timeout, max-attempts and max-queued-bytes.
+  scheduler_options scheduling() const;
 
   /// What the edge enforces, as configured.
   edge_limits edge_settings() const;

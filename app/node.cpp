@@ -108,9 +108,7 @@ int run_coordinator(fovea_config& cfg) {
   coordinator_options options;
   options.id = id;
   options.host = host_name();
-  options.batch_size = cfg.batch_size;
-  options.task_timeout = cfg.task_timeout;
-  options.max_attempts = cfg.max_attempts;
+  options.scheduling = cfg.scheduling();
   options.max_image_bytes = cfg.max_image_bytes;
   options.journal_dir = cfg.journal_dir;
   // Who is behind each remote node: the edge knows; without one (loopback

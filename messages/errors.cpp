@@ -31,6 +31,8 @@ std::string to_string(errc code) {
       return "over a limit";
     case errc::wrong_version:
       return "wrong version";
+    case errc::worker_hung:
+      return "hung";
   }
   return "unknown fovea error";
 }

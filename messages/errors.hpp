@@ -23,6 +23,7 @@ enum class errc : uint8_t {
   not_permitted,    ///< the sender's role may not make this request
   over_limit,       ///< a request goes past one of the coordinator's limits
   wrong_version,    ///< the other node speaks another protocol version
+  worker_hung,      ///< a worker answered nothing for fovea.hang-timeout
 };
 
 /// The category atom under which fovea's codes travel.

@@ -87,8 +87,9 @@ TEST_CASE("a model batch spans requests, and each request is answered "
   CHECK(q.oldest() == now + 2ms);
   auto done = q.finish(a, probabilities_for(a.inputs), labels, {});
   REQUIRE(done.size() == 2);
-  CHECK(done[0].first == first);
-  auto& rows = done[0].second;
+  CHECK(done[0].id == first);
+  CHECK(done[0].failure.empty());
+  auto& rows = done[0].rows;
   REQUIRE(rows.size() == 5);
   CHECK(rows[0].class_name == "one"); // 100 % 4 == 0
   CHECK(rows[0].score == 0.75f);
@@ -96,7 +97,7 @@ TEST_CASE("a model batch spans requests, and each request is answered "
   CHECK(rows[1].label == -1);
   CHECK(rows[2].class_name == "zero"); // 102
   CHECK(rows[4].label == 1);           // 104
-  CHECK(done[1].second.size() == 1);
+  CHECK(done[1].rows.size() == 1);
 
   auto b = q.take(3);
   CHECK(b.inputs == std::vector<float>{302, 304, 306});
@@ -105,13 +106,11 @@ TEST_CASE("a model batch spans requests, and each request is answered "
   CHECK(c.count == 2);
   done = q.finish(c, {}, labels, "model failed");
   REQUIRE(done.size() == 1);
-  CHECK(done[0].first == third);
-  auto& last = done[0].second;
-  REQUIRE(last.size() == 12);
-  CHECK(last[0].class_name == "one");     // 300, first batch
-  CHECK(last[6].class_name == "zero");    // 306, second batch
-  CHECK(last[8].error == "model failed"); // 308, third batch
-  CHECK(last[10].error == "model failed");
-  CHECK(last[11].error == "bad image");
+  CHECK(done[0].id == third);
+  // The model failed on part of it: the whole request fails, to be retried
+  // elsewhere; no image of it gets an error row for the model's failure.
+  CHECK(done[0].failure == "model failed");
+  for (auto& row : done[0].rows)
+    CHECK(row.error != "model failed");
   CHECK(q.images() == 0);
 }

@@ -33,8 +33,8 @@ struct cluster_fixture : test::actor_fixture {
   /// Batches of 8, and a task timeout no test reaches by accident.
   static coordinator_options test_options() {
     coordinator_options options;
-    options.batch_size = 8;
-    options.task_timeout = 30s;
+    options.scheduling.batch_size = 8;
+    options.scheduling.task_timeout = 30s;
     return options;
   }
 
@@ -151,6 +151,23 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
         if (task.path == poison)
           return make_error(errc::bad_image, "decoder crashed");
       return self->delegate(engine, classify_atom::value, std::move(tasks));
+    },
+    [](drain_atom) {},
+  };
+}
+
+// A worker whose model fails every forward pass (out of memory, say): its
+// inference pipeline answers each batch with the model's error.
+worker_actor::behavior_type failing_model_worker(worker_actor::pointer self,
+                                                 coordinator_actor coordinator) {
+  self->request(coordinator, 5s, register_atom::value,
+                worker_info{"oom", "test", "fashion-mnist@1", 2, 10})
+    .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+  return {
+    [](classify_atom, std::vector<image_task>&)
+      -> caf::result<std::vector<prediction>> {
+      return make_error(errc::bad_model,
+                        "inference failed: std::bad_alloc in forward()");
     },
     [](drain_atom) {},
   };
@@ -319,7 +336,7 @@ TEST_CASE_METHOD(cluster_fixture,
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("stuck"), 40);
   auto options = test_options();
-  options.task_timeout = 300ms;
+  options.scheduling.task_timeout = 300ms;
   restart_coordinator(options);
   auto stuck_batches = std::make_shared<test::event_count>();
   workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
@@ -338,26 +355,59 @@ TEST_CASE_METHOD(cluster_fixture,
 }
 
 TEST_CASE_METHOD(cluster_fixture,
-                 "an input that hangs every worker it reaches becomes a "
-                 "poison row, and the job completes",
+                 "an input that hangs every worker it reaches: each is let "
+                 "go after the hang timeout, and the input is poison only "
+                 "once it has hung max-attempts workers alone",
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("hang"), 40);
   const auto poison = paths[21];
   auto options = test_options();
-  options.task_timeout = 300ms;
+  options.scheduling.task_timeout = 200ms;
+  options.scheduling.hang_timeout = 600ms;
+  options.scheduling.max_attempts = 2;
   restart_coordinator(options);
   auto batches = std::make_shared<test::event_count>();
-  for (auto id : {"a", "b"})
-    workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
-                                std::string{id}, uint32_t{2}, poison,
-                                make_engine(id), batches));
-  for (auto& row : one_row_each(run_job(paths), paths)) {
+  int spawned = 0;
+  auto spawn_one = [&] {
+    auto id = "s" + std::to_string(++spawned);
+    auto w = sys.spawn(stalling_worker, coordinator_handle, id, uint32_t{2},
+                       poison, make_engine(id), batches);
+    self->monitor(w);
+    workers.push_back(w);
+  };
+  spawn_one();
+  spawn_one();
+  auto job = std::async(std::launch::async, [&] { return run_job(paths); });
+  // Each worker let go is replaced, as a service manager restarts a node.
+  int lost = 0;
+  for (int i = 0; i < 60 && job.wait_for(0s) != std::future_status::ready;
+       ++i)
+    self->receive([&](caf::down_msg&) { ++lost, spawn_one(); },
+                  caf::after(std::chrono::seconds(1)) >> [] {});
+  // Two workers hang on it in a batch with others, then two alone.
+  CHECK(lost >= 3);
+  CHECK(lost <= 6);
+  for (auto& row : one_row_each(job.get(), paths)) {
     INFO(row.path << ": " << row.error);
     if (row.path == poison)
-      CHECK(row.error.find("poison: failed on all 3 attempts (last: ")
+      CHECK(row.error.find(" attempts alone on a worker (last: worker s")
             != std::string::npos);
     else
       CHECK(row.ok());
+  }
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "a worker whose forward pass fails has its batches retried "
+                 "on a healthy worker: no row says the model failed",
+                 "[unit]") {
+  auto paths = test::write_pattern_pngs(test::fresh_dir("oom"), 60);
+  workers.push_back(sys.spawn(failing_model_worker, coordinator_handle));
+  add_worker("healthy");
+  for (auto& row : one_row_each(run_job(paths), paths)) {
+    INFO(row.path << ": " << row.error);
+    CHECK(row.ok());
+    CHECK(row.worker == "healthy");
   }
 }
 
@@ -369,7 +419,7 @@ TEST_CASE_METHOD(cluster_fixture,
   auto options = test_options();
   // Smaller than two images: every enqueue past the first waits until the
   // workers have taken what is queued.
-  options.queue_limit_bytes = 100;
+  options.scheduling.max_queued_bytes = 100;
   restart_coordinator(options);
   add_worker("w1");
   add_worker("w2");

@@ -18,7 +18,7 @@ struct trust_fixture : test::actor_fixture {
   coordinator_actor coordinator_handle;
 
   explicit trust_fixture(coordinator_options options = {}) {
-    options.task_timeout = 30s;
+    options.scheduling.task_timeout = 30s;
     coordinator_handle = sys.spawn(coordinator, std::move(options));
   }
 
@@ -134,7 +134,7 @@ TEST_CASE("an enqueue is taken only from its job's client, one at a time, "
           "and waits whole while the queue is full",
           "[unit]") {
   coordinator_options options;
-  options.queue_limit = 4;
+  options.scheduling.max_queued_tasks = 4;
   trust_fixture f{options};
   auto job = f.open(job_spec{"paced", 100});
   CHECK(f.refusal<uint64_t>(enqueue_atom::value, job + 1, f.tasks(job, 0, 1)) ==

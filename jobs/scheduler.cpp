@@ -1,0 +1,444 @@
+#include "jobs/scheduler.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace fovea {
+
+namespace {
+
+size_t bytes_of(const std::vector<image_task>& tasks) {
+  size_t sum = 0;
+  for (auto& task : tasks)
+    sum += task.bytes.size();
+  return sum;
+}
+
+template <class T>
+bool contains(const std::vector<T>& xs, const T& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+// Takes a task's bytes and leaves what identifies it: enough to check a
+// late answer against.
+image_task take_bytes(image_task& task) {
+  image_task stub;
+  stub.job = task.job;
+  stub.index = task.index;
+  stub.attempt = task.attempt;
+  stub.path = task.path;
+  return std::exchange(task, std::move(stub));
+}
+
+} // namespace
+
+// -- workers -----------------------------------------------------------------
+
+void scheduler::add_worker(worker_key worker, uint32_t slots,
+                           clock::time_point now) {
+  auto& w = workers_[worker];
+  w.slots = slots;
+  w.last_answer = now;
+}
+
+void scheduler::drain(worker_key worker) {
+  if (auto w = workers_.find(worker); w != workers_.end())
+    w->second.draining = true;
+}
+
+uint32_t scheduler::in_flight(worker_key worker) const {
+  auto w = workers_.find(worker);
+  return w == workers_.end() ? 0 : static_cast<uint32_t>(w->second.line.size());
+}
+
+std::vector<scheduler::poisoned>
+scheduler::remove_worker(worker_key worker, const std::string& why,
+                         clock::time_point) {
+  auto w = workers_.find(worker);
+  if (w == workers_.end())
+    return {};
+  auto line = std::move(w->second.line);
+  workers_.erase(w);
+  std::vector<poisoned> out;
+  for (auto id : line) {
+    auto found = sent_.find(id);
+    auto batch = std::move(found->second);
+    sent_.erase(found);
+    if (!batch.overdue)
+      in_flight_bytes_ -= bytes_of(batch.tasks);
+    auto poison = fail_tasks(batch, why);
+    std::move(poison.begin(), poison.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+bool scheduler::has_credit(const worker_slot& w) const {
+  if (w.draining || w.line.size() >= w.slots)
+    return false;
+  // A suspect alone on its worker: nothing joins it, so that if the worker
+  // dies, the suspect is the one to blame.
+  return std::none_of(w.line.begin(), w.line.end(),
+                      [&](batch_key id) { return sent_.at(id).isolated; });
+}
+
+// -- jobs --------------------------------------------------------------------
+
+void scheduler::add_job(uint64_t job) {
+  jobs_.try_emplace(job);
+}
+
+void scheduler::remove_job(uint64_t job) {
+  auto q = jobs_.find(job);
+  if (q == jobs_.end())
+    return;
+  for (auto& r : q->second.retries)
+    queued_bytes_ -= r.task.bytes.size();
+  for (auto& t : q->second.fresh)
+    queued_bytes_ -= t.bytes.size();
+  queued_tasks_ -= q->second.retries.size() + q->second.fresh.size();
+  jobs_.erase(q);
+  std::erase_if(suspects_, [&](auto& s) { return s.first.first == job; });
+}
+
+void scheduler::push(image_task task) {
+  auto q = jobs_.find(task.job);
+  if (q == jobs_.end())
+    return;
+  ++queued_tasks_;
+  queued_bytes_ += task.bytes.size();
+  q->second.fresh.push_back(std::move(task));
+}
+
+bool scheduler::has_room() const {
+  return queued_tasks_ < options_.max_queued_tasks &&
+         held_bytes() < options_.max_queued_bytes;
+}
+
+size_t scheduler::in_flight_tasks(uint64_t job) const {
+  size_t n = 0;
+  for (auto& [id, batch] : sent_)
+    if (!batch.overdue)
+      n += std::count_if(batch.tasks.begin(), batch.tasks.end(),
+                         [&](auto& t) { return t.job == job; });
+  return n;
+}
+
+// -- dispatch ----------------------------------------------------------------
+
+bool scheduler::may_take(worker_key worker, const retry& r,
+                         bool ignore_alone) const {
+  if (contains(r.holders, worker))
+    return false; // it is working on this task already
+  auto s = suspects_.find({r.task.job, r.task.index});
+  if (s == suspects_.end())
+    return true;
+  if (!ignore_alone && !workers_.at(worker).line.empty())
+    return false; // a suspect goes only to a worker holding nothing else
+  if (!contains(s->second.failed_on, worker))
+    return true;
+  // It failed here before: only if no other worker could take it.
+  for (auto& [key, w] : workers_)
+    if (key != worker && !w.draining && !contains(r.holders, key) &&
+        !contains(s->second.failed_on, key))
+      return false;
+  return true;
+}
+
+// Guided self-scheduling: batches are batch_size tasks while the queue is
+// long, and shrink as it runs out, to a share of what is left per unit of
+// the workers' credit. Otherwise the end of a job is one worker finishing a
+// last full batch while the others idle.
+size_t scheduler::batch_size_now() const {
+  size_t credit = 0;
+  for (auto& [key, w] : workers_)
+    if (!w.draining)
+      credit += w.slots;
+  auto share = 2 * std::max<size_t>(credit, 1);
+  return std::clamp<size_t>((queued_tasks_ + share - 1) / share, 1,
+                            options_.batch_size);
+}
+
+// A suspect waiting for a worker that holds nothing else reserves the least
+// busy worker that could take it: that worker gets nothing new until it has
+// emptied and taken the suspect. Otherwise a busy cluster never frees one.
+std::optional<scheduler::worker_key> scheduler::reserved_worker() const {
+  std::optional<worker_key> best;
+  for (auto& [job, q] : jobs_)
+    for (auto& r : q.retries) {
+      if (!suspects_.count({r.task.job, r.task.index}))
+        continue;
+      for (auto& [key, w] : workers_)
+        if (!w.draining && may_take(key, r, true) &&
+            (!best || w.line.size() < workers_.at(*best).line.size()))
+          best = key;
+      if (best)
+        return best;
+    }
+  return best;
+}
+
+std::optional<scheduler::batch>
+scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
+                    const recorded_fn& recorded) {
+  if (jobs_.empty())
+    return std::nullopt;
+  auto it = jobs_.upper_bound(last_job_);
+  for (size_t n = 0; n < jobs_.size(); ++n, ++it) {
+    if (it == jobs_.end())
+      it = jobs_.begin();
+    auto& q = it->second;
+    std::vector<image_task> tasks;
+    std::vector<worker_key> holders;
+    bool isolated = false;
+    bool retried = false;
+    for (auto r = q.retries.begin(); r != q.retries.end();) {
+      task_key key{r->task.job, r->task.index};
+      if (recorded(key.first, key.second)) {
+        --queued_tasks_;
+        queued_bytes_ -= r->task.bytes.size();
+        suspects_.erase(key);
+        r = q.retries.erase(r);
+        continue;
+      }
+      auto suspected = suspects_.count(key) > 0;
+      if ((!reserved || suspected) && may_take(worker, *r, false)) {
+        // A retried task travels alone: if it is what fails, only it does.
+        isolated = suspected;
+        retried = true;
+        holders = std::move(r->holders);
+        tasks.push_back(std::move(r->task));
+        --queued_tasks_;
+        q.retries.erase(r);
+        break;
+      }
+      ++r;
+    }
+    if (tasks.empty() && !reserved) {
+      const auto size = batch_size_now();
+      size_t bytes = 0;
+      while (!q.fresh.empty() && tasks.size() < size) {
+        auto& next = q.fresh.front();
+        if (!tasks.empty() && bytes + next.bytes.size() > options_.batch_bytes)
+          break;
+        auto task = std::move(next);
+        q.fresh.pop_front();
+        --queued_tasks_;
+        queued_bytes_ -= task.bytes.size();
+        if (recorded(task.job, task.index))
+          continue;
+        bytes += task.bytes.size();
+        tasks.push_back(std::move(task));
+      }
+    }
+    if (tasks.empty())
+      continue;
+    if (retried) // its bytes were counted as queued
+      queued_bytes_ -= tasks.front().bytes.size();
+    last_job_ = it->first;
+    auto id = next_batch_++;
+    auto& w = workers_.at(worker);
+    in_flight_bytes_ += bytes_of(tasks);
+    auto& sent = sent_[id];
+    sent = sent_batch{worker, std::move(tasks), std::move(holders), isolated,
+                      false,  std::nullopt};
+    w.line.push_back(id);
+    start_clock(w, now);
+    return batch{id, worker, &sent.tasks};
+  }
+  return std::nullopt;
+}
+
+std::optional<scheduler::batch>
+scheduler::next_batch(clock::time_point now, const recorded_fn& recorded) {
+  if (workers_.empty() || queued_tasks_ == 0)
+    return std::nullopt;
+  auto reserved = reserved_worker();
+  // Round-robin over workers, one batch each, so credit fills evenly.
+  auto it = workers_.upper_bound(last_worker_);
+  for (size_t n = 0; n < workers_.size(); ++n, ++it) {
+    if (it == workers_.end())
+      it = workers_.begin();
+    if (!has_credit(it->second))
+      continue;
+    auto b = take_for(it->first, reserved == it->first, now, recorded);
+    if (b) {
+      last_worker_ = it->first;
+      return b;
+    }
+  }
+  return std::nullopt;
+}
+
+// -- answers -----------------------------------------------------------------
+
+std::optional<scheduler::in_flight_view> scheduler::find(batch_key id) const {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return std::nullopt;
+  return in_flight_view{b->second.worker, &b->second.tasks, b->second.overdue};
+}
+
+void scheduler::answered(batch_key id, clock::time_point now) {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return;
+  auto batch = std::move(b->second);
+  sent_.erase(b);
+  if (!batch.overdue)
+    in_flight_bytes_ -= bytes_of(batch.tasks);
+  for (auto& t : batch.tasks)
+    suspects_.erase({t.job, t.index});
+  drop_from_line(batch.worker, id, now);
+}
+
+std::vector<scheduler::poisoned>
+scheduler::failed(batch_key id, const std::string& why, clock::time_point now) {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return {};
+  auto batch = std::move(b->second);
+  sent_.erase(b);
+  if (!batch.overdue)
+    in_flight_bytes_ -= bytes_of(batch.tasks);
+  drop_from_line(batch.worker, id, now);
+  return fail_tasks(batch, why);
+}
+
+scheduler::expiry scheduler::expire(clock::time_point now,
+                                    const recorded_fn& recorded) {
+  expiry out;
+  for (auto& [key, w] : workers_) {
+    size_t copied = 0;
+    bool overdue = false;
+    for (auto id : w.line) {
+      auto& b = sent_.at(id);
+      if (b.overdue) {
+        overdue = true;
+        continue;
+      }
+      if (!b.deadline || now < *b.deadline)
+        break; // only the first batch in line has its clock running
+      b.overdue = true;
+      overdue = true;
+      in_flight_bytes_ -= bytes_of(b.tasks);
+      for (auto& t : b.tasks) {
+        auto full = take_bytes(t);
+        if (recorded(full.job, full.index) || used_up({full.job, full.index}))
+          continue;
+        auto holders = b.holders;
+        holders.push_back(key);
+        push_retry(retry{std::move(full), std::move(holders)});
+        ++copied;
+      }
+      start_clock(w, now); // the next in line starts its clock now
+    }
+    if (copied > 0)
+      out.overdue.emplace_back(key, copied);
+    if (overdue && now - w.last_answer >= options_.hang_timeout)
+      out.hung.push_back(key);
+  }
+  return out;
+}
+
+// -- internals ---------------------------------------------------------------
+
+void scheduler::start_clock(worker_slot& w, clock::time_point now) {
+  for (auto id : w.line) {
+    auto& b = sent_.at(id);
+    if (b.overdue)
+      continue;
+    if (!b.deadline)
+      b.deadline = now + options_.task_timeout;
+    return;
+  }
+}
+
+void scheduler::drop_from_line(worker_key worker, batch_key id,
+                               clock::time_point now) {
+  auto w = workers_.find(worker);
+  if (w == workers_.end())
+    return;
+  std::erase(w->second.line, id);
+  w->second.last_answer = now;
+  start_clock(w->second, now);
+}
+
+bool scheduler::used_up(const task_key& key) const {
+  auto s = suspects_.find(key);
+  return s != suspects_.end() && s->second.failures >= options_.max_attempts;
+}
+
+bool scheduler::held_elsewhere(const task_key& key, worker_key except) const {
+  for (auto& [id, batch] : sent_)
+    if (batch.worker != except)
+      for (auto& t : batch.tasks)
+        if (t.job == key.first && t.index == key.second)
+          return true;
+  return false;
+}
+
+// Each task of a failed batch becomes a suspect; a failure counts against
+// it only if it was alone on its worker. Tasks with their bytes go back to
+// be retried; the bytes of an overdue batch's tasks are queued already.
+std::vector<scheduler::poisoned> scheduler::fail_tasks(sent_batch& batch,
+                                                       const std::string& why) {
+  std::vector<poisoned> out;
+  for (auto& t : batch.tasks) {
+    if (!jobs_.count(t.job))
+      continue; // the job ended
+    task_key key{t.job, t.index};
+    auto& s = suspects_[key];
+    if (batch.isolated) {
+      ++s.failures;
+      s.last = why;
+    }
+    if (!contains(s.failed_on, batch.worker))
+      s.failed_on.push_back(batch.worker);
+    if (s.failures >= options_.max_attempts) {
+      // Used up. Still running on another worker, it may yet get its
+      // label there, but it is not sent anywhere else.
+      erase_retries(key);
+      if (held_elsewhere(key, batch.worker))
+        continue;
+      auto reason = "poison: failed on all " + std::to_string(s.failures) +
+                    " attempts alone on a worker (last: " + s.last + ")";
+      erase_retries(key);
+      suspects_.erase(key);
+      out.push_back(poisoned{take_bytes(t), std::move(reason)});
+      continue;
+    }
+    if (!batch.overdue) {
+      std::vector<worker_key> holders;
+      for (auto h : batch.holders)
+        if (h != batch.worker && workers_.count(h))
+          holders.push_back(h);
+      push_retry(retry{std::move(t), std::move(holders)});
+    }
+  }
+  return out;
+}
+
+void scheduler::push_retry(retry r) {
+  auto q = jobs_.find(r.task.job);
+  if (q == jobs_.end())
+    return;
+  ++r.task.attempt;
+  ++queued_tasks_;
+  queued_bytes_ += r.task.bytes.size();
+  q->second.retries.push_back(std::move(r));
+}
+
+void scheduler::erase_retries(const task_key& key) {
+  auto q = jobs_.find(key.first);
+  if (q == jobs_.end())
+    return;
+  std::erase_if(q->second.retries, [&](const retry& r) {
+    if (r.task.index != key.second)
+      return false;
+    --queued_tasks_;
+    queued_bytes_ -= r.task.bytes.size();
+    return true;
+  });
+}
+
+} // namespace fovea

@@ -1,0 +1,214 @@
+// scheduler: which worker gets which tasks next, and what a failure or a
+// late answer means. The coordinator's policy as a plain class: no actors,
+// no clocks of its own (callers pass `now`), tested with tables.
+//
+// Guarantees:
+// - a worker never holds more than `slots` batches (its credit); a
+//   draining worker, or one busy with an isolated suspect, gets nothing new;
+// - running jobs share the workers round-robin, one batch at a time, so a
+//   small job submitted during a large one waits a few batches, not the
+//   large one's queue;
+// - queued plus in-flight image bytes stay below `max_queued_bytes` (and
+//   queued tasks below `max_queued_tasks`) give or take one client batch:
+//   has_room() says when a client may add more; batches are cut by count
+//   and by bytes;
+// - slowness is not failure: a batch's clock starts when it reaches the
+//   front of its worker's line (not while it queues behind the worker's
+//   other batches), an overdue batch's tasks are copied to *another*
+//   worker (never back to one still working on them), the overdue batch
+//   keeps its worker's credit, and its late answer still counts;
+// - a failure (worker lost, hung, or answering with an error) makes each of
+//   its tasks a suspect: a suspect travels alone to a worker that holds
+//   nothing else, and only a failure there counts against it. A task is
+//   poison after `max_attempts` such failures, and never while another
+//   worker still holds it; innocent inputs that shared a worker with a
+//   poison input are therefore not reported as poison;
+// - a failed task is retried on another worker when there is one;
+// - a worker that has an overdue batch and has answered nothing for
+//   `hang_timeout` is reported hung, so the caller can let it go.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "messages/image_task.hpp"
+
+namespace fovea {
+
+struct scheduler_options {
+  uint32_t batch_size = 32;       ///< most tasks per batch
+  size_t batch_bytes = 16u << 20; ///< most image bytes per batch (>= 1 task)
+  size_t max_queued_tasks = 4096; ///< queued tasks past which clients wait
+  size_t max_queued_bytes = 256u << 20; ///< queued + in-flight image bytes
+  uint32_t max_attempts = 3; ///< failures while alone on a worker: poison
+  std::chrono::steady_clock::duration task_timeout = std::chrono::seconds(60);
+  std::chrono::steady_clock::duration hang_timeout = std::chrono::minutes(5);
+};
+
+class scheduler {
+public:
+  using clock = std::chrono::steady_clock;
+  using worker_key = uint64_t; ///< never reused for another worker
+  using batch_key = uint64_t;
+  /// True if the input (job, index) already has its result.
+  using recorded_fn = std::function<bool(uint64_t job, uint64_t index)>;
+
+  struct batch {
+    batch_key id = 0;
+    worker_key worker = 0;
+    /// What to send (copy it): the scheduler keeps the tasks until the
+    /// batch is answered, to send them again if need be.
+    const std::vector<image_task>* tasks = nullptr;
+  };
+
+  /// An input given up on, and why ("poison: ...").
+  struct poisoned {
+    image_task task; ///< bytes dropped
+    std::string reason;
+  };
+
+  /// What a batch held when its answer came: to check the answer against.
+  struct in_flight_view {
+    worker_key worker;
+    const std::vector<image_task>* tasks; ///< past the deadline: no bytes
+    bool overdue;
+  };
+
+  explicit scheduler(scheduler_options options = {}) : options_(options) {}
+
+  const scheduler_options& options() const noexcept { return options_; }
+
+  // -- workers ---------------------------------------------------------------
+
+  void add_worker(worker_key worker, uint32_t slots, clock::time_point now);
+  /// From now on the worker gets no new work.
+  void drain(worker_key worker);
+  /// Batches the worker holds (answered or not, overdue included).
+  uint32_t in_flight(worker_key worker) const;
+  /// The worker is gone (lost, or let go as hung): its tasks are retried
+  /// elsewhere; the ones that used up their attempts come back as poison.
+  std::vector<poisoned> remove_worker(worker_key worker, const std::string& why,
+                                      clock::time_point now);
+
+  // -- jobs and their tasks
+  // ----------------------------------------------------
+
+  void add_job(uint64_t job);
+  /// Forgets a job's queued tasks; its batches in flight run out unheeded.
+  void remove_job(uint64_t job);
+  /// Queues a task of a job added before, behind the job's others.
+  void push(image_task task);
+  /// True while clients may add tasks: below both limits.
+  bool has_room() const;
+  size_t queued_tasks() const noexcept { return queued_tasks_; }
+  /// Image bytes held: queued and in batches not yet overdue.
+  size_t held_bytes() const noexcept {
+    return queued_bytes_ + in_flight_bytes_;
+  }
+  /// Tasks of the job in batches now: its share of the cluster.
+  size_t in_flight_tasks(uint64_t job) const;
+
+  // -- dispatch and answers
+  // ----------------------------------------------------
+
+  /// The next batch for some worker with credit, or none. Inputs already
+  /// recorded are skipped.
+  std::optional<batch> next_batch(clock::time_point now,
+                                  const recorded_fn& recorded);
+  /// The batch an answer is for; none if it is stale (its worker was let go).
+  std::optional<in_flight_view> find(batch_key id) const;
+  /// The batch was answered and its rows recorded by the caller.
+  void answered(batch_key id, clock::time_point now);
+  /// The batch failed (an error, or an answer that is not one): its tasks
+  /// are retried elsewhere; poison comes back.
+  std::vector<poisoned> failed(batch_key id, const std::string& why,
+                               clock::time_point now);
+
+  struct expiry {
+    /// Workers and how many tasks they were too slow for: copied elsewhere.
+    std::vector<std::pair<worker_key, size_t>> overdue;
+    /// Workers with an overdue batch that answered nothing for hang_timeout.
+    std::vector<worker_key> hung;
+  };
+  /// Marks batches past their deadline overdue and copies their tasks for
+  /// other workers; reports hung workers (the caller removes them).
+  expiry expire(clock::time_point now, const recorded_fn& recorded);
+
+private:
+  using task_key = std::pair<uint64_t, uint64_t>; ///< job, index
+  struct key_hash {
+    size_t operator()(const task_key& k) const noexcept {
+      return std::hash<uint64_t>{}(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
+    }
+  };
+
+  /// A task to send again: after a failure, or copied from an overdue batch.
+  struct retry {
+    image_task task;
+    std::vector<worker_key> holders; ///< still working on it: never again
+  };
+
+  struct job_queue {
+    std::deque<retry> retries; ///< before any fresh task, one per batch
+    std::deque<image_task> fresh;
+  };
+
+  struct suspect {
+    uint32_t failures = 0;             ///< while alone on a worker
+    std::vector<worker_key> failed_on; ///< avoided while others can take it
+    std::string last;                  ///< the last failure, for the poison row
+  };
+
+  struct sent_batch {
+    worker_key worker;
+    std::vector<image_task> tasks;
+    std::vector<worker_key> holders; ///< of a retried task: others on it
+    bool isolated = false; ///< a suspect alone on a worker holding nothing else
+    bool overdue = false;
+    std::optional<clock::time_point> deadline; ///< once first in its line
+  };
+
+  struct worker_slot {
+    uint32_t slots = 0;
+    bool draining = false;
+    std::deque<batch_key> line; ///< batches held, oldest first
+    clock::time_point last_answer;
+  };
+
+  bool has_credit(const worker_slot& w) const;
+  bool may_take(worker_key worker, const retry& r, bool ignore_alone) const;
+  std::optional<worker_key> reserved_worker() const;
+  std::optional<batch> take_for(worker_key worker, bool reserved,
+                                clock::time_point now,
+                                const recorded_fn& recorded);
+  size_t batch_size_now() const;
+  void start_clock(worker_slot& w, clock::time_point now);
+  void drop_from_line(worker_key worker, batch_key id, clock::time_point now);
+  bool held_elsewhere(const task_key& key, worker_key except) const;
+  /// Failed max_attempts times alone: no more copies of it are made.
+  bool used_up(const task_key& key) const;
+  std::vector<poisoned> fail_tasks(sent_batch& batch, const std::string& why);
+  void push_retry(retry r);
+  void erase_retries(const task_key& key);
+
+  scheduler_options options_;
+  std::map<worker_key, worker_slot> workers_;
+  std::map<uint64_t, job_queue> jobs_;
+  std::unordered_map<batch_key, sent_batch> sent_;
+  std::unordered_map<task_key, suspect, key_hash> suspects_;
+  size_t queued_tasks_ = 0;
+  size_t queued_bytes_ = 0;
+  size_t in_flight_bytes_ = 0;
+  uint64_t last_job_ = 0;      ///< round-robin: the job served last
+  worker_key last_worker_ = 0; ///< and the worker
+  batch_key next_batch_ = 1;
+};
+
+} // namespace fovea
