@@ -13,6 +13,10 @@ command_line split_command_line(const std::vector<std::string>& args,
     }
     auto eq = arg.find('=');
     auto name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+    if (spec.switches.count(name) > 0 && eq == std::string::npos) {
+      result.flags[name] = "true";
+      continue;
+    }
     auto is_value_flag = name == "config" || spec.own.count(name) > 0
                          || spec.aliases.count(name) > 0;
     if (!is_value_flag) {

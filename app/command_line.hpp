@@ -18,6 +18,7 @@ struct command_line {
 
 struct flag_spec {
   std::set<std::string> own;                    ///< `--name VALUE`
+  std::set<std::string> switches;               ///< `--name`: flags[name]="true"
   std::map<std::string, std::string> aliases;   ///< `--name V` -> --key=V
 };
 

@@ -39,6 +39,24 @@ int report_accuracy(const job_request& request, job_summary* summary) {
   return 0;
 }
 
+// What the walk left out on purpose, said after the summary: nothing is
+// dropped without a word.
+void report_skipped(const job_request& request, const input_list& inputs) {
+  if (request.list_skipped) {
+    for (auto& path : inputs.not_images)
+      say("fovea: skipped (not PNG or JPEG): " + path);
+    for (auto& path : inputs.linked_directories)
+      say("fovea: skipped (symlinked directory, not followed): " + path);
+  }
+  auto hint = request.list_skipped ? "" : " (--list-skipped names them)";
+  if (!inputs.not_images.empty())
+    say("fovea: " + std::to_string(inputs.not_images.size())
+        + " files skipped: not PNG or JPEG" + hint);
+  if (!inputs.linked_directories.empty())
+    say("fovea: " + std::to_string(inputs.linked_directories.size())
+        + " symlinked directories not followed" + hint);
+}
+
 } // namespace
 
 std::optional<job_request> read_job_command(const std::string& command,
@@ -48,6 +66,7 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             fovea_config& cfg,
                                             command_line& line) {
   spec.own.insert({"out", "job", "truth"});
+  spec.switches.insert("list-skipped");
   line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()) {
     complain("fovea " + command + ": "
@@ -73,6 +92,7 @@ job_request job_request_from(const command_line& line) {
     request.out = flag("out");
   request.name = flag("job");
   request.truth = flag("truth");
+  request.list_skipped = line.flags.count("list-skipped") > 0;
   return request;
 }
 
@@ -86,8 +106,9 @@ std::string confusion_png_path(const std::string& out) {
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* out) {
   auto started = std::chrono::steady_clock::now();
+  auto collected = collect_inputs(request.inputs);
   auto inputs = std::make_shared<const std::vector<input_item>>(
-    collect_inputs(request.inputs));
+    std::move(collected.items));
   auto writer = results_writer::open(request.out, inputs->size());
   if (!writer) {
     complain("fovea: " + describe(writer.error()));
@@ -153,6 +174,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
                 seconds > 0 ? writer->total() / seconds : 0.0,
                 request.out.c_str());
   say(summary);
+  report_skipped(request, collected);
   if (out) {
     out->rows = writer->written();
     out->errors = writer->errors();

@@ -23,9 +23,11 @@ struct job_request {
   /// A path,label CSV: if set, score the results against it afterwards and
   /// draw the confusion matrix next to the results file.
   std::string truth;
+  bool list_skipped = false; ///< name the files the walk left out
 };
 
-/// Reads a job subcommand's arguments: its inputs, --out, --job and --truth
+/// Reads a job subcommand's arguments: its inputs, --out, --job, --truth,
+/// --list-skipped
 /// (plus `spec`'s own flags, left in `line`), and configures `cfg`. On a
 /// problem it prints it with `usage` and returns nothing: exit with 2.
 std::optional<job_request> read_job_command(const std::string& command,

@@ -1,8 +1,11 @@
 #include "jobs/input_walker.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -16,36 +19,63 @@ std::string lower(std::string s) {
   return s;
 }
 
-void walk_directory(const fs::path& dir, std::vector<input_item>& out) {
-  std::vector<input_item> found;
-  std::error_code ec;
-  // Symlinked directories are not followed: a link loop cannot trap the walk.
-  fs::recursive_directory_iterator it{dir, ec}, end;
-  if (ec) {
-    out.push_back({dir.string(), "cannot read directory: " + ec.message()});
-    return;
-  }
-  for (; it != end; it.increment(ec)) {
-    if (ec) {
-      found.push_back({it->path().string(), "cannot read: " + ec.message()});
-      ec.clear();
-      continue;
-    }
-    if (it->is_directory(ec))
-      continue;
-    auto path = it->path().string();
-    if (has_image_extension(path))
-      found.push_back({path, {}});
-  }
-  std::sort(found.begin(), found.end(),
-            [](auto& a, auto& b) { return a.path < b.path; });
-  out.insert(out.end(), found.begin(), found.end());
+int64_t nanoseconds(const struct timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-void read_list(const fs::path& list, std::vector<input_item>& out) {
+// One file the walk or the user named: an input if its name says image.
+void add_file(const std::string& path, const struct stat& st, input_list& out) {
+  if (!has_image_extension(path)) {
+    out.not_images.push_back(path);
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    // A FIFO named x.png would hang the reader; a device is not an image.
+    out.items.push_back({path, "not a regular file"});
+    return;
+  }
+  out.items.push_back(
+      {path, {}, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim)});
+}
+
+// Walks one directory at a time rather than with
+// recursive_directory_iterator, whose increment(ec) jumps to the end on any
+// error and so drops the rest of the tree after one unreadable folder.
+void walk_directory(const fs::path& root, input_list& out) {
+  std::vector<fs::path> pending{root};
+  while (!pending.empty()) {
+    auto dir = std::move(pending.back());
+    pending.pop_back();
+    std::error_code ec;
+    fs::directory_iterator it{dir, ec}, end;
+    for (; !ec && it != end; it.increment(ec)) {
+      auto path = it->path();
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) {
+        out.items.push_back({path.string(), std::string{"cannot stat: "} +
+                                                std::strerror(errno)});
+        continue;
+      }
+      if (!S_ISDIR(st.st_mode)) {
+        add_file(path.string(), st, out);
+        continue;
+      }
+      std::error_code link_ec;
+      if (it->is_symlink(link_ec))
+        out.linked_directories.push_back(path.string());
+      else
+        pending.push_back(std::move(path));
+    }
+    if (ec)
+      out.items.push_back(
+          {dir.string(), "cannot read directory: " + ec.message()});
+  }
+}
+
+void read_list(const fs::path& list, input_list& out) {
   std::ifstream in{list};
   if (!in) {
-    out.push_back({list.string(), "cannot read list file"});
+    out.items.push_back({list.string(), "cannot read list file"});
     return;
   }
   for (std::string line; std::getline(in, line);) {
@@ -54,18 +84,42 @@ void read_list(const fs::path& list, std::vector<input_item>& out) {
     auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#')
       continue;
-    out.push_back({line, {}});
+    input_item item{line, {}};
+    struct stat st {};
+    if (::stat(line.c_str(), &st) == 0) {
+      item.size = static_cast<uint64_t>(st.st_size);
+      item.modified = nanoseconds(st.st_mtim);
+    }
+    out.items.push_back(std::move(item));
   }
 }
+
+uint64_t fnv(uint64_t hash, const void* data, size_t size) {
+  auto bytes = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ bytes[i]) * 1099511628211ull;
+  return hash;
+}
+
+constexpr uint64_t fnv_offset = 14695981039346656037ull;
 
 } // namespace
 
 uint64_t input_fingerprint(const std::vector<input_item>& inputs) {
-  uint64_t hash = 14695981039346656037ull;
+  uint64_t hash = fnv_offset;
   for (auto& input : inputs) {
-    for (unsigned char c : input.path)
-      hash = (hash ^ c) * 1099511628211ull;
+    hash = fnv(hash, input.path.data(), input.path.size());
     hash = (hash ^ 0u) * 1099511628211ull; // a separator no path contains
+  }
+  return hash;
+}
+
+uint64_t content_fingerprint(const std::vector<input_item>& inputs) {
+  uint64_t hash = fnv_offset;
+  for (auto& input : inputs) {
+    hash = fnv(hash, input.path.data(), input.path.size() + 1);
+    hash = fnv(hash, &input.size, sizeof input.size);
+    hash = fnv(hash, &input.modified, sizeof input.modified);
   }
   return hash;
 }
@@ -75,19 +129,40 @@ bool has_image_extension(const std::string& path) {
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
-std::vector<input_item> collect_inputs(const std::vector<std::string>& args) {
-  std::vector<input_item> out;
+input_list collect_inputs(const std::vector<std::string>& args) {
+  input_list out;
   for (auto& arg : args) {
-    std::error_code ec;
-    auto status = fs::status(arg, ec);
-    if (fs::is_directory(status))
-      walk_directory(arg, out);
-    else if (fs::is_regular_file(status) && lower(fs::path{arg}.extension()) == ".txt")
+    struct stat st {};
+    if (::stat(arg.c_str(), &st) != 0) {
+      out.items.push_back({arg, errno == ENOENT ? std::string{"no such file"}
+                                                : std::string{"cannot stat: "} +
+                                                      std::strerror(errno)});
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      input_list found;
+      walk_directory(arg, found);
+      std::sort(found.items.begin(), found.items.end(),
+                [](auto& a, auto& b) { return a.path < b.path; });
+      std::move(found.items.begin(), found.items.end(),
+                std::back_inserter(out.items));
+      for (auto* list : {&found.not_images, &found.linked_directories}) {
+        std::sort(list->begin(), list->end());
+        auto& into =
+            list == &found.not_images ? out.not_images : out.linked_directories;
+        into.insert(into.end(), list->begin(), list->end());
+      }
+    } else if (S_ISREG(st.st_mode) &&
+               lower(fs::path{arg}.extension()) == ".txt") {
       read_list(arg, out);
-    else if (fs::exists(status))
-      out.push_back({arg, {}});
-    else
-      out.push_back({arg, "no such file"});
+    } else {
+      // Named by the user: an input whatever its extension says.
+      input_item item{
+          arg, {}, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim)};
+      if (!S_ISREG(st.st_mode))
+        item.error = "not a regular file";
+      out.items.push_back(std::move(item));
+    }
   }
   return out;
 }

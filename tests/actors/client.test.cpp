@@ -68,7 +68,7 @@ TEST_CASE("a walked directory with link loops gives every file one input",
   fs::create_directory_symlink(dir, dir / "sub" / "up"); // a directory loop
   fs::create_symlink(dir / "missing.png", dir / "broken.png");
   fs::create_symlink(dir / "self.png", dir / "self.png");
-  auto inputs = collect_inputs({dir.string()});
+  auto inputs = collect_inputs({dir.string()}).items;
   std::vector<std::string> errors;
   auto tasks = read_tasks(inputs, 1, 0, inputs.size(), 1 << 20);
   REQUIRE(tasks.size() == 4); // 2 images, the broken link, the self-link
@@ -77,8 +77,8 @@ TEST_CASE("a walked directory with link loops gives every file one input",
                      + task.error);
   CHECK(errors
         == std::vector<std::string>{
-          "broken.png: cannot read: No such file or directory",
-          "self.png: cannot read: Too many levels of symbolic links",
+          "broken.png: cannot stat: No such file or directory",
+          "self.png: cannot stat: Too many levels of symbolic links",
           "00000.png: ", "00001.png: "});
 }
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 #include "jobs/input_walker.hpp"
 #include "tests/support/images.hpp"
@@ -17,7 +18,7 @@ TEST_CASE("directories are walked recursively in sorted order, images only",
   for (auto name : {"b/deeper/z.PNG", "a.jpg", "b/c.jpeg", "notes.txt",
                     "b/data.json"})
     test::write_file(dir / name, {1});
-  auto inputs = collect_inputs({dir.string()});
+  auto inputs = collect_inputs({dir.string()}).items;
   REQUIRE(inputs.size() == 3);
   CHECK(inputs[0].path == (dir / "a.jpg").string());
   CHECK(inputs[1].path == (dir / "b/c.jpeg").string());
@@ -33,7 +34,7 @@ TEST_CASE("a .txt argument lists paths, one per line", "[unit]") {
                                   << "\n"
                                   << "  \n"
                                   << "y y.jpg\r\n";
-  auto inputs = collect_inputs({(dir / "list.txt").string()});
+  auto inputs = collect_inputs({(dir / "list.txt").string()}).items;
   REQUIRE(inputs.size() == 2);
   CHECK(inputs[0].path == "x.png");
   CHECK(inputs[1].path == "y y.jpg");
@@ -43,7 +44,7 @@ TEST_CASE("a missing input stays an input, with its error", "[unit]") {
   auto dir = test::fresh_dir("missing");
   test::write_file(dir / "real.png", {1});
   auto inputs = collect_inputs(
-    {(dir / "nope.png").string(), (dir / "real.png").string()});
+    {(dir / "nope.png").string(), (dir / "real.png").string()}).items;
   REQUIRE(inputs.size() == 2);
   CHECK(inputs[0].error == "no such file");
   CHECK(inputs[1].error.empty());
@@ -54,7 +55,57 @@ TEST_CASE("a symlink loop in a walked directory does not trap the walk",
   auto dir = test::fresh_dir("loop");
   test::write_file(dir / "a.png", {1});
   fs::create_directory_symlink(dir, dir / "again");
-  auto inputs = collect_inputs({dir.string()});
+  auto inputs = collect_inputs({dir.string()}).items;
   REQUIRE(inputs.size() == 1);
   CHECK(inputs[0].path == (dir / "a.png").string());
+}
+
+TEST_CASE("files the walk leaves out are listed, and an image-named FIFO "
+          "is an error row, not a reader that hangs",
+          "[unit]") {
+  auto dir = test::fresh_dir("skipped");
+  fs::create_directories(dir / "sub");
+  for (auto name : {"a.png", "b.webp", "sub/c.TIFF", "sub/d.bmp", "e.heic"})
+    test::write_file(dir / name, {1});
+  REQUIRE(::mkfifo((dir / "pipe.png").c_str(), 0600) == 0);
+  fs::create_directory_symlink(dir / "sub", dir / "link");
+  auto inputs = collect_inputs({dir.string()});
+  REQUIRE(inputs.items.size() == 2);
+  CHECK(inputs.items[0].path == (dir / "a.png").string());
+  CHECK(inputs.items[0].size == 1);
+  CHECK(inputs.items[0].modified > 0);
+  CHECK(inputs.items[1].path == (dir / "pipe.png").string());
+  CHECK(inputs.items[1].error == "not a regular file");
+  CHECK(inputs.not_images
+        == std::vector<std::string>{(dir / "b.webp").string(),
+                                    (dir / "e.heic").string(),
+                                    (dir / "sub/c.TIFF").string(),
+                                    (dir / "sub/d.bmp").string()});
+  CHECK(inputs.linked_directories
+        == std::vector<std::string>{(dir / "link").string()});
+}
+
+TEST_CASE("a file whose stat fails is an error row naming it",
+          "[unit]") {
+  auto dir = test::fresh_dir("dangling");
+  test::write_file(dir / "a.png", {1});
+  fs::create_symlink(dir / "gone.png", dir / "b.png");
+  auto inputs = collect_inputs({dir.string()}).items;
+  REQUIRE(inputs.size() == 2);
+  CHECK(inputs[0].error.empty());
+  CHECK(inputs[1].path == (dir / "b.png").string());
+  CHECK(inputs[1].error == "cannot stat: No such file or directory");
+}
+
+TEST_CASE("the content fingerprint changes with a file's size or time, the "
+          "path fingerprint does not", "[unit]") {
+  std::vector<input_item> a{{"x.png", {}, 10, 1000}, {"y.png", {}, 20, 2000}};
+  auto b = a;
+  b[1].modified = 2001;
+  auto c = a;
+  c[0].size = 11;
+  CHECK(input_fingerprint(a) == input_fingerprint(b));
+  CHECK(content_fingerprint(a) != content_fingerprint(b));
+  CHECK(content_fingerprint(a) != content_fingerprint(c));
+  CHECK(content_fingerprint(a) == content_fingerprint(a));
 }
