@@ -28,6 +28,27 @@ void finish(client_pointer self, const caf::error& err) {
   self->quit();
 }
 
+// Every row is in: commit the results file, then tell the coordinator so
+// that it retires the job's journal. Only this client knows the file is
+// safe; if the word is lost, the journal stays and a resubmit of the same
+// files resumes from it, which gives the same rows.
+actor_flow complete(client_pointer self) {
+  constexpr auto commit_timeout = std::chrono::seconds(10);
+  auto& st = self->state;
+  st.committing = true;
+  if (st.options.commit)
+    if (auto err = st.options.commit()) {
+      finish(self, err);
+      co_return;
+    }
+  st.committed = true;
+  auto told = ask<bool>(self, st.coordinator, commit_timeout,
+                        commit_atom::value, st.job);
+  auto reply = co_await told;
+  (void) reply; // not retired: a resubmit resumes, which changes nothing
+  finish(self, caf::none);
+}
+
 // connect -> submit -> enqueue every batch; rows arrive in the behavior.
 actor_flow run(client_pointer self) {
   auto& st = self->state;
@@ -52,7 +73,8 @@ actor_flow run(client_pointer self) {
   st.coordinator = coordinator;
   self->monitor(coordinator);
   auto& inputs = *opts.inputs;
-  job_spec spec{opts.job_name, inputs.size(), input_fingerprint(inputs)};
+  job_spec spec{opts.job_name, inputs.size(), input_fingerprint(inputs),
+                content_fingerprint(inputs)};
   auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
                               submit_atom::value, spec);
   auto job = co_await submit;
@@ -64,7 +86,7 @@ actor_flow run(client_pointer self) {
   if (opts.on_job)
     opts.on_job(st.job);
   if (inputs.empty()) {
-    finish(self, caf::none);
+    complete(self);
     co_return;
   }
   // Rows the coordinator had in its journal arrive right after the job id
@@ -155,7 +177,11 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
   self->state.options = std::move(options);
   self->state.seen.assign(self->state.options.inputs->size(), false);
   self->set_down_handler([self](caf::down_msg& msg) {
-    if (msg.source == self->state.coordinator.address())
+    if (msg.source != self->state.coordinator.address())
+      return;
+    if (self->state.committed)
+      finish(self, caf::none); // the results are safe; the journal stays
+    else
       finish(self, make_error(errc::no_coordinator,
                               "lost the coordinator before the job finished ("
                                 + caf::to_string(msg.reason) + ")"));
@@ -177,8 +203,8 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
         if (st.options.on_row)
           st.options.on_row(row);
       }
-      if (st.received == st.seen.size())
-        finish(self, caf::none);
+      if (st.received == st.seen.size() && !st.committing)
+        complete(self);
     },
     [self](failed_atom, uint64_t job, const std::string& why) {
       if (job == self->state.job)

@@ -3,8 +3,10 @@
 // It reads the inputs itself and sends their bytes (workers share no file
 // system with it), a batch at a time: the next batch goes out only when the
 // coordinator has accepted the last, so memory stays flat however large the
-// job. Every input is handed to on_row exactly once; on_done is called once,
-// with no error when every input has its row.
+// job. Every input is handed to on_row exactly once; once every input has
+// its row, `commit` (the results file moved into place) runs, the
+// coordinator hears that the results are safe (it retires the job's
+// journal), and on_done is called once, with no error.
 #pragma once
 
 #include <functional>
@@ -42,6 +44,8 @@ struct client_options {
   caf::timespan request_timeout = std::chrono::minutes(10);
   std::function<void(uint64_t job)> on_job; ///< the coordinator's job id
   std::function<void(const prediction&)> on_row; ///< on the client's thread
+  /// Makes the results durable once every row is in; an error fails the job.
+  std::function<caf::error()> commit;
   std::function<void(const caf::error&)> on_done;
 };
 
@@ -51,6 +55,8 @@ struct client_state {
   uint64_t job = 0;
   std::vector<bool> seen; ///< by input index: has its row arrived?
   uint64_t received = 0;
+  bool committing = false; ///< every row is in: commit, then tell
+  bool committed = false;  ///< the results file is in place
   bool done = false;
 
   static inline const char* name = "fovea.client";

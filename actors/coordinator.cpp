@@ -57,7 +57,7 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
     entry.registration = st.next_registration++;
     st.worker_keys.emplace(entry.registration, handle.address());
     st.sched.add_worker(entry.registration, entry.info.slots,
-                        scheduler::clock::now());
+                        scheduler::clock::now(), entry.info.model_digest);
     self->monitor(handle);
   }
   entry.handle = handle;
@@ -114,7 +114,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   if (spec.name.empty())
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
-  st.sched.add_job(id);
+  st.sched.add_job(id, opened.model);
   auto& job = st.jobs
                 .emplace(id, job_entry{.ledger = job_ledger{spec.name,
                                                             spec.total},
@@ -124,25 +124,18 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                        .waiters = {},
                                        .waiting = {}})
                 .first->second;
-  std::vector<prediction> recorded;
-  for (auto& row : opened.recorded) {
-    row.job = id;
-    if (job.ledger.record(row.index)) {
-      job.errors += row.ok() ? 0 : 1;
-      recorded.push_back(std::move(row));
-    }
-  }
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
-              + (job.journal ? ", " + std::to_string(recorded.size())
-                                 + " already in its journal"
-                             : ""));
+              + (opened.recorded ? ", resumed from its journal" : ""));
   // The id first, then what the journal had: the client knows its job
   // before the first row arrives (messages between two actors keep their
   // order).
   auto promise = self->make_response_promise<uint64_t>();
   promise.deliver(id);
-  deliver(self, id, std::move(recorded));
+  if (opened.recorded)
+    replay_journal(self, id, *opened.recorded);
+  else
+    deliver(self, id, {}); // a job of no inputs is finished now
   return promise;
 }
 
@@ -183,6 +176,32 @@ caf::result<uint64_t> enqueue(coordinator_pointer self, uint64_t id,
   if (queue_has_room(st) || st.jobs.count(id) == 0)
     return accepted;
   return wait({});
+}
+
+// The client committed its results file: the journal of its finished job
+// is retired, so the same name runs afresh next time.
+caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
+  auto& st = self->state;
+  auto found = st.committable.find(id);
+  if (found == st.committable.end())
+    return st.jobs.count(id) ? caf::result<bool>{make_error(
+             errc::invalid_request,
+             "job " + std::to_string(id) + " has not finished")}
+                             : caf::result<bool>{false};
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender())
+      != found->second.second)
+    return make_error(errc::not_permitted,
+                      "only the client of job " + std::to_string(id)
+                        + " says it is committed");
+  auto path = std::move(found->second.first);
+  st.committable.erase(found);
+  if (auto err = retire_journal(path)) {
+    say(self, describe(err));
+    return err;
+  }
+  say(self, "job " + std::to_string(id)
+              + " committed by its client; journal retired");
+  return true;
 }
 
 caf::result<uint64_t> drain_worker(coordinator_pointer self,
@@ -300,6 +319,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
     [self](drain_atom, const std::string& id) {
       return drain_worker(self, id);
     },
+    [self](commit_atom, uint64_t id) { return commit_job(self, id); },
     [self](nodes_atom) -> caf::result<std::vector<node_row>> {
       if (auto err = refused(self, request_kind::observe))
         return err;
@@ -310,8 +330,15 @@ coordinator(coordinator_pointer self, coordinator_options options) {
         return err;
       auto& st = self->state;
       std::vector<job_row> rows(st.ended.begin(), st.ended.end());
+      size_t in_flight = 0;
       for (auto& [id, job] : st.jobs)
-        rows.push_back(row_of(id, job, "running"));
+        in_flight += st.sched.in_flight_tasks(id);
+      for (auto& [id, job] : st.jobs) {
+        auto& row = rows.emplace_back(row_of(id, job, "running"));
+        if (in_flight > 0)
+          row.share = static_cast<double>(st.sched.in_flight_tasks(id))
+                      / static_cast<double>(in_flight);
+      }
       return rows;
     },
     [self](wait_atom, uint64_t id) { return wait_for_job(self, id); },

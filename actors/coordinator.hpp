@@ -23,10 +23,14 @@
 // - a draining worker gets no new work and is let go once it has answered
 //   every batch it holds;
 // - with a journal directory, a named job's results are journaled as they
-//   are recorded (synced every `journal_sync`), and submitting the same name
-//   with the same inputs again, after a crash of the coordinator or of the
-//   client, resumes it: recorded results come from the journal and only the
-//   rest is dispatched.
+//   are recorded (synced every `journal_sync`). Submitting the same name
+//   again after a crash of the coordinator or of the client resumes it, on
+//   the model its journal names, if its files are unchanged (paths, sizes,
+//   modification times); otherwise the submit is refused saying what
+//   changed. Recorded results come from the journal, read a part at a
+//   time, and only the rest is dispatched. Once its client says the
+//   results file is committed, the journal is retired: the same name then
+//   starts a new run, never serving old labels for new files.
 #pragma once
 
 #include <cstdint>
@@ -116,6 +120,10 @@ struct coordinator_state {
   std::deque<uint64_t> waiting;
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
   std::deque<job_row> ended;
+  /// Finished jobs whose journal waits for their client's word that the
+  /// results file is committed, by job id (oldest first; bounded: past the
+  /// bound a journal simply stays, and a resubmit resumes from it).
+  std::map<uint64_t, std::pair<std::string, caf::actor_addr>> committable;
   int64_t started = unix_now();
   uint64_t recorded = 0; ///< results recorded, all jobs, since start
   uint64_t next_job = 1;

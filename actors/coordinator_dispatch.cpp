@@ -58,7 +58,7 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
     worker.done += reply->size();
     worker.rate.add(reply->size());
     st.sched.answered(batch_id, now);
-    record(self, std::move(*reply));
+    record(self, std::move(*reply), worker.info.model_digest);
   } else {
     auto why = reply ? "its answer is not one: " + wrong
                      : describe(reply.error());

@@ -36,8 +36,10 @@ bool sync_journal(coordinator_pointer self, uint64_t id);
 void deliver(coordinator_pointer self, uint64_t id,
              std::vector<prediction> rows);
 
-/// Records results (first wins), journals and forwards the new ones.
-void record(coordinator_pointer self, std::vector<prediction> rows);
+/// Records results (first wins), journals and forwards the new ones;
+/// `model` is the SHA-256 of the model that produced them, if any.
+void record(coordinator_pointer self, std::vector<prediction> rows,
+            const std::string& model = {});
 
 /// Syncs every journal now and then (runs for the coordinator's life).
 actor_flow sync_journals(coordinator_pointer self);
@@ -49,12 +51,20 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr);
 
 struct opened_job {
   std::optional<job_journal> journal;
-  std::vector<prediction> recorded; ///< results the journal already had
+  /// To read the results it already had (a resumed job), a part at a time.
+  std::optional<journal_reader> recorded;
+  std::string model; ///< the model it is bound to, if resumed; else empty
 };
 
-/// The journal of a named job: new, or a crashed run's for the same inputs.
+/// The journal of a named job: new, or a crashed run's for the same
+/// inputs, files and model.
 caf::expected<opened_job> open_journal(coordinator_pointer self,
                                        const job_spec& spec);
+
+/// Hands the results a resumed job's journal had to the ledger and the
+/// client, a part at a time.
+void replay_journal(coordinator_pointer self, uint64_t id,
+                    journal_reader& reader);
 
 // -- dispatch ----------------------------------------------------------------
 

@@ -63,6 +63,14 @@ void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
           errc::job_ended, "job " + std::to_string(id) + " " + state));
   }
   std::erase(st.waiting, id); // its place in line goes with it
+  // Its client commits the results file next, and then says so.
+  constexpr size_t most_committable = 1024;
+  if (state == "finished" && job->second.journal) {
+    st.committable[id] = {job->second.journal->path(),
+                          job->second.client.address()};
+    if (st.committable.size() > most_committable)
+      st.committable.erase(st.committable.begin());
+  }
   st.ended.push_back(std::move(row));
   if (st.ended.size() > history)
     st.ended.pop_front();
@@ -111,7 +119,8 @@ void deliver(coordinator_pointer self, uint64_t id,
 
 // Records results, journals them, and forwards the new ones to their jobs'
 // clients, one message per job.
-void record(coordinator_pointer self, std::vector<prediction> rows) {
+void record(coordinator_pointer self, std::vector<prediction> rows,
+            const std::string& model) {
   constexpr size_t sync_every = 512; // records; the timer syncs the rest
   auto& st = self->state;
   std::map<uint64_t, std::vector<prediction>> fresh;
@@ -122,7 +131,7 @@ void record(coordinator_pointer self, std::vector<prediction> rows) {
       if (!row.ok())
         ++job->second.errors;
       if (job->second.journal)
-        job->second.journal->append(row);
+        job->second.journal->append(row, model);
       fresh[row.job].push_back(std::move(row));
     }
   }
@@ -178,23 +187,25 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
 }
 
 // Opens the journal of a named job: a new one, or the one a crashed run
-// left, which must be for the same inputs.
+// left, which must be for the same inputs, the same files and the same
+// model. Read once to its end here (a part at a time) to learn its models
+// and where its intact records end; replay_journal reads it again.
 caf::expected<opened_job> open_journal(coordinator_pointer self,
                                        const job_spec& spec) {
-  auto& dir = self->state.options.journal_dir;
+  auto& st = self->state;
   if (!valid_job_name(spec.name))
     return make_error(errc::invalid_request,
-                      "job name \"" + spec.name +
-                          "\" must be 1-100 letters, "
-                          "digits, '.', '_' or '-', not starting with '.'");
-  journal_header header{spec.name, spec.total, spec.fingerprint};
-  auto path = journal_path(dir, spec.name);
-  auto existing = read_journal(path);
+                      "job name \"" + spec.name
+                        + "\" must be 1-100 letters, digits, '.', '_' or '-', "
+                          "not starting with '.'");
+  journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents};
+  auto path = journal_path(st.options.journal_dir, spec.name);
   opened_job opened;
+  auto existing = journal_reader::open(path);
   if (!existing) {
     auto& err = existing.error();
-    if (err.category() != error_category ||
-        err.code() != static_cast<uint8_t>(errc::no_such_file))
+    if (err.category() != error_category
+        || err.code() != static_cast<uint8_t>(errc::no_such_file))
       return std::move(err);
     auto journal = job_journal::open(path, header, nullptr);
     if (!journal)
@@ -202,25 +213,74 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
     opened.journal.emplace(std::move(*journal));
     return opened;
   }
-  auto& had = existing->header;
-  if (had.total != spec.total || had.fingerprint != spec.fingerprint)
+  auto refuse = [&](const std::string& what) {
     return make_error(errc::invalid_request,
-                      "job " + spec.name +
-                          " is in the journal with other "
-                          "inputs (" +
-                          std::to_string(had.total) +
-                          " of them); "
-                          "resume it with the same inputs, or choose another "
-                          "--job name");
-  if (existing->ignored_bytes > 0)
-    say(self, "journal " + path + ": ignored a torn tail of " +
-                  std::to_string(existing->ignored_bytes) + " bytes");
-  auto journal = job_journal::open(path, header, &*existing);
+                      "job " + spec.name + " has a journal from an unfinished "
+                        "run, and " + what + "; run it with what it began "
+                        "with to resume it, or choose another --job name (or "
+                        "remove " + path + ")");
+  };
+  auto& had = existing->header();
+  if (had.total != spec.total || had.fingerprint != spec.fingerprint)
+    return refuse("its input list changed (it had "
+                  + std::to_string(had.total) + " inputs)");
+  if (had.contents != spec.contents)
+    return refuse("its files changed since (same paths, other sizes or "
+                  "modification times)");
+  std::vector<prediction> rows;
+  while (existing->next(rows, 4096)) {
+  }
+  auto& models = existing->models();
+  if (models.size() == 1) {
+    opened.model = models.front();
+    std::vector<std::string> serving;
+    for (auto& [addr, w] : st.workers)
+      if (!w.info.model_digest.empty())
+        serving.push_back(w.info.model_digest.substr(0, 12));
+    if (!serving.empty()
+        && std::none_of(st.workers.begin(), st.workers.end(), [&](auto& w) {
+             return w.second.info.model_digest == opened.model;
+           }))
+      return refuse("its results came from model " + opened.model.substr(0, 12)
+                    + "..., which no worker serves now (they serve "
+                    + serving.front() + "...)");
+  }
+  if (existing->ignored_bytes() > 0)
+    say(self, "journal " + path + ": ignored a torn tail of "
+                + std::to_string(existing->ignored_bytes()) + " bytes");
+  auto resume_at = existing->valid_bytes();
+  auto journal = job_journal::open(path, header, &resume_at, models);
   if (!journal)
     return std::move(journal.error());
   opened.journal.emplace(std::move(*journal));
-  opened.recorded = std::move(existing->rows);
+  auto again = journal_reader::open(path);
+  if (!again)
+    return std::move(again.error());
+  opened.recorded.emplace(std::move(*again));
   return opened;
+}
+
+void replay_journal(coordinator_pointer self, uint64_t id,
+                    journal_reader& reader) {
+  auto& st = self->state;
+  auto name = st.jobs.at(id).ledger.name();
+  uint64_t replayed = 0;
+  std::vector<prediction> part;
+  while (st.jobs.count(id) && reader.next(part, 4096)) {
+    replayed += part.size();
+    auto& job = st.jobs.at(id);
+    std::vector<prediction> fresh;
+    for (auto& row : part) {
+      row.job = id;
+      if (job.ledger.record(row.index)) {
+        job.errors += row.ok() ? 0 : 1;
+        fresh.push_back(std::move(row));
+      }
+    }
+    deliver(self, id, std::move(fresh)); // may finish (and close) the job
+  }
+  say(self, "job " + std::to_string(id) + " (" + name + ") resumed: "
+              + std::to_string(replayed) + " results from its journal");
 }
 
 } // namespace fovea::coordinator_parts

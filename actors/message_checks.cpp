@@ -53,6 +53,13 @@ caf::error check_worker_info(const worker_info& info,
                    std::to_string(info.slots) + ")");
   if (info.classes == 0)
     return invalid("a worker's model must have at least one class");
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  if (!info.model_digest.empty()
+      && (info.model_digest.size() != 64
+          || !std::all_of(info.model_digest.begin(), info.model_digest.end(),
+                          hex)))
+    return invalid("a model digest must be 64 lower-case hex digits "
+                   "(SHA-256)");
   return caf::none;
 }
 

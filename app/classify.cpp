@@ -81,6 +81,7 @@ int classify_main(const arguments& args) {
     options.info.model = engine->manifest().label();
     options.info.slots = cfg.slots;
     options.info.classes = static_cast<uint32_t>(engine->labels().size());
+    options.info.model_digest = engine->digest();
     options.local_coordinator = coordinator_handle;
     worker_handles.push_back(
       sys.spawn(worker, std::move(options),

@@ -119,6 +119,12 @@ int run_job(caf::actor_system& sys, const job_request& request,
   bool settled = false; // finished has its value
   options.inputs = inputs;
   options.job_name = request.name;
+  bool opened = false; // the coordinator took the job (set on its thread)
+  options.on_job = [&opened, then = std::move(options.on_job)](uint64_t job) {
+    opened = true;
+    if (then)
+      then(job);
+  };
   // Both run on the client's thread; `finished` orders them before we read.
   options.on_row = [&](const prediction& row) {
     writer->write(row);
@@ -130,6 +136,9 @@ int run_job(caf::actor_system& sys, const job_request& request,
       finished.set_value(std::move(err));
     }
   };
+  // On the client's thread, once every row is in; the client then tells
+  // the coordinator, which retires the job's journal.
+  options.commit = [&] { return writer->commit(); };
   options.on_done = [&](const caf::error& err) {
     if (!settled) {
       settled = true;
@@ -150,6 +159,13 @@ int run_job(caf::actor_system& sys, const job_request& request,
   auto seconds = std::chrono::duration<double>(
                    std::chrono::steady_clock::now() - started)
                    .count();
+  if (err && !opened && err.category() == error_category
+      && err.code() == static_cast<uint8_t>(errc::invalid_request)) {
+    // Refused as asked (a resume with changed files, say): the user must
+    // change the command, as with a bad argument.
+    complain("fovea: submit refused: " + describe(err));
+    return 2;
+  }
   if (err) {
     complain("fovea: job failed: " + describe(err) + "; "
              + std::to_string(writer->written()) + " of "
@@ -160,10 +176,6 @@ int run_job(caf::actor_system& sys, const job_request& request,
                   : "\nfovea: if the coordinator keeps a journal "
                     "(fovea.journal-dir), the same command resumes job "
                     + request.name));
-    return 1;
-  }
-  if (auto commit_err = writer->commit()) {
-    complain("fovea: " + describe(commit_err));
     return 1;
   }
   char summary[256];

@@ -63,6 +63,9 @@ std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
 
 int run_coordinator(fovea_config& cfg) {
   auto id = cfg.node_id();
+  // Hold the journal directory for this node's life: two coordinators
+  // sharing one would resume each other's jobs and interleave records.
+  std::optional<journal_dir_lock> journal_lock;
   if (!cfg.journal_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(cfg.journal_dir, ec);
@@ -72,6 +75,12 @@ int run_coordinator(fovea_config& cfg) {
                + (ec ? ": " + ec.message() : std::string{}));
       return 2;
     }
+    auto lock = journal_dir_lock::acquire(cfg.journal_dir);
+    if (!lock) {
+      complain("fovea node: fovea.journal-dir: " + describe(lock.error()));
+      return 2;
+    }
+    journal_lock.emplace(std::move(*lock));
   }
   // Check the TLS files and the address before anything listens: beyond
   // loopback, a coordinator without a certificate is open to anyone.
@@ -184,6 +193,7 @@ int run_worker(fovea_config& cfg) {
   options.info.model = (*loaded)->manifest().label();
   options.info.slots = cfg.slots;
   options.info.classes = static_cast<uint32_t>((*loaded)->labels().size());
+  options.info.model_digest = (*loaded)->digest();
   options.address = *where;
   options.routes = front;
   options.connect_timeout = cfg.connect_timeout;

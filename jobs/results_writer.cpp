@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "jobs/sync_directory.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -103,7 +104,9 @@ caf::error results_writer::commit() {
   std::fclose(std::exchange(file_, nullptr));
   if (std::rename(tmp.c_str(), out_.c_str()) != 0)
     return io_error(out_, "cannot move results into place");
-  return caf::none;
+  // The rename itself must last: the client next tells the coordinator,
+  // which then forgets the job's journal.
+  return sync_directory(directory_of(out_));
 }
 
 } // namespace fovea

@@ -35,10 +35,11 @@ image_task take_bytes(image_task& task) {
 // -- workers -----------------------------------------------------------------
 
 void scheduler::add_worker(worker_key worker, uint32_t slots,
-                           clock::time_point now) {
+                           clock::time_point now, std::string model) {
   auto& w = workers_[worker];
   w.slots = slots;
   w.last_answer = now;
+  w.model = std::move(model);
 }
 
 void scheduler::drain(worker_key worker) {
@@ -83,8 +84,8 @@ bool scheduler::has_credit(const worker_slot& w) const {
 
 // -- jobs --------------------------------------------------------------------
 
-void scheduler::add_job(uint64_t job) {
-  jobs_.try_emplace(job);
+void scheduler::add_job(uint64_t job, std::string model) {
+  jobs_.try_emplace(job).first->second.model = std::move(model);
 }
 
 void scheduler::remove_job(uint64_t job) {
@@ -129,10 +130,14 @@ bool scheduler::may_take(worker_key worker, const retry& r,
                          bool ignore_alone) const {
   if (contains(r.holders, worker))
     return false; // it is working on this task already
+  auto& w = workers_.at(worker);
+  if (auto& model = jobs_.at(r.task.job).model;
+      !model.empty() && model != w.model)
+    return false;
   auto s = suspects_.find({r.task.job, r.task.index});
   if (s == suspects_.end())
     return true;
-  if (!ignore_alone && !workers_.at(worker).line.empty())
+  if (!ignore_alone && !w.line.empty())
     return false; // a suspect goes only to a worker holding nothing else
   if (!contains(s->second.failed_on, worker))
     return true;
@@ -187,6 +192,8 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
     if (it == jobs_.end())
       it = jobs_.begin();
     auto& q = it->second;
+    if (!q.model.empty() && q.model != workers_.at(worker).model)
+      continue; // bound to another model
     std::vector<image_task> tasks;
     std::vector<worker_key> holders;
     bool isolated = false;

@@ -87,7 +87,9 @@ public:
 
   // -- workers ---------------------------------------------------------------
 
-  void add_worker(worker_key worker, uint32_t slots, clock::time_point now);
+  /// A worker of `model` (its SHA-256; empty: unknown) with `slots` credit.
+  void add_worker(worker_key worker, uint32_t slots, clock::time_point now,
+                  std::string model = {});
   /// From now on the worker gets no new work.
   void drain(worker_key worker);
   /// Batches the worker holds (answered or not, overdue included).
@@ -100,7 +102,9 @@ public:
   // -- jobs and their tasks
   // ----------------------------------------------------
 
-  void add_job(uint64_t job);
+  /// A job whose tasks go only to workers of `model`, if it names one (a
+  /// job resumed from a journal stays on the model it began with).
+  void add_job(uint64_t job, std::string model = {});
   /// Forgets a job's queued tasks; its batches in flight run out unheeded.
   void remove_job(uint64_t job);
   /// Queues a task of a job added before, behind the job's others.
@@ -158,6 +162,7 @@ private:
   struct job_queue {
     std::deque<retry> retries; ///< before any fresh task, one per batch
     std::deque<image_task> fresh;
+    std::string model; ///< empty: any worker's
   };
 
   struct suspect {
@@ -180,6 +185,7 @@ private:
     bool draining = false;
     std::deque<batch_key> line; ///< batches held, oldest first
     clock::time_point last_answer;
+    std::string model;
   };
 
   bool has_credit(const worker_slot& w) const;

@@ -40,6 +40,7 @@ struct job_row {
   uint64_t done = 0;   ///< inputs with their row
   uint64_t errors = 0; ///< of those, error rows
   double rate = 0;     ///< rows per second since it opened
+  double share = 0;    ///< of the tasks in flight now, this job's fraction
   int64_t started = 0; ///< unix seconds
   double seconds = 0;  ///< wall time so far (or in all, once ended)
 };
@@ -47,7 +48,7 @@ struct job_row {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_row& x) {
   return f(caf::meta::type_name("job_row"), x.id, x.name, x.state, x.total,
-           x.done, x.errors, x.rate, x.started, x.seconds);
+           x.done, x.errors, x.rate, x.share, x.started, x.seconds);
 }
 
 } // namespace fovea

@@ -30,6 +30,10 @@ using coordinator_actor = caf::typed_actor<
   // and the reply (how many results it produced) comes once it has answered
   // every batch it holds. It is then no longer registered.
   caf::replies_to<drain_atom, std::string>::with<uint64_t>,
+  // A client has renamed its job's results file into place (and synced
+  // it): the coordinator retires the job's journal, so the same name runs
+  // afresh next time. The reply says whether there was one to retire.
+  caf::replies_to<commit_atom, uint64_t>::with<bool>,
   // For operators: every node, every job (running and recent), a job's
   // row once it has ended, cancelling a job (the reply is the number of
   // rows it had), and a liveness check answered with the coordinator's id.

@@ -20,13 +20,16 @@ struct job_spec {
   /// Identifies the ordered input list, so that a journaled job is only
   /// resumed with the inputs it was started with.
   uint64_t fingerprint = 0;
+  /// Identifies the files too (paths, sizes, modification times): a journal
+  /// resumes only if they did not change.
+  uint64_t contents = 0;
   uint32_t protocol = protocol_version; ///< the version the client speaks
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.name, x.total,
-           x.fingerprint, x.protocol);
+           x.fingerprint, x.contents, x.protocol);
 }
 
 } // namespace fovea

@@ -32,9 +32,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, wait_atom, "wait")
   CAF_ADD_ATOM(fovea, fovea, ping_atom, "ping")
   CAF_ADD_ATOM(fovea, fovea, command_atom, "command")
+  CAF_ADD_ATOM(fovea, fovea, commit_atom, "committed")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol2")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol3")
   // Inside a worker: its decoders' work, and its model runner's wake-up.
   CAF_ADD_ATOM(fovea, fovea, decode_atom, "decode")
   CAF_ADD_ATOM(fovea, fovea, flush_atom, "flush")

@@ -17,13 +17,16 @@ struct worker_info {
   uint32_t slots = 1; ///< task batches it accepts at once: its credit
   /// Classes its model outputs: every label it answers is below this.
   uint32_t classes = 0;
+  /// SHA-256 of its model.pt, 64 hex digits: which model its answers are
+  /// from (a journal resumes only on the model it began with).
+  std::string model_digest;
   uint32_t protocol = protocol_version; ///< the version it speaks
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.id, x.host, x.model,
-           x.slots, x.classes, x.protocol);
+           x.slots, x.classes, x.model_digest, x.protocol);
 }
 
 } // namespace fovea

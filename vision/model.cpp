@@ -91,10 +91,11 @@ model::load(const std::filesystem::path& dir) {
   if (!labels)
     return std::move(labels.error());
   auto file = (dir / "model.pt").string();
+  // Always: the digest names the model to the coordinator, pinned or not.
+  auto digest = sha256_of_file(file);
+  if (!digest)
+    return std::move(digest.error());
   if (!manifest->sha256.empty()) {
-    auto digest = sha256_of_file(file);
-    if (!digest)
-      return std::move(digest.error());
     if (*digest != manifest->sha256)
       return make_error(errc::bad_model,
                         file + ": SHA-256 is " + *digest + " but model.ini "
@@ -125,9 +126,11 @@ model::load(const std::filesystem::path& dir) {
                         + std::to_string(scores.size())
                         + " classes but labels.txt names "
                         + std::to_string(labels->size()));
-  return std::unique_ptr<model>{new model(std::move(*manifest),
-                                          std::move(*labels),
-                                          std::move(program))};
+  std::unique_ptr<model> loaded{new model(std::move(*manifest),
+                                         std::move(*labels),
+                                         std::move(program))};
+  loaded->digest_ = std::move(*digest);
+  return loaded;
 }
 
 caf::expected<std::vector<float>> model::infer(std::span<const float> inputs,

@@ -34,6 +34,9 @@ public:
 
   const std::vector<std::string>& labels() const noexcept { return labels_; }
 
+  /// SHA-256 of model.pt, 64 hex digits: which model this is, exactly.
+  const std::string& digest() const noexcept { return digest_; }
+
   /// Class probabilities (softmax) for `count` preprocessed images stored
   /// back to back in `inputs`: count x labels().size() floats, row by row.
   caf::expected<std::vector<float>> infer(std::span<const float> inputs,
@@ -45,6 +48,7 @@ private:
 
   model_manifest manifest_;
   std::vector<std::string> labels_;
+  std::string digest_;
   std::unique_ptr<torch_program> program_;
 };
 

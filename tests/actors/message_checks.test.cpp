@@ -94,7 +94,10 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
   for (auto& c : {
            bad_case{"another protocol", [](worker_info& w) { w.protocol = 1; },
                     "wrong version: it speaks fovea protocol 1, this "
-                    "coordinator 2"},
+                    "coordinator 3"},
+           bad_case{"a digest that is not SHA-256 hex",
+                    [](worker_info& w) { w.model_digest = "abc"; },
+                    "64 lower-case hex digits"},
            bad_case{"no id", [](worker_info& w) { w.id.clear(); },
                     "a worker id must be"},
            bad_case{"a path as id", [](worker_info& w) { w.id = "../w"; },
@@ -138,7 +141,7 @@ TEST_CASE("a job's size and name are checked before anything is allocated",
   CHECK_THAT(describe(check_job_spec(job_spec{"../etc", 1}, limits)),
              Catch::Contains("must be 1-100 letters"));
   job_spec old{"x", 1};
-  old.protocol = 3;
+  old.protocol = protocol_version + 1;
   CHECK(check_job_spec(old, limits).code() ==
         static_cast<uint8_t>(errc::wrong_version));
 }

@@ -22,11 +22,13 @@ TEST_CASE_METHOD(test::actor_fixture,
         connect_reply{sys.node(), handle, std::move(interface)}};
   };
   CHECK(as_coordinator(sys, reply(ours), where, nullptr));
-  std::set<std::string> newer{"caf::replies_to<protocol3>::with<@u32>",
+  auto next = std::to_string(protocol_version + 1);
+  std::set<std::string> newer{"caf::replies_to<protocol" + next
+                                + ">::with<@u32>",
                               "caf::replies_to<ping>::with<@str>"};
   CHECK(describe(as_coordinator(sys, reply(newer), where, nullptr).error()) ==
         "wrong version: the coordinator at 10.0.0.5:4242 speaks fovea "
-        "protocol 3, this node " +
+        "protocol " + next + ", this node " +
             std::to_string(protocol_version) +
             " (run the same fovea version on every node)");
   std::set<std::string> stranger{"caf::replies_to<ping>::with<@str>"};

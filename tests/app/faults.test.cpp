@@ -13,6 +13,7 @@
 #include "tests/support/file_size_limit.hpp"
 #include "tests/support/hostile_images.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/journal.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
@@ -95,7 +96,7 @@ struct job_files {
 
 // "job 1 (name) opened: 3000 inputs, 1234 already in its journal" -> 1234
 size_t journaled_count(const std::string& line) {
-  auto end = line.find(" already in its journal");
+  auto end = line.find(" results from its journal");
   REQUIRE(end != std::string::npos);
   auto start = line.rfind(' ', end - 1);
   return std::stoul(line.substr(start + 1, end - start - 1));
@@ -173,7 +174,7 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
     CHECK(code == 1);
     CHECK(submit.output().find("lost the coordinator") != std::string::npos);
   }
-  auto kept = read_journal(journal_path(journal, "nightly"));
+  auto kept = test::read_whole_journal(journal_path(journal, "nightly"));
   REQUIRE(kept);
   INFO("rows in the journal after the crash: " << kept->rows.size());
   CHECK(kept->rows.size() > 0);
@@ -194,7 +195,7 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
   auto [code, output] = test::run_fovea(args);
   INFO(output);
   REQUIRE(code == 0);
-  auto opened = cluster.coordinator->wait_for_line("opened", 10s);
+  auto opened = cluster.coordinator->wait_for_line("results from its journal", 10s);
   REQUIRE(opened);
   CHECK(journaled_count(*opened) >= kept->rows.size());
   test::check_results(job.out, job.paths);
@@ -202,7 +203,8 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
 }
 
 TEST_CASE("a client killed with -9 and run again gets every row once, the "
-          "earlier ones from the journal",
+          "earlier ones from the journal; other inputs under its name are "
+          "refused until it is done, and then run afresh",
           "[integration][faults]") {
   job_files job{"kill-client", job_size};
   test::local_cluster cluster{
@@ -215,20 +217,30 @@ TEST_CASE("a client killed with -9 and run again gets every row once, the "
     CHECK(submit.wait_for_exit(10s) == 128 + SIGKILL);
   }
   REQUIRE(cluster.coordinator->wait_for_line("paused", 30s));
+  // While it is unfinished, the same name with other inputs is refused,
+  // naming the problem.
+  auto other_args = submit_args(cluster.address, job.paths[0],
+                                (job.dir / "other.csv").string(), "catalogue");
+  auto other = test::run_fovea(other_args);
+  CHECK(other.first == 2);
+  CHECK_THAT(other.second, Catch::Contains("its input list changed"));
   auto [code, output] = test::run_fovea(args);
   INFO(output);
   REQUIRE(code == 0);
-  auto opened = cluster.coordinator->wait_for_line("opened", 10s);
+  auto opened = cluster.coordinator->wait_for_line("results from its journal",
+                                                   10s);
   REQUIRE(opened);
   CHECK(journaled_count(*opened) > 0);
   test::check_results(job.out, job.paths);
-  // The same name with other inputs is refused, naming the problem.
-  auto other = test::run_fovea(
-    submit_args(cluster.address, job.paths[0],
-                (job.dir / "other.csv").string(), "catalogue"));
-  CHECK(other.first == 1);
-  CHECK(other.second.find("is in the journal with other inputs")
-        != std::string::npos);
+  // Its client committed the results: the journal is retired, and the
+  // same name now starts a new run.
+  CHECK(cluster.coordinator->wait_for_line("committed by its client; journal "
+                                           "retired",
+                                           10s));
+  other = test::run_fovea(other_args);
+  INFO(other.second);
+  CHECK(other.first == 0);
+  test::check_results(job.dir / "other.csv", {job.paths[0]});
   cluster.stop();
 }
 

@@ -137,7 +137,7 @@ TEST_CASE("against the TLS port, the coordinator refuses whoever may not do "
           "certificate (w2)");
     CHECK_THAT(worker.refusal<uint64_t>(
                    register_atom::value,
-                   worker_info{"w2", "h", "fashion-mnist@1", 1, 10, 1}),
+                   worker_info{"w2", "h", "fashion-mnist@1", 1, 10, "", 1}),
                Catch::Contains("it speaks fovea protocol 1, this coordinator " +
                                std::to_string(protocol_version)));
   }

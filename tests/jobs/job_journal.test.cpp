@@ -3,11 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/journal.hpp"
 
 using namespace fovea;
 
@@ -28,7 +31,7 @@ prediction row(uint64_t index) {
   return p;
 }
 
-const journal_header header{"nightly", 50, 0x1234abcd};
+const journal_header header{"nightly", 50, 0x1234abcd, 0x5678};
 
 std::string write_journal(const std::string& name, int rows) {
   auto path = journal_path(test::fresh_dir(name).string(), "nightly");
@@ -44,11 +47,12 @@ std::string write_journal(const std::string& name, int rows) {
 
 TEST_CASE("a journal gives back its header and every synced row", "[unit]") {
   auto path = write_journal("journal-roundtrip", 20);
-  auto contents = read_journal(path);
+  auto contents = test::read_whole_journal(path);
   REQUIRE(contents);
   CHECK(contents->header.name == "nightly");
   CHECK(contents->header.total == 50);
   CHECK(contents->header.fingerprint == 0x1234abcd);
+  CHECK(contents->header.contents == 0x5678);
   CHECK(contents->ignored_bytes == 0);
   REQUIRE(contents->rows.size() == 20);
   for (uint64_t i = 0; i < 20; ++i) {
@@ -72,10 +76,11 @@ TEST_CASE("a torn tail is cut off wherever the crash cut the file, and "
   size_t last_rows = 0;
   for (size_t keep = whole.size(); keep-- > 0;) {
     test::write_file(path, {whole.begin(), whole.begin() + keep});
-    auto cut = read_journal(path);
+    auto cut = test::read_whole_journal(path);
     if (!cut) {
-      // Only a file without an intact header is refused.
-      CHECK(describe(cut.error()).find("no intact header") != std::string::npos);
+      // A file without an intact header was cut while it was being made:
+      // no result is in it, and it counts as absent (a new job).
+      CHECK(cut.error().code() == static_cast<uint8_t>(errc::no_such_file));
       continue;
     }
     INFO("kept " << keep << " of " << whole.size());
@@ -86,11 +91,11 @@ TEST_CASE("a torn tail is cut off wherever the crash cut the file, and "
       // Reopen the file a crash left and go on: the new row follows the
       // last intact one.
       CHECK(cut->rows.size() == 2);
-      auto journal = job_journal::open(path, header, &*cut);
+      auto journal = job_journal::open(path, header, &cut->valid_bytes);
       REQUIRE(journal);
       journal->append(row(42));
       REQUIRE_FALSE(journal->sync());
-      auto resumed = read_journal(path);
+      auto resumed = test::read_whole_journal(path);
       REQUIRE(resumed);
       CHECK(resumed->ignored_bytes == 0);
       REQUIRE(resumed->rows.size() == 3);
@@ -106,22 +111,91 @@ TEST_CASE("a damaged record ends the journal there", "[unit]") {
   auto bytes = test::read_file(path);
   bytes[bytes.size() - 3] ^= 0x40; // inside the last record's payload
   test::write_file(path, bytes);
-  auto contents = read_journal(path);
+  auto contents = test::read_whole_journal(path);
   REQUIRE(contents);
   CHECK(contents->rows.size() == 4);
   CHECK(contents->ignored_bytes > 0);
 }
 
-TEST_CASE("a file that is not a journal, or none, is told apart", "[unit]") {
+TEST_CASE("an empty journal counts as absent; one of another format is "
+          "refused with a message, never misread", "[unit]") {
   auto dir = test::fresh_dir("journal-other");
-  auto missing = read_journal((dir / "none.journal").string());
+  auto missing = journal_reader::open((dir / "none.journal").string());
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code() == static_cast<uint8_t>(errc::no_such_file));
-  test::write_file(dir / "text.journal", {'h', 'e', 'l', 'l', 'o', '\n'});
-  auto text = read_journal((dir / "text.journal").string());
-  REQUIRE_FALSE(text);
-  CHECK(describe(text.error()).find("not a fovea job journal")
-        != std::string::npos);
+  test::write_file(dir / "empty.journal", {});
+  auto empty = journal_reader::open((dir / "empty.journal").string());
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().code() == static_cast<uint8_t>(errc::no_such_file));
+  // Format 1 (the first wave's): an intact record with no kind or magic.
+  auto old_path = (dir / "old.journal").string();
+  {
+    auto journal = job_journal::open(old_path, header, nullptr);
+    REQUIRE(journal);
+  }
+  auto bytes = test::read_file(old_path);
+  bytes.erase(bytes.begin() + 8, bytes.begin() + 9 + 14 + 4); // kind, magic, format
+  uint32_t length = static_cast<uint32_t>(bytes.size() - 8);
+  auto crc = static_cast<uint32_t>(
+    ::crc32(0, reinterpret_cast<const Bytef*>(bytes.data() + 8), length));
+  for (int i = 0; i < 4; ++i) {
+    bytes[static_cast<size_t>(i)] = static_cast<char>(length >> (8 * i));
+    bytes[static_cast<size_t>(4 + i)] = static_cast<char>(crc >> (8 * i));
+  }
+  test::write_file(old_path, bytes);
+  auto old = journal_reader::open(old_path);
+  REQUIRE_FALSE(old);
+  CHECK_THAT(describe(old.error()),
+             Catch::Contains("is not a fovea job journal of format 2")
+               && Catch::Contains("remove the file to run the job afresh"));
+}
+
+TEST_CASE("a journal records each model once, before its first row, and "
+          "a retired journal is gone", "[unit]") {
+  auto path = journal_path(test::fresh_dir("journal-models").string(), "m");
+  {
+    auto journal = job_journal::open(path, header, nullptr);
+    REQUIRE(journal);
+    journal->append(row(1), std::string(64, 'a'));
+    journal->append(row(2), std::string(64, 'a'));
+    journal->append(row(3), std::string(64, 'b'));
+    REQUIRE_FALSE(journal->sync());
+  }
+  auto dump = test::read_whole_journal(path);
+  REQUIRE(dump);
+  CHECK(dump->rows.size() == 3);
+  CHECK(dump->models
+        == std::vector<std::string>{std::string(64, 'a'),
+                                    std::string(64, 'b')});
+  REQUIRE_FALSE(retire_journal(path));
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("an oversized record is refused when written", "[unit]") {
+  auto path = journal_path(test::fresh_dir("journal-huge").string(), "h");
+  auto journal = job_journal::open(path, header, nullptr);
+  REQUIRE(journal);
+  auto huge = row(1);
+  huge.error = std::string(2u << 20, 'x');
+  journal->append(huge);
+  auto err = journal->sync();
+  REQUIRE(err);
+  CHECK_THAT(describe(err), Catch::Contains("is over 1048576 bytes"));
+  auto dump = test::read_whole_journal(path);
+  REQUIRE(dump);
+  CHECK(dump->rows.empty());
+}
+
+TEST_CASE("a second coordinator cannot take a journal directory in use",
+          "[unit]") {
+  auto dir = test::fresh_dir("journal-lock").string();
+  auto first = journal_dir_lock::acquire(dir);
+  REQUIRE(first);
+  auto second = journal_dir_lock::acquire(dir);
+  REQUIRE_FALSE(second);
+  CHECK_THAT(describe(second.error()),
+             Catch::Contains(dir + " is in use by another coordinator (pid "
+                             + std::to_string(::getpid()) + ")"));
 }
 
 TEST_CASE("a journal that cannot grow reports it, naming the file",

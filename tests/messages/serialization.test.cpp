@@ -83,21 +83,24 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(copy.ok());
   }
   SECTION("worker_info") {
-    worker_info info{"w1", "host", "fashion-mnist@1", 4, 10, 7};
+    worker_info info{"w1", "host", "fashion-mnist@1", 4, 10,
+                     std::string(64, 'e'), 7};
     auto copy = round_trip(sys, info);
     CHECK(copy.id == "w1");
     CHECK(copy.host == "host");
     CHECK(copy.model == "fashion-mnist@1");
     CHECK(copy.slots == 4u);
     CHECK(copy.classes == 10u);
+    CHECK(copy.model_digest == std::string(64, 'e'));
     CHECK(copy.protocol == 7u);
   }
   SECTION("job_spec") {
-    job_spec spec{"nightly", 200000, 42, 7};
+    job_spec spec{"nightly", 200000, 42, 43, 7};
     auto copy = round_trip(sys, spec);
     CHECK(copy.name == "nightly");
     CHECK(copy.total == 200000u);
     CHECK(copy.fingerprint == 42u);
+    CHECK(copy.contents == 43u);
     CHECK(copy.protocol == 7u);
   }
   SECTION("node_row and job_row, as the shell receives them") {
