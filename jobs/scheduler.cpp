@@ -259,6 +259,11 @@ std::optional<scheduler::batch>
 scheduler::next_batch(clock::time_point now, const recorded_fn& recorded) {
   if (workers_.empty() || queued_tasks_ == 0)
     return std::nullopt;
+  // A batch in flight is held three times over for a while (here, in its
+  // message, in the connection's buffer): half the byte budget in flight
+  // keeps the real footprint near the budget with large images.
+  if (in_flight_bytes_ > 0 && in_flight_bytes_ >= options_.max_queued_bytes / 2)
+    return std::nullopt;
   auto reserved = reserved_worker();
   // Round-robin over workers, one batch each, so credit fills evenly.
   auto it = workers_.upper_bound(last_worker_);

@@ -17,8 +17,8 @@ caf::error sync_directory(const std::string& dir) {
     ::close(fd);
   if (ok)
     return caf::none;
-  return make_error(errc::storage_failed, "cannot sync directory " + dir
-                                            + ": " + std::strerror(saved));
+  return make_error(errc::storage_failed, "cannot sync directory " + dir +
+                                              ": " + std::strerror(saved));
 }
 
 std::string directory_of(const std::string& path) {

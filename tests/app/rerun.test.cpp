@@ -21,16 +21,16 @@ std::vector<std::string> submit(const std::string& address,
                                 const std::filesystem::path& images,
                                 const std::filesystem::path& out,
                                 const std::string& job) {
-  return {"submit", "--coordinator", address, images.string(), "--out",
-          out.string(), "--job", job};
+  return {"submit", "--coordinator", address, images.string(),
+          "--out",  out.string(),    "--job", job};
 }
 
 // path -> "label score" as the results file says.
 std::map<std::string, std::string> answers(const std::filesystem::path& out) {
   std::map<std::string, std::string> by_path;
   for (auto& row : test::read_results(out).rows)
-    by_path[row.path] = std::to_string(row.label) + " "
-                        + std::to_string(row.score);
+    by_path[row.path] =
+        std::to_string(row.label) + " " + std::to_string(row.score);
   return by_path;
 }
 
@@ -42,9 +42,9 @@ TEST_CASE("a finished named job run again after its files changed labels "
   auto dir = test::fresh_dir("rerun-changed");
   auto paths = test::write_pattern_pngs(dir / "imgs", 50);
   test::local_cluster cluster{
-    2, {"--fovea.journal-dir=" + (dir / "journal").string()}};
+      2, {"--fovea.journal-dir=" + (dir / "journal").string()}};
   auto [first, first_output] = test::run_fovea(
-    submit(cluster.address, dir / "imgs", dir / "first.csv", "nightly"));
+      submit(cluster.address, dir / "imgs", dir / "first.csv", "nightly"));
   INFO(first_output);
   REQUIRE(first == 0);
   REQUIRE(cluster.coordinator->wait_for_line("journal retired", 10s));
@@ -52,12 +52,12 @@ TEST_CASE("a finished named job run again after its files changed labels "
   for (size_t i = 0; i < paths.size(); ++i)
     test::write_file(paths[i], test::pattern_png(static_cast<int>(i) + 1000));
   auto [second, second_output] = test::run_fovea(
-    submit(cluster.address, dir / "imgs", dir / "second.csv", "nightly"));
+      submit(cluster.address, dir / "imgs", dir / "second.csv", "nightly"));
   INFO(second_output);
   REQUIRE(second == 0);
   // What the new files really get, from a job of another name.
   auto [fresh, fresh_output] = test::run_fovea(
-    submit(cluster.address, dir / "imgs", dir / "fresh.csv", "reference"));
+      submit(cluster.address, dir / "imgs", dir / "fresh.csv", "reference"));
   REQUIRE(fresh == 0);
   test::check_results(dir / "second.csv", paths);
   CHECK(answers(dir / "second.csv") == answers(dir / "fresh.csv"));
@@ -73,7 +73,7 @@ TEST_CASE("an unfinished named job resubmitted after one of its files "
   auto dir = test::fresh_dir("rerun-unfinished");
   auto paths = test::write_pattern_pngs(dir / "imgs", 2000);
   test::local_cluster cluster{
-    1, {"--fovea.journal-dir=" + (dir / "journal").string()}};
+      1, {"--fovea.journal-dir=" + (dir / "journal").string()}};
   auto args = submit(cluster.address, dir / "imgs", dir / "out.csv", "weekly");
   {
     // A client that dies once its job is open leaves it unfinished.
@@ -89,8 +89,8 @@ TEST_CASE("an unfinished named job resubmitted after one of its files "
   auto [code, output] = test::run_fovea(args);
   INFO(output);
   CHECK(code == 2);
-  CHECK_THAT(output, Catch::Contains("submit refused")
-                       && Catch::Contains("its files changed since"));
+  CHECK_THAT(output, Catch::Contains("submit refused") &&
+                         Catch::Contains("its files changed since"));
   // Put back as it was, it resumes.
   std::filesystem::last_write_time(paths[7], when);
   auto resumed = test::run_fovea(args);

@@ -1,0 +1,142 @@
+// The scheduler with real processes: a poison input takes only itself down,
+// jobs share the workers, and large images do not grow the coordinator.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <random>
+#include <regex>
+
+#include "tests/support/cluster.hpp"
+#include "tests/support/csv.hpp"
+#include "tests/support/hostile_images.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/memory_cgroup.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/skip.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> submit(const std::string& address,
+                                const std::filesystem::path& images,
+                                const std::filesystem::path& out,
+                                const std::string& job = {}) {
+  std::vector<std::string> args{"submit",        "--coordinator", address,
+                                images.string(), "--out",         out.string()};
+  if (!job.empty())
+    args.insert(args.end(), {"--job", job});
+  return args;
+}
+
+// The job's own time, from the client's summary line ("..., 0.07 s, ...").
+double job_seconds(const std::string& output) {
+  std::smatch m;
+  static const std::regex summary{R"(errors, ([0-9.]+) s,)"};
+  REQUIRE(std::regex_search(output, m, summary));
+  return std::stod(m[1]);
+}
+
+} // namespace
+
+TEST_CASE("a poison image that gets its worker killed, next to innocent "
+          "ones with the default slots: only the poison is poison",
+          "[integration][scheduling]") {
+  auto dir = test::fresh_dir("poison-oom");
+  auto paths = test::write_pattern_pngs(dir / "images", 300);
+  // 268 MB of pixels in 290 KB: each worker's memory limit (as systemd's
+  // MemoryMax= would set) has the kernel kill it while decoding this.
+  auto poison = (dir / "images" / "poison.png").string();
+  test::write_file(poison, test::grey_png(16384, 16384));
+  std::vector<std::unique_ptr<test::memory_cgroup>> limits;
+  auto limit = [&](test::child_process& worker) {
+    auto& group = limits.emplace_back(std::make_unique<test::memory_cgroup>(
+        "w" + std::to_string(limits.size()), 200u << 20));
+    return group->usable() && group->add(worker.pid());
+  };
+  test::local_cluster cluster{2, {}, {"--fovea.max-pixels=300000000"}};
+  for (auto& w : cluster.workers)
+    if (!limit(*w)) {
+      test::skip_test("no cgroup memory controller to limit a worker with");
+      return;
+    }
+  test::child_process client{
+      submit(cluster.address, dir / "images", dir / "out.csv")};
+  // Once in a batch with others, then alone on max-attempts (3) workers:
+  // each loss is replaced, as a service manager restarts a node.
+  for (int lost = 0; lost < 4; ++lost) {
+    REQUIRE(cluster.coordinator->wait_for_line(" lost (", 120s));
+    REQUIRE(limit(cluster.add_worker({"--fovea.max-pixels=300000000"})));
+  }
+  auto code = client.wait_for_exit(120s);
+  INFO(client.output() << cluster.coordinator->output());
+  REQUIRE(code == 0);
+  std::erase_if(cluster.workers, [](auto& w) { return !w->running(); });
+  CHECK(cluster.workers.size() == 2); // four were killed, no more
+  auto results = test::read_results(dir / "out.csv");
+  REQUIRE(results.rows.size() == paths.size() + 1);
+  for (auto& row : results.rows) {
+    INFO(row.path);
+    if (row.path == poison)
+      CHECK_THAT(row.error, Catch::StartsWith("poison: failed on all 3 "
+                                              "attempts alone on a worker"));
+    else
+      CHECK(row.error == "");
+  }
+  cluster.stop();
+}
+
+TEST_CASE("a small job submitted during a large one finishes within a few "
+          "batch times of its time alone",
+          "[integration][scheduling]") {
+  auto dir = test::fresh_dir("fair-share");
+  test::write_pattern_pngs(dir / "small", 50);
+  test::write_pattern_pngs(dir / "large", 8000);
+  test::local_cluster cluster{2};
+  auto alone = test::run_fovea(
+      submit(cluster.address, dir / "small", dir / "alone.csv"));
+  REQUIRE(alone.first == 0);
+  auto solo = job_seconds(alone.second);
+  test::child_process large{
+      submit(cluster.address, dir / "large", dir / "large.csv", "large")};
+  REQUIRE(cluster.coordinator->wait_for_line("(large) opened", 30s));
+  auto during = test::run_fovea(
+      submit(cluster.address, dir / "small", dir / "during.csv"));
+  REQUIRE(during.first == 0);
+  auto shared = job_seconds(during.second);
+  CHECK(large.running()); // it really was during the large job
+  INFO("small job alone " << solo << " s, during the large one " << shared
+                          << " s");
+  CHECK(shared < 4 * solo + 0.5);
+  CHECK(large.wait_for_exit(300s) == 0);
+  cluster.stop();
+}
+
+TEST_CASE("with 300 images of 3 MB and a 64 MB byte limit, the coordinator "
+          "stays small",
+          "[integration][scheduling][memory]") {
+  auto dir = test::fresh_dir("large-images");
+  std::mt19937 random{7};
+  std::vector<uint8_t> noise(1024 * 1024 * 3);
+  for (auto& p : noise)
+    p = static_cast<uint8_t>(random());
+  auto png = test::encode(noise, 1024, 1024, 3);
+  REQUIRE(png.size() > (3u << 20));
+  std::vector<std::string> paths;
+  std::filesystem::create_directories(dir / "images");
+  for (int i = 0; i < 300; ++i) {
+    paths.push_back((dir / "images" / (std::to_string(i) + ".png")).string());
+    test::write_file(paths.back(), png);
+  }
+  test::local_cluster cluster{2, {"--fovea.max-queued-bytes=67108864"}};
+  auto [code, output] = test::run_fovea(
+      submit(cluster.address, dir / "images", dir / "out.csv"), 300s);
+  INFO(output);
+  REQUIRE(code == 0);
+  test::check_results(dir / "out.csv", paths);
+  auto peak = test::peak_rss(cluster.coordinator->pid());
+  INFO("coordinator peak RSS " << peak / 1e6 << " MB");
+  CHECK(peak < (200u << 20));
+  cluster.stop();
+}
