@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "messages/decoded_batch.hpp"
+#include "vision/decoded_batch.hpp"
 
 namespace fovea {
 

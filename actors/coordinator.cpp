@@ -264,7 +264,7 @@ caf::result<uint64_t> cancel_job(coordinator_pointer self, uint64_t id) {
   self->send(job->second.client, failed_atom::value, id,
              std::string{"cancelled by an operator"});
   sync_journal(self, id);
-  close_job(self, id, "cancelled", "cancelled by an operator");
+  close_job(self, id, job_state::cancelled, "cancelled by an operator");
   return done;
 }
 
@@ -272,14 +272,14 @@ std::vector<node_row> node_rows(coordinator_state& st) {
   std::vector<node_row> rows;
   auto& me = rows.emplace_back();
   me.id = st.options.id;
-  me.role = "coordinator";
+  me.role = node_role::coordinator;
   me.host = st.options.host; // its address is where the asker reached it
   me.up_since = st.started;
   me.done = st.recorded;
   for (auto& [addr, w] : st.workers) {
     auto& row = rows.emplace_back();
     row.id = w.info.id;
-    row.role = "worker";
+    row.role = node_role::worker;
     row.host = w.info.host;
     row.address = w.address;
     row.model = w.info.model;
@@ -334,7 +334,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       for (auto& [id, job] : st.jobs)
         in_flight += st.sched.in_flight_tasks(id);
       for (auto& [id, job] : st.jobs) {
-        auto& row = rows.emplace_back(row_of(id, job, "running"));
+        auto& row = rows.emplace_back(row_of(id, job, job_state::running));
         if (in_flight > 0)
           row.share = static_cast<double>(st.sched.in_flight_tasks(id))
                       / static_cast<double>(in_flight);

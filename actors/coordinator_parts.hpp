@@ -22,11 +22,11 @@ using coordinator_pointer =
 
 void say(coordinator_pointer self, const std::string& line);
 
-job_row row_of(uint64_t id, const job_entry& job, std::string state);
+job_row row_of(uint64_t id, const job_entry& job, job_state state);
 
 /// Ends a job in `state`: it goes to the recent history; whoever waits for
 /// it (or for its last enqueue) hears.
-void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
+void close_job(coordinator_pointer self, uint64_t id, job_state state,
                const std::string& why);
 
 /// Writes the journal's buffered records to disk; false if the job failed.

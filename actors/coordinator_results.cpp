@@ -15,7 +15,7 @@ namespace {
 void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err) {
   auto& job = self->state.jobs.at(id);
   self->send(job.client, failed_atom::value, id, describe(err));
-  close_job(self, id, "failed", "failed: " + describe(err));
+  close_job(self, id, job_state::failed, "failed: " + describe(err));
 }
 
 } // namespace
@@ -25,11 +25,11 @@ void say(coordinator_pointer self, const std::string& line) {
     self->state.options.say(line);
 }
 
-job_row row_of(uint64_t id, const job_entry& job, std::string state) {
+job_row row_of(uint64_t id, const job_entry& job, job_state state) {
   job_row row;
   row.id = id;
   row.name = job.ledger.name();
-  row.state = std::move(state);
+  row.state = state;
   row.total = job.ledger.total();
   row.done = job.ledger.count();
   row.errors = job.errors;
@@ -43,7 +43,7 @@ job_row row_of(uint64_t id, const job_entry& job, std::string state) {
 
 // Ends a job in `state` (finished, failed, cancelled, paused, dropped): it
 // goes to the recent history, and whoever waits for it hears.
-void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
+void close_job(coordinator_pointer self, uint64_t id, job_state state,
                const std::string& why) {
   constexpr size_t history = 100;
   auto& st = self->state;
@@ -56,16 +56,16 @@ void close_job(coordinator_pointer self, uint64_t id, const std::string& state,
   for (auto& waiter : job->second.waiters)
     waiter.deliver(row);
   if (auto& waiting = job->second.waiting) {
-    if (state == "finished")
+    if (state == job_state::finished)
       waiting->promise.deliver(waiting->accepted);
     else // its client hears why through failed_atom too
       waiting->promise.deliver(make_error(
-          errc::job_ended, "job " + std::to_string(id) + " " + state));
+          errc::job_ended, "job " + std::to_string(id) + " " + to_string(state)));
   }
   std::erase(st.waiting, id); // its place in line goes with it
   // Its client commits the results file next, and then says so.
   constexpr size_t most_committable = 1024;
-  if (state == "finished" && job->second.journal) {
+  if (state == job_state::finished && job->second.journal) {
     st.committable[id] = {job->second.journal->path(),
                           job->second.client.address()};
     if (st.committable.size() > most_committable)
@@ -113,7 +113,7 @@ void deliver(coordinator_pointer self, uint64_t id,
     first = last;
   }
   if (job.ledger.finished() && sync_journal(self, id))
-    close_job(self, id, "finished",
+    close_job(self, id, job_state::finished,
               "finished: " + std::to_string(job.ledger.total()) + " inputs");
 }
 
@@ -178,11 +178,11 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
     if (!sync_journal(self, id))
       continue;
     if (self->state.jobs.at(id).journal)
-      close_job(self, id, "paused",
+      close_job(self, id, job_state::paused,
                 "paused: its client went away (journaled; submit it again "
                 "to resume)");
     else
-      close_job(self, id, "dropped", "dropped: its client went away");
+      close_job(self, id, job_state::dropped, "dropped: its client went away");
   }
 }
 

@@ -12,7 +12,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/decoded_batch.hpp"
+#include "actors/local_types.hpp"
 #include "messages/image_task.hpp"
 #include "messages/type_ids.hpp"
 #include "vision/manifest.hpp"

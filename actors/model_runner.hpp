@@ -21,7 +21,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/batch_queue.hpp"
-#include "messages/decoded_batch.hpp"
+#include "actors/local_types.hpp"
 #include "messages/type_ids.hpp"
 #include "vision/batching_policy.hpp"
 #include "vision/model.hpp"

@@ -125,7 +125,7 @@ actor_flow nodes(shell_pointer self) {
   // A coordinator cannot know which of its addresses a shell reached it at
   // (it may listen on every interface, or sit behind NAT): this one can.
   for (auto& row : *rows)
-    if (row.role == "coordinator")
+    if (row.role == node_role::coordinator)
       row.address = self->state.address;
   if (self->state.options.saw_nodes)
     self->state.options.saw_nodes(*rows);
@@ -150,7 +150,7 @@ actor_flow jobs(shell_pointer self, std::string which) {
   // status [JOB]: the named job, or every running one.
   bool any = false;
   for (auto& row : *rows)
-    if (which.empty() ? row.state == "running"
+    if (which.empty() ? row.state == job_state::running
                       : std::to_string(row.id) == which || row.name == which) {
       print(self, format_status(row) + "\n");
       any = true;
@@ -173,7 +173,7 @@ actor_flow wait_for(shell_pointer self, uint64_t id) {
     co_return;
   }
   print(self, format_status(*row) + "\n");
-  done(self, row->state == "finished");
+  done(self, row->state == job_state::finished);
 }
 
 actor_flow cancel(shell_pointer self, uint64_t id) {

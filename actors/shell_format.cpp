@@ -86,14 +86,18 @@ std::string format_since(int64_t since, int64_t now) {
 
 std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
   std::vector<std::vector<std::string>> rows;
-  for (auto& n : nodes)
-    rows.push_back({n.id, n.role + (n.draining ? " (draining)" : ""),
+  for (auto& n : nodes) {
+    auto worker = n.role == node_role::worker;
+    rows.push_back({n.id,
+                    to_string(n.role)
+                      + std::string{n.draining ? " (draining)" : ""},
                     n.address.empty() ? n.host : n.address,
                     n.model.empty() ? "-" : n.model,
-                    n.role == "worker" ? std::to_string(n.slots) : "-",
-                    n.role == "worker" ? std::to_string(n.in_flight) : "-",
+                    worker ? std::to_string(n.slots) : "-",
+                    worker ? std::to_string(n.in_flight) : "-",
                     std::to_string(n.done), fixed(n.rate, 1),
                     format_since(n.up_since, now)});
+  }
   return format_table({"id", "role", "host:port", "model", "slots",
                        "in flight", "done", "images/s", "up since"},
                       rows);
@@ -102,21 +106,26 @@ std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
 std::string format_jobs(const std::vector<job_row>& jobs) {
   std::vector<std::vector<std::string>> rows;
   for (auto& j : jobs)
-    rows.push_back({std::to_string(j.id), j.name, j.state,
+    rows.push_back({std::to_string(j.id), j.name, to_string(j.state),
                     std::to_string(j.done) + "/" + std::to_string(j.total),
                     std::to_string(j.errors), fixed(j.rate, 1),
+                    j.state == job_state::running
+                      ? fixed(100 * j.share, 0) + "%"
+                      : "-",
                     fixed(j.seconds, 1)});
-  return format_table(
-    {"job", "name", "state", "done", "errors", "images/s", "seconds"}, rows);
+  return format_table({"job", "name", "state", "done", "errors", "images/s",
+                       "share", "seconds"},
+                      rows);
 }
 
 std::string format_status(const job_row& j) {
   auto percent = j.total > 0 ? 100.0 * j.done / j.total : 100.0;
-  auto text = "job " + std::to_string(j.id) + " (" + j.name + ") " + j.state
+  auto text = "job " + std::to_string(j.id) + " (" + j.name + ") "
+              + to_string(j.state)
               + ": " + std::to_string(j.done) + "/" + std::to_string(j.total)
               + " (" + fixed(percent, 1) + "%), " + std::to_string(j.errors)
               + " errors, " + fixed(j.rate, 1) + " images/s";
-  if (j.state == "running" && j.rate > 0 && j.done < j.total)
+  if (j.state == job_state::running && j.rate > 0 && j.done < j.total)
     text += ", ETA " + format_duration(static_cast<int64_t>(
               (j.total - j.done) / j.rate + 0.5));
   else
@@ -129,7 +138,7 @@ std::string format_stats(const std::vector<node_row>& nodes,
   uint64_t workers = 0, slots = 0, in_flight = 0, done = 0;
   double rate = 0;
   for (auto& n : nodes)
-    if (n.role == "worker") {
+    if (n.role == node_role::worker) {
       ++workers;
       slots += n.slots;
       in_flight += n.in_flight;
@@ -138,7 +147,7 @@ std::string format_stats(const std::vector<node_row>& nodes,
     }
   uint64_t running = 0, ended = 0, rows = 0, errors = 0;
   for (auto& j : jobs) {
-    (j.state == "running" ? running : ended) += 1;
+    (j.state == job_state::running ? running : ended) += 1;
     rows += j.done;
     errors += j.errors;
   }

@@ -9,7 +9,7 @@
 #include <caf/pec.hpp>
 #include <caf/settings.hpp>
 
-#include "messages/register_types.hpp"
+#include "actors/local_types.hpp"
 
 namespace fovea {
 
@@ -74,7 +74,7 @@ int line_of(const std::string& file, const std::string& section,
 
 fovea_config::fovea_config() {
   load<caf::io::middleman>();
-  register_types(*this);
+  register_all_types(*this);
   // CAF never notices a frozen peer unless both are set; these defaults
   // apply to every fovea process, and configs may override them.
   set("middleman.heartbeat-interval", caf::timespan{1s});

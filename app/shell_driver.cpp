@@ -146,7 +146,7 @@ std::vector<std::string> shell_driver::worker_ids() {
   return ask_ids<node_row>(
     sys_, coordinator(), nodes_atom::value,
     [](const node_row& row) -> std::optional<std::string> {
-      if (row.role != "worker")
+      if (row.role != node_role::worker)
         return std::nullopt;
       return row.id;
     });

@@ -6,13 +6,59 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
 
 namespace fovea {
 
+enum class node_role : uint8_t { coordinator, worker };
+
+/// running until it ends in one of the others; the last jobs that ended
+/// stay listed with their final state.
+enum class job_state : uint8_t {
+  running,
+  finished,
+  failed,    ///< its journal could not be written
+  cancelled, ///< by an operator
+  paused,    ///< its client went away; its journal keeps what it had
+  dropped,   ///< its client went away, and it had no journal
+};
+
+inline const char* to_string(node_role x) {
+  return x == node_role::coordinator ? "coordinator" : "worker";
+}
+
+inline const char* to_string(job_state x) {
+  constexpr const char* names[] = {"running", "finished", "failed",
+                                   "cancelled", "paused", "dropped"};
+  return names[static_cast<uint8_t>(x)];
+}
+
+namespace detail {
+
+// Reads an enum as its number, refusing numbers it has no name for: a
+// message from another node is never trusted to hold a valid value.
+template <class Enum, Enum Last>
+struct enum_field {
+  Enum& target;
+  uint8_t value = static_cast<uint8_t>(target);
+  auto check() {
+    return caf::meta::load_callback([this]() -> caf::error {
+      if (value > static_cast<uint8_t>(Last))
+        return caf::make_error(caf::sec::invalid_argument);
+      target = static_cast<Enum>(value);
+      return caf::none;
+    });
+  }
+};
+
+} // namespace detail
+
 struct node_row {
   std::string id;
-  std::string role;  ///< "coordinator" or "worker"
+  node_role role = node_role::worker;
   std::string host;  ///< the machine it runs on
   /// host:port it is reached at (a coordinator) or connects from (a worker,
   /// as its coordinator sees the connection); empty if not known
@@ -28,14 +74,16 @@ struct node_row {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_row& x) {
-  return f(caf::meta::type_name("node_row"), x.id, x.role, x.host, x.address,
-           x.model, x.slots, x.in_flight, x.done, x.rate, x.up_since, x.draining);
+  detail::enum_field<node_role, node_role::worker> role{x.role};
+  return f(caf::meta::type_name("node_row"), x.id, role.value, role.check(),
+           x.host, x.address, x.model, x.slots, x.in_flight, x.done, x.rate,
+           x.up_since, x.draining);
 }
 
 struct job_row {
   uint64_t id = 0;
   std::string name;
-  std::string state; ///< running, finished, cancelled, paused, failed
+  job_state state = job_state::running;
   uint64_t total = 0;
   uint64_t done = 0;   ///< inputs with their row
   uint64_t errors = 0; ///< of those, error rows
@@ -47,7 +95,9 @@ struct job_row {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_row& x) {
-  return f(caf::meta::type_name("job_row"), x.id, x.name, x.state, x.total,
+  detail::enum_field<job_state, job_state::dropped> state{x.state};
+  return f(caf::meta::type_name("job_row"), x.id, x.name, state.value,
+           state.check(), x.total,
            x.done, x.errors, x.rate, x.share, x.started, x.seconds);
 }
 

@@ -11,7 +11,6 @@
 #include <caf/type_id.hpp>
 
 #include "messages/cluster_view.hpp"
-#include "messages/decoded_batch.hpp"
 #include "messages/image_task.hpp"
 #include "messages/job_spec.hpp"
 #include "messages/prediction.hpp"
@@ -36,9 +35,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
   CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol3")
-  // Inside a worker: its decoders' work, and its model runner's wake-up.
-  CAF_ADD_ATOM(fovea, fovea, decode_atom, "decode")
-  CAF_ADD_ATOM(fovea, fovea, flush_atom, "flush")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -46,7 +42,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::job_spec))
   CAF_ADD_TYPE_ID(fovea, (fovea::node_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
-  CAF_ADD_TYPE_ID(fovea, (fovea::decoded_batch))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))

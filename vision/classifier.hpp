@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "messages/decoded_batch.hpp"
+#include "vision/decoded_batch.hpp"
 #include "messages/image_task.hpp"
 #include "messages/prediction.hpp"
 #include "vision/model.hpp"

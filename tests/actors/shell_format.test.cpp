@@ -24,7 +24,7 @@ constexpr int64_t noon = 1795608000; // 2026-11-25 12:00:00 UTC
 node_row worker_row(std::string id, std::string address) {
   node_row row;
   row.id = std::move(id);
-  row.role = "worker";
+  row.role = node_role::worker;
   row.host = "rack-4";
   row.address = std::move(address);
   row.model = "fashion-mnist@1";
@@ -51,7 +51,7 @@ TEST_CASE_METHOD(utc_zone,
                  "[unit][shell]") {
   node_row coordinator;
   coordinator.id = "coord";
-  coordinator.role = "coordinator";
+  coordinator.role = node_role::coordinator;
   coordinator.host = "rack-1";
   coordinator.address = "10.0.0.5:4242";
   coordinator.done = 24690;
@@ -69,4 +69,25 @@ TEST_CASE_METHOD(utc_zone,
            "    4          2  12345    1170.0  11:58:25 (1m35s)\n"
            "local-1  worker (draining)  rack-4          fashion-mnist@1  "
            "    4          2  12345    1170.0  11:58:25 (1m35s)\n");
+}
+
+TEST_CASE("jobs shows each running job's share of the workers",
+          "[unit]") {
+  job_row big;
+  big.id = 1;
+  big.name = "big";
+  big.total = 10000;
+  big.done = 400;
+  big.share = 0.5;
+  auto small = big;
+  small.id = 2;
+  small.name = "small";
+  auto ended = big;
+  ended.id = 3;
+  ended.name = "old";
+  ended.state = job_state::finished;
+  auto table = format_jobs({big, small, ended});
+  CHECK_THAT(table, Catch::Contains("share"));
+  CHECK_THAT(table, Catch::Contains("running") && Catch::Contains("50%"));
+  CHECK_THAT(table, Catch::Contains("finished"));
 }

@@ -106,7 +106,7 @@ TEST_CASE_METHOD(test::actor_fixture,
   SECTION("node_row and job_row, as the shell receives them") {
     node_row node;
     node.id = "w1";
-    node.role = "worker";
+    node.role = node_role::worker;
     node.host = "rack-4";
     node.address = "10.0.0.7:53211";
     node.model = "fashion-mnist@1";
@@ -119,7 +119,7 @@ TEST_CASE_METHOD(test::actor_fixture,
     job_row job;
     job.id = 12;
     job.name = "nightly";
-    job.state = "running";
+    job.state = job_state::paused;
     job.total = 200000;
     job.done = 150000;
     job.errors = 7;

@@ -7,14 +7,14 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "messages/register_types.hpp"
+#include "actors/local_types.hpp"
 
 namespace fovea::test {
 
 struct test_config : caf::actor_system_config {
   test_config() {
     load<caf::io::middleman>();
-    register_types(*this);
+    register_all_types(*this);
     // One spare thread: inference actors block theirs for a batch.
     set("scheduler.max-threads", size_t{4});
   }
