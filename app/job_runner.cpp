@@ -188,6 +188,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
   say(summary);
   report_skipped(request, collected);
   if (out) {
+    out->out = request.out;
     out->rows = writer->written();
     out->errors = writer->errors();
   }

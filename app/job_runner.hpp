@@ -47,6 +47,7 @@ std::string confusion_png_path(const std::string& out);
 
 /// What a finished job came to, for scripts that check it (fovea run).
 struct job_summary {
+  std::string out; ///< the results file
   uint64_t rows = 0;
   uint64_t errors = 0;
   std::optional<double> accuracy; ///< with --truth

@@ -16,7 +16,8 @@
 //   tls [DIR] (before the first start: TLS with DIR's certificates, or with
 //     certificates made for the run; a run with --host uses TLS anyway)
 //   any shell command (submit, nodes, jobs, status, wait, drain, ...)
-// ${NAME} in a line is replaced by NAME's value.
+// ${NAME} in a line is replaced by NAME's value. The verbs are
+// run_script.cpp's; this file reads the script and runs it line by line.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -31,21 +32,15 @@
 #include "app/fovea_config.hpp"
 #include "app/node_edge.hpp"
 #include "app/node_process.hpp"
+#include "app/run_script.hpp"
 #include "app/run_tls.hpp"
 #include "app/script_text.hpp"
 #include "app/virtual_network.hpp"
-#include "messages/errors.hpp"
-#include "app/shell_driver.hpp"
 #include "app/subcommands.hpp"
 
 namespace fovea {
 
 namespace {
-
-using words = std::vector<std::string>;
-using namespace std::chrono_literals;
-
-constexpr auto ready_timeout = 120s;
 
 extern "C" void interrupted(int signal) {
   node_process::kill_all_now();
@@ -53,194 +48,6 @@ extern "C" void interrupted(int signal) {
   ::_exit(128 + signal);
 }
 
-class script_run {
-public:
-  script_run(caf::actor_system& sys, std::filesystem::path dir,
-             std::shared_ptr<route_table> routes, std::optional<run_tls> tls)
-    : dir_(std::move(dir)), shell_(sys, std::move(routes)),
-      tls_(std::move(tls)) {
-  }
-
-  ~script_run() {
-    shell_.close();
-    // Workers first: a worker whose coordinator is gone tries to rejoin.
-    for (auto i = order_.rbegin(); i != order_.rend(); ++i)
-      if (auto& node = nodes_[*i]; node && node->running())
-        node->stop(30s);
-  }
-
-  /// Runs one line's words; an empty string if it worked, else why not.
-  std::string line(const words& w) {
-    const auto& verb = w[0];
-    if (verb == "start")
-      return start(w);
-    if (verb == "wait-ready" || verb == "kill" || verb == "stop")
-      return node_verb(w);
-    if (verb == "sleep") {
-      auto d = w.size() == 2 ? parse_duration(w[1]) : std::nullopt;
-      if (!d)
-        return "usage: sleep DURATION (500ms, 2s, 1m)";
-      std::this_thread::sleep_for(*d);
-      return {};
-    }
-    if (verb == "expect")
-      return expect(w);
-    if (verb == "tls") // applied before the first line ran (run_tls.hpp)
-      return {};
-    return shell_.execute(w) ? std::string{} : "the command failed";
-  }
-
-  const std::filesystem::path& dir() const { return dir_; }
-
-private:
-  std::string start(const words& w) {
-    if (w.size() < 3 || (w[1] != "coordinator" && w[1] != "worker"))
-      return "usage: start coordinator|worker NAME [--config F] [overrides]";
-    const auto& role = w[1];
-    const auto& name = w[2];
-    if (nodes_.count(name))
-      return "a node named " + name + " was started already";
-    std::string config = "config/" + role + ".ini";
-    std::string host;
-    words overrides;
-    for (size_t i = 3; i < w.size(); ++i) {
-      if (w[i] == "--config" && i + 1 < w.size())
-        config = w[++i];
-      else if (w[i] == "--host" && i + 1 < w.size())
-        host = w[++i];
-      else if (w[i].rfind("--fovea.", 0) == 0 || w[i].rfind("--middleman.", 0) == 0)
-        overrides.push_back(w[i]);
-      else
-        return "start: unexpected argument " + w[i];
-    }
-    if (role == "worker" && coordinator_address_.empty())
-      return "start a coordinator first: workers join the script's "
-             "coordinator";
-    if (role == "worker" && !host.empty() && !coordinator_on_host_)
-      return "the coordinator listens on loopback, which host " + host
-             + " cannot reach: start the coordinator with --host too";
-    words args{"node", "--config", config, "--fovea.id=" + name};
-    words prefix;
-    if (!host.empty()) {
-      if (!network_)
-        network_.emplace(dir_.string());
-      std::string problem;
-      if (network_->host(host, problem).empty())
-        return problem;
-      prefix = network_->exec_prefix(host);
-    }
-    if (role == "coordinator") {
-      args.push_back("--fovea.port=0");
-      // On a host of its own it listens on that host's address.
-      if (!host.empty())
-        args.push_back("--fovea.host=" + network_->address_of(host));
-    } else {
-      args.push_back("--fovea.coordinator=" + coordinator_address_);
-    }
-    if (tls_) {
-      auto flags = tls_->flags(name);
-      args.insert(args.end(), flags.begin(), flags.end());
-    }
-    args.insert(args.end(), overrides.begin(), overrides.end());
-    auto log = (dir_ / (name + ".log")).string();
-    auto node = std::make_unique<node_process>(name, args, log, prefix);
-    if (!node->started())
-      return "cannot start " + name;
-    auto& started = *(nodes_[name] = std::move(node));
-    order_.push_back(name);
-    if (role == "worker")
-      return {}; // `wait-ready NAME` waits for it
-    auto ready = started.wait_for_line("ready on", ready_timeout);
-    if (!ready)
-      return "coordinator " + name + " did not get ready (see " + log + ")";
-    // "fovea coordinator NAME ready on HOST:PORT"
-    coordinator_address_ = ready->substr(ready->rfind(' ') + 1);
-    coordinator_on_host_ = !host.empty();
-    if (!shell_.execute({"connect", coordinator_address_}))
-      return "cannot connect to " + coordinator_address_;
-    return {};
-  }
-
-  std::string node_verb(const words& w) {
-    const auto& verb = w[0];
-    if (w.size() < 2 || w.size() > 3 || (w.size() == 3 && w[2] != "-9"))
-      return "usage: " + verb + " NAME" + (verb == "kill" ? " [-9]" : "");
-    auto found = nodes_.find(w[1]);
-    if (found == nodes_.end())
-      return "no node named " + w[1] + " was started";
-    auto& node = *found->second;
-    if (verb == "wait-ready")
-      return node.wait_for_line("ready", ready_timeout)
-               ? std::string{}
-               : node.name() + " did not get ready (see " + node.log() + ")";
-    if (verb == "kill") {
-      node.signal(w.size() == 3 ? SIGKILL : SIGTERM);
-      return {};
-    }
-    auto code = node.stop(60s);
-    return code == 0 ? std::string{}
-                     : node.name() + " exited with " + std::to_string(code);
-  }
-
-  std::string expect(const words& w) {
-    if (w.size() < 3)
-      return "usage: expect rows|errors|nodes N, or expect accuracy OP X";
-    const auto& what = w[1];
-    if (what == "nodes") {
-      auto want = parse_number(w[2]);
-      if (!want || w.size() != 3)
-        return "usage: expect nodes N";
-      if (!shell_.execute({"nodes"}))
-        return "cannot list the nodes";
-      auto have = shell_.last_nodes().size();
-      return have == *want ? std::string{}
-                           : "expected " + w[2] + " nodes, there are "
-                               + std::to_string(have);
-    }
-    auto job = shell_.last_job();
-    if (!job)
-      return "no job has finished yet (expect refers to the last one)";
-    if (what == "rows" || what == "errors") {
-      auto want = parse_number(w[2]);
-      auto have = what == "rows" ? job->rows : job->errors;
-      if (!want || w.size() != 3)
-        return "usage: expect " + what + " N";
-      return have == *want ? std::string{}
-                           : "expected " + w[2] + " " + what + ", the job had "
-                               + std::to_string(have);
-    }
-    if (what == "accuracy") {
-      auto bound = w.size() == 4 ? parse_number(w[3]) : std::nullopt;
-      const auto& op = w[2];
-      if (!bound)
-        return "usage: expect accuracy >=|>|<=|<|== X";
-      if (!job->accuracy)
-        return "the last job had no --truth, so no accuracy";
-      auto a = *job->accuracy;
-      bool holds = op == ">=" ? a >= *bound
-                   : op == ">" ? a > *bound
-                   : op == "<=" ? a <= *bound
-                   : op == "<" ? a < *bound
-                   : op == "==" ? a == *bound
-                                : false;
-      char text[64];
-      std::snprintf(text, sizeof(text), "%.4f", a);
-      return holds ? std::string{}
-                   : "accuracy " + std::string{text} + " is not " + op + " "
-                       + w[3];
-    }
-    return "expect what? rows, errors, accuracy or nodes";
-  }
-
-  std::filesystem::path dir_;
-  shell_driver shell_;
-  std::map<std::string, std::unique_ptr<node_process>> nodes_;
-  std::vector<std::string> order_; ///< start order
-  std::string coordinator_address_;
-  bool coordinator_on_host_ = false;
-  std::optional<virtual_network> network_; ///< with the first --host
-  std::optional<run_tls> tls_; ///< every node's certificate, if TLS
-};
 
 
 } // namespace

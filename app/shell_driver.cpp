@@ -160,6 +160,16 @@ std::vector<std::string> shell_driver::job_ids() {
     });
 }
 
+std::vector<std::string> shell_driver::running_job_ids() {
+  return ask_ids<job_row>(
+    sys_, coordinator(), jobs_atom::value,
+    [](const job_row& row) -> std::optional<std::string> {
+      if (row.state != job_state::running)
+        return std::nullopt;
+      return std::to_string(row.id);
+    });
+}
+
 // submit PATH... [--out F] [--truth F] [--job NAME]: runs the job from this
 // process, through the coordinator the shell is connected to, and waits.
 bool shell_driver::submit(const std::vector<std::string>& words) {

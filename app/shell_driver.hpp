@@ -52,6 +52,10 @@ public:
   std::vector<std::string> worker_ids();
   std::vector<std::string> job_ids();
 
+  /// The ids of the jobs running now; none if the coordinator does not
+  /// answer within a second.
+  std::vector<std::string> running_job_ids();
+
 private:
   // A `submit --detach` running on its own thread.
   struct background_job {
