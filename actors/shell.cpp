@@ -40,21 +40,6 @@ bool parse_job(const std::string& text, uint64_t& id) {
   return !text.empty() && *end == '\0';
 }
 
-// Checks the connection and the argument count; false (after saying why)
-// if the command cannot run.
-bool ready(shell_pointer self, const words& line, size_t min_args,
-           size_t max_args, const std::string& usage) {
-  if (line.size() - 1 < min_args || line.size() - 1 > max_args) {
-    fail(self, "usage: " + usage);
-    return false;
-  }
-  if (!self->state.coordinator) {
-    fail(self, "not connected (connect HOST:PORT)");
-    return false;
-  }
-  return true;
-}
-
 actor_flow connect(shell_pointer self, std::string address) {
   auto where = parse_endpoint(address);
   if (!where) {
@@ -223,11 +208,10 @@ actor_flow stats(shell_pointer self) {
 
 void help(shell_pointer self, const words& line) {
   std::string text;
-  for (auto& [usage, what] : shell_commands()) {
-    auto name = usage.substr(0, usage.find(' '));
-    if (line.size() > 1 && name != line[1])
+  for (auto& command : shell_commands()) {
+    if (line.size() > 1 && command.name != line[1])
       continue;
-    text += "  " + usage + "\n      " + what + "\n";
+    text += "  " + command.usage + "\n      " + command.help + "\n";
   }
   if (text.empty()) {
     fail(self, "help: no command " + line[1]);
@@ -237,71 +221,89 @@ void help(shell_pointer self, const words& line) {
   done(self, true);
 }
 
-void run(shell_pointer self, const words& line) {
+// The commands' entries: each checks nothing the table's counts and the
+// connection check in run() already did.
+void run_connect(shell_pointer self, const words& line) {
+  connect(self, line[1]);
+}
+void run_nodes(shell_pointer self, const words&) { nodes(self); }
+void run_jobs(shell_pointer self, const words&) { jobs(self, "*"); }
+void run_status(shell_pointer self, const words& line) {
+  jobs(self, line.size() > 1 ? line[1] : "");
+}
+void run_wait_or_cancel(shell_pointer self, const words& line) {
   uint64_t id = 0;
-  const auto& cmd = line[0];
-  if (cmd == "help") {
-    help(self, line);
-  } else if (cmd == "connect") {
-    if (line.size() != 2)
-      fail(self, "usage: connect HOST:PORT");
-    else
-      connect(self, line[1]);
-  } else if (cmd == "ping") {
-    if (ready(self, line, 0, 0, "ping"))
-      ping(self);
-  } else if (cmd == "nodes") {
-    if (ready(self, line, 0, 0, "nodes"))
-      nodes(self);
-  } else if (cmd == "jobs") {
-    if (ready(self, line, 0, 0, "jobs"))
-      jobs(self, "*");
-  } else if (cmd == "status") {
-    if (ready(self, line, 0, 1, "status [JOB]"))
-      jobs(self, line.size() > 1 ? line[1] : "");
-  } else if (cmd == "wait" || cmd == "cancel") {
-    if (!ready(self, line, 1, 1, cmd + " JOB"))
-      return;
-    if (!parse_job(line[1], id))
-      fail(self, cmd + ": JOB is a job number (see `jobs`)");
-    else if (cmd == "wait")
-      wait_for(self, id);
-    else
-      cancel(self, id);
-  } else if (cmd == "drain") {
-    if (ready(self, line, 1, 1, "drain WORKER"))
-      drain(self, line[1]);
-  } else if (cmd == "stats") {
-    if (ready(self, line, 0, 0, "stats"))
-      stats(self);
-  } else {
-    fail(self, "unknown command " + cmd + " (try `help`)");
+  if (!parse_job(line[1], id))
+    fail(self, line[0] + ": JOB is a job number (see `jobs`)");
+  else if (line[0] == "wait")
+    wait_for(self, id);
+  else
+    cancel(self, id);
+}
+void run_drain(shell_pointer self, const words& line) { drain(self, line[1]); }
+void run_stats(shell_pointer self, const words&) { stats(self); }
+void run_ping(shell_pointer self, const words&) { ping(self); }
+
+void run(shell_pointer self, const words& line) {
+  auto command = find_shell_command(line[0]);
+  if (!command || !command->run) {
+    fail(self, "unknown command " + line[0] + " (try `help`)");
+    return;
   }
+  auto args = line.size() - 1;
+  if (args < command->min_args || args > command->max_args) {
+    fail(self, "usage: " + command->usage);
+    return;
+  }
+  if (command->needs_coordinator && !self->state.coordinator) {
+    fail(self, "not connected (connect HOST:PORT)");
+    return;
+  }
+  command->run(self, line);
 }
 
 } // namespace
 
-const std::vector<std::pair<std::string, std::string>>& shell_commands() {
-  static const std::vector<std::pair<std::string, std::string>> commands = {
-    {"help [COMMAND]", "what the commands do"},
-    {"connect HOST:PORT", "talk to the coordinator at HOST:PORT"},
-    {"nodes",
+const std::vector<shell_command>& shell_commands() {
+  using arg = shell_argument;
+  static const std::vector<shell_command> commands = {
+    {"help", "help [COMMAND]", "what the commands do", 0, 1, arg::command,
+     false, help},
+    {"connect", "connect HOST:PORT", "talk to the coordinator at HOST:PORT", 1,
+     1, arg::none, false, run_connect},
+    {"nodes", "nodes",
      "every node: id, role, host:port, model, slots, in flight, done, "
-     "images/s, up since"},
-    {"jobs", "running and recent jobs"},
-    {"submit PATH... [--out F] [--truth F] [--job NAME] [--detach]",
-     "classify PATHs on the cluster; waits for the job unless --detach"},
-    {"status [JOB]", "progress and rate of a job (or of every running one)"},
-    {"wait JOB", "wait until a job ends, then show its status"},
-    {"cancel JOB", "stop a job; its client is told"},
-    {"drain WORKER",
+     "images/s, up since",
+     0, 0, arg::none, true, run_nodes},
+    {"jobs", "jobs", "running and recent jobs, with each running one's share",
+     0, 0, arg::none, true, run_jobs},
+    {"submit", "submit PATH... [--out F] [--truth F] [--job NAME] [--detach]",
+     "classify PATHs on the cluster; waits for the job unless --detach", 1,
+     SIZE_MAX, arg::path, true, nullptr},
+    {"status", "status [JOB]",
+     "progress and rate of a job (or of every running one)", 0, 1, arg::job,
+     true, run_status},
+    {"wait", "wait JOB", "wait until a job ends, then show its status", 1, 1,
+     arg::job, true, run_wait_or_cancel},
+    {"cancel", "cancel JOB", "stop a job; its client is told", 1, 1, arg::job,
+     true, run_wait_or_cancel},
+    {"drain", "drain WORKER",
      "let a worker finish what it holds, send it nothing new, then it "
-     "leaves"},
-    {"stats", "cluster totals"},
-    {"ping", "check the coordinator answers, and how fast"},
-    {"quit", "leave the shell"},
+     "leaves",
+     1, 1, arg::worker, true, run_drain},
+    {"stats", "stats", "cluster totals", 0, 0, arg::none, true, run_stats},
+    {"ping", "ping", "check the coordinator answers, and how fast", 0, 0,
+     arg::none, true, run_ping},
+    {"quit", "quit", "leave the shell", 0, 0, arg::none, false, nullptr},
   };
   return commands;
+}
+
+const shell_command* find_shell_command(const std::string& name) {
+  for (auto& command : shell_commands())
+    if (command.name == name)
+      return &command;
+  return nullptr;
 }
 
 shell_actor::behavior_type shell(shell_pointer self, shell_options options) {

@@ -50,7 +50,28 @@ struct shell_state {
 shell_actor::behavior_type
 shell(shell_actor::stateful_pointer<shell_state> self, shell_options options);
 
-/// The commands the shell actor knows, with one line of help each.
-const std::vector<std::pair<std::string, std::string>>& shell_commands();
+/// What a command's argument is, for tab completion.
+enum class shell_argument { none, command, worker, job, path };
+
+/// One shell command: its dispatch, help and completion in one place.
+struct shell_command {
+  std::string name;
+  std::string usage; ///< for help and usage errors
+  std::string help;  ///< one line
+  size_t min_args = 0;
+  size_t max_args = 0;
+  shell_argument completes = shell_argument::none;
+  bool needs_coordinator = true;
+  /// Runs it in the shell actor; null for the commands its driver runs in
+  /// its own process (submit reads this machine's files; quit ends it).
+  void (*run)(shell_actor::stateful_pointer<shell_state>,
+              const std::vector<std::string>&) = nullptr;
+};
+
+/// Every command of the shell and of `fovea run` scripts.
+const std::vector<shell_command>& shell_commands();
+
+/// The command named `name`, if there is one.
+const shell_command* find_shell_command(const std::string& name);
 
 } // namespace fovea

@@ -51,21 +51,27 @@ char* next_candidate(const char* text, int state) {
 
 char** complete(const char* text, int start, int) {
   auto before = split_words(std::string(::rl_line_buffer, start));
-  auto takes = [&](std::initializer_list<const char*> commands) {
-    return before.size() == 1
-           && std::find(commands.begin(), commands.end(), before[0])
-                != commands.end();
-  };
-  if (before.empty() || takes({"help"})) {
-    candidates.clear();
-    for (auto& [usage, _] : shell_commands())
-      candidates.push_back(usage.substr(0, usage.find(' ')));
-  } else if (takes({"drain"})) {
-    candidates = completing_for->worker_ids();
-  } else if (takes({"status", "wait", "cancel"})) {
-    candidates = completing_for->job_ids();
-  } else {
-    return nullptr;
+  auto kind = shell_argument::command;
+  if (!before.empty()) {
+    auto command = find_shell_command(before[0]);
+    if (!command || before.size() > command->max_args)
+      return nullptr;
+    kind = command->completes;
+  }
+  switch (kind) {
+    case shell_argument::command:
+      candidates.clear();
+      for (auto& command : shell_commands())
+        candidates.push_back(command.name);
+      break;
+    case shell_argument::worker:
+      candidates = completing_for->worker_ids();
+      break;
+    case shell_argument::job:
+      candidates = completing_for->job_ids();
+      break;
+    default:
+      return nullptr; // a file name, readline's default
   }
   ::rl_attempted_completion_over = 1; // no file names where an id belongs
   return ::rl_completion_matches(text, next_candidate);
