@@ -1,7 +1,7 @@
-// Moving work: the queue (bounded by tasks and bytes), batches cut to fit
-// the workers' credit, their deadlines, retries one task at a time,
-// poison after max-attempts, lost and draining workers, and clients held
-// back while the queue is full.
+// Moving work between the scheduler (jobs/scheduler.hpp: who gets what,
+// and what a failure or a late answer means) and the actors: sending
+// batches and taking their answers, the deadline sweep, hung, lost and
+// draining workers, and clients held back while there is no room.
 #include <algorithm>
 #include <utility>
 

@@ -43,6 +43,11 @@ double job_seconds(const std::string& output) {
 TEST_CASE("a poison image that gets its worker killed, next to innocent "
           "ones with the default slots: only the poison is poison",
           "[integration][scheduling]") {
+  if (test::sanitized_build()) {
+    test::skip_test("a memory limit calibrated for fovea kills a sanitized "
+                    "worker on any image");
+    return;
+  }
   auto dir = test::fresh_dir("poison-oom");
   auto paths = test::write_pattern_pngs(dir / "images", 300);
   // 268 MB of pixels in 290 KB: each worker's memory limit (as systemd's
@@ -116,6 +121,10 @@ TEST_CASE("a small job submitted during a large one finishes within a few "
 TEST_CASE("with 300 images of 3 MB and a 64 MB byte limit, the coordinator "
           "stays small",
           "[integration][scheduling][memory]") {
+  if (test::sanitized_build()) {
+    test::skip_test("peak RSS under AddressSanitizer is its quarantine's");
+    return;
+  }
   auto dir = test::fresh_dir("large-images");
   std::mt19937 random{7};
   std::vector<uint8_t> noise(1024 * 1024 * 3);

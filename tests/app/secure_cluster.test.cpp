@@ -202,7 +202,9 @@ TEST_CASE("4 GiB headers and 100 idle connections leave the coordinator "
   }
   auto peak = test::peak_rss(pid);
   CHECK(peak > 0);
-  CHECK(peak < 200u << 20);
+  // Far below the 4.2 GB one such header cost a plain CAF coordinator;
+  // AddressSanitizer's shadow and quarantine take their own share.
+  CHECK(peak < (test::sanitized_build() ? 400u : 200u) << 20);
   CHECK(cluster.coordinator->wait_for_line("over the limit", 10s));
   auto [code, output] =
       submit(cluster, dir / "images", dir / "out.csv", "alice");

@@ -13,3 +13,18 @@ inline void skip_test(const std::string& why) {
 }
 
 } // namespace fovea::test
+
+namespace fovea::test {
+
+/// True in a build with AddressSanitizer: its allocator keeps freed memory
+/// in quarantine and its shadow memory grows every process, so memory
+/// measurements and memory limits there measure the sanitizer, not fovea.
+constexpr bool sanitized_build() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+} // namespace fovea::test
