@@ -399,11 +399,21 @@ TEST_CASE_METHOD(cluster_fixture,
 
 TEST_CASE_METHOD(cluster_fixture,
                  "a worker whose forward pass fails has its batches retried "
-                 "on a healthy worker: no row says the model failed",
+                 "on a healthy worker, and no row says the model failed",
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("oom"), 60);
+  // Both workers are there when the job starts: with the failing one
+  // alone, every input would fail alone on it (max-attempts times: poison).
+  auto registered = std::make_shared<test::event_count>();
+  auto options = test_options();
+  options.say = [registered](const std::string& line) {
+    if (line.find(" registered from ") != std::string::npos)
+      registered->add();
+  };
+  restart_coordinator(options);
   workers.push_back(sys.spawn(failing_model_worker, coordinator_handle));
   add_worker("healthy");
+  REQUIRE(registered->wait_for(2, 30s));
   for (auto& row : one_row_each(run_job(paths), paths)) {
     INFO(row.path << ": " << row.error);
     CHECK(row.ok());

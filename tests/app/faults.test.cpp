@@ -293,7 +293,7 @@ TEST_CASE("a full disk under the results file stops the job with the "
 
 TEST_CASE("an image slower than the task timeout on every worker, with "
           "the default slots, is copied to the other worker yet keeps its "
-          "real label: no poison, nothing else waits, no worker is lost",
+          "real label, with no poison, no waiting and no worker lost",
           "[integration][faults][slow]") {
   auto dir = test::fresh_dir("slow-image");
   auto paths = test::write_pattern_pngs(dir / "images", 300);

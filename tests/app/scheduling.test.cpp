@@ -41,7 +41,7 @@ double job_seconds(const std::string& output) {
 } // namespace
 
 TEST_CASE("a poison image that gets its worker killed, next to innocent "
-          "ones with the default slots: only the poison is poison",
+          "ones with the default slots, is the only poison row",
           "[integration][scheduling]") {
   if (test::sanitized_build()) {
     test::skip_test("a memory limit calibrated for fovea kills a sanitized "
