@@ -1,0 +1,209 @@
+// The scheduler's outcomes: answers, failures, deadlines, lost workers,
+// and the suspects and poison they make (scheduler.hpp says the rules).
+#include "jobs/scheduler.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "jobs/scheduler_detail.hpp"
+
+namespace fovea {
+
+using namespace scheduler_detail;
+
+// -- lost workers ------------------------------------------------------------
+
+std::vector<scheduler::poisoned>
+scheduler::remove_worker(worker_key worker, const std::string& why,
+                         clock::time_point) {
+  auto w = workers_.find(worker);
+  if (w == workers_.end())
+    return {};
+  auto line = std::move(w->second.line);
+  workers_.erase(w);
+  std::vector<poisoned> out;
+  for (auto id : line) {
+    auto found = sent_.find(id);
+    auto batch = std::move(found->second);
+    sent_.erase(found);
+    if (!batch.overdue)
+      in_flight_bytes_ -= bytes_of(batch.tasks);
+    auto poison = fail_tasks(batch, why);
+    std::move(poison.begin(), poison.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+// -- answers -----------------------------------------------------------------
+
+std::optional<scheduler::in_flight_view> scheduler::find(batch_key id) const {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return std::nullopt;
+  return in_flight_view{b->second.worker, &b->second.tasks, b->second.overdue};
+}
+
+void scheduler::answered(batch_key id, clock::time_point now) {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return;
+  auto batch = std::move(b->second);
+  sent_.erase(b);
+  if (!batch.overdue)
+    in_flight_bytes_ -= bytes_of(batch.tasks);
+  for (auto& t : batch.tasks)
+    suspects_.erase({t.job, t.index});
+  drop_from_line(batch.worker, id, now);
+}
+
+std::vector<scheduler::poisoned>
+scheduler::failed(batch_key id, const std::string& why, clock::time_point now) {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return {};
+  auto batch = std::move(b->second);
+  sent_.erase(b);
+  if (!batch.overdue)
+    in_flight_bytes_ -= bytes_of(batch.tasks);
+  drop_from_line(batch.worker, id, now);
+  return fail_tasks(batch, why);
+}
+
+scheduler::expiry scheduler::expire(clock::time_point now,
+                                    const recorded_fn& recorded) {
+  expiry out;
+  for (auto& [key, w] : workers_) {
+    size_t copied = 0;
+    bool overdue = false;
+    for (auto id : w.line) {
+      auto& b = sent_.at(id);
+      if (b.overdue) {
+        overdue = true;
+        continue;
+      }
+      if (!b.deadline || now < *b.deadline)
+        break; // only the first batch in line has its clock running
+      b.overdue = true;
+      overdue = true;
+      in_flight_bytes_ -= bytes_of(b.tasks);
+      for (auto& t : b.tasks) {
+        auto full = take_bytes(t);
+        if (recorded(full.job, full.index) || used_up({full.job, full.index}))
+          continue;
+        auto holders = b.holders;
+        holders.push_back(key);
+        push_retry(retry{std::move(full), std::move(holders)});
+        ++copied;
+      }
+      start_clock(w, now); // the next in line starts its clock now
+    }
+    if (copied > 0)
+      out.overdue.emplace_back(key, copied);
+    if (overdue && now - w.last_answer >= options_.hang_timeout)
+      out.hung.push_back(key);
+  }
+  return out;
+}
+
+// -- internals ---------------------------------------------------------------
+
+void scheduler::start_clock(worker_slot& w, clock::time_point now) {
+  for (auto id : w.line) {
+    auto& b = sent_.at(id);
+    if (b.overdue)
+      continue;
+    if (!b.deadline)
+      b.deadline = now + options_.task_timeout;
+    return;
+  }
+}
+
+void scheduler::drop_from_line(worker_key worker, batch_key id,
+                               clock::time_point now) {
+  auto w = workers_.find(worker);
+  if (w == workers_.end())
+    return;
+  std::erase(w->second.line, id);
+  w->second.last_answer = now;
+  start_clock(w->second, now);
+}
+
+bool scheduler::used_up(const task_key& key) const {
+  auto s = suspects_.find(key);
+  return s != suspects_.end() && s->second.failures >= options_.max_attempts;
+}
+
+bool scheduler::held_elsewhere(const task_key& key, worker_key except) const {
+  for (auto& [id, batch] : sent_)
+    if (batch.worker != except)
+      for (auto& t : batch.tasks)
+        if (t.job == key.first && t.index == key.second)
+          return true;
+  return false;
+}
+
+// Each task of a failed batch becomes a suspect; a failure counts against
+// it only if it was alone on its worker. Tasks with their bytes go back to
+// be retried; the bytes of an overdue batch's tasks are queued already.
+std::vector<scheduler::poisoned> scheduler::fail_tasks(sent_batch& batch,
+                                                       const std::string& why) {
+  std::vector<poisoned> out;
+  for (auto& t : batch.tasks) {
+    if (!jobs_.count(t.job))
+      continue; // the job ended
+    task_key key{t.job, t.index};
+    auto& s = suspects_[key];
+    if (batch.isolated) {
+      ++s.failures;
+      s.last = why;
+    }
+    if (!contains(s.failed_on, batch.worker))
+      s.failed_on.push_back(batch.worker);
+    if (s.failures >= options_.max_attempts) {
+      // Used up. Still running on another worker, it may yet get its
+      // label there, but it is not sent anywhere else.
+      erase_retries(key);
+      if (held_elsewhere(key, batch.worker))
+        continue;
+      auto reason = "poison: failed on all " + std::to_string(s.failures) +
+                    " attempts alone on a worker (last: " + s.last + ")";
+      erase_retries(key);
+      suspects_.erase(key);
+      out.push_back(poisoned{take_bytes(t), std::move(reason)});
+      continue;
+    }
+    if (!batch.overdue) {
+      std::vector<worker_key> holders;
+      for (auto h : batch.holders)
+        if (h != batch.worker && workers_.count(h))
+          holders.push_back(h);
+      push_retry(retry{std::move(t), std::move(holders)});
+    }
+  }
+  return out;
+}
+
+void scheduler::push_retry(retry r) {
+  auto q = jobs_.find(r.task.job);
+  if (q == jobs_.end())
+    return;
+  ++r.task.attempt;
+  ++queued_tasks_;
+  queued_bytes_ += r.task.bytes.size();
+  q->second.retries.push_back(std::move(r));
+}
+
+void scheduler::erase_retries(const task_key& key) {
+  auto q = jobs_.find(key.first);
+  if (q == jobs_.end())
+    return;
+  std::erase_if(q->second.retries, [&](const retry& r) {
+    if (r.task.index != key.second)
+      return false;
+    --queued_tasks_;
+    queued_bytes_ -= r.task.bytes.size();
+    return true;
+  });
+}
+
+} // namespace fovea
