@@ -7,6 +7,7 @@
 
 #include <caf/exit_reason.hpp>
 
+#include "actors/access.hpp"
 #include "actors/coordinator_parts.hpp"
 #include "messages/errors.hpp"
 
@@ -172,8 +173,12 @@ actor_flow watch_deadlines(coordinator_pointer self) {
                                "no answer for " + quiet
                                  + " with a batch overdue "
                                    "(fovea.hang-timeout)"));
-      // Told to go: whatever it still answers is ignored.
+      // Told to go: whatever it still answers is ignored, and where an
+      // edge carries its connection, the edge closes it.
       self->send_exit(handle, caf::exit_reason::user_shutdown);
+      if (auto& peers = st.options.peers; peers && handle.node() != self->node())
+        peers->disconnect(node_key(self->system(), handle.node()),
+                          "its worker hung (fovea.hang-timeout)");
     }
     pump(self);
   }

@@ -95,6 +95,10 @@ std::optional<peer_identity> edge::identify(std::string_view node) const {
   return core_->identify(node);
 }
 
+void edge::disconnect(std::string_view node, const std::string& why) const {
+  core_->disconnect(std::string{node}, why);
+}
+
 std::optional<uint16_t> edge::route(const std::string& host, uint16_t port,
                                     std::string& problem) {
   std::lock_guard guard{routes_mutex_};

@@ -60,6 +60,9 @@ public:
 
   std::optional<peer_identity> identify(std::string_view node) const override;
 
+  void disconnect(std::string_view node,
+                  const std::string& why) const override;
+
   std::optional<uint16_t> route(const std::string& host, uint16_t port,
                                 std::string& problem) override;
 

@@ -1,5 +1,7 @@
 #include "edge/edge_core.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include "edge/tls_context.hpp"
 
 namespace fovea {
@@ -35,6 +37,23 @@ void edge_core::sweep_sessions() {
 bool edge_core::claim(const std::string& node, const peer_identity& who) {
   std::lock_guard guard{mutex_};
   return nodes_.emplace(node, who).second;
+}
+
+void edge_core::bind(const std::string& node,
+                     std::weak_ptr<edge_session> session) {
+  std::erase_if(bound_, [](auto& entry) { return entry.second.expired(); });
+  bound_[node] = std::move(session);
+}
+
+void edge_core::disconnect(std::string node, std::string why) {
+  boost::asio::post(io, [this, node = std::move(node), why = std::move(why)] {
+    auto found = bound_.find(node);
+    if (found == bound_.end())
+      return;
+    if (auto session = found->second.lock())
+      session->close_now(why);
+    bound_.erase(found);
+  });
 }
 
 void edge_core::release(const std::string& node) {

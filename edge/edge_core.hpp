@@ -47,6 +47,8 @@ class edge_session {
 public:
   virtual ~edge_session() = default;
   virtual void sweep(edge_clock::time_point now) = 0;
+  /// Closes it now, saying why (network thread only).
+  virtual void close_now(const std::string& why) = 0;
 };
 
 class edge_core {
@@ -73,6 +75,12 @@ public:
   void release(const std::string& node);
   std::optional<peer_identity> identify(std::string_view node) const;
 
+  /// Remembers which session speaks for `node` (network thread only).
+  void bind(const std::string& node, std::weak_ptr<edge_session> session);
+  /// Closes the session that speaks for `node`, if any (any thread: the
+  /// work is posted to the network thread).
+  void disconnect(std::string node, std::string why);
+
   void fail(const std::string& route, const std::string& why);
   void succeed(const std::string& route);
   std::string failure(const std::string& route) const;
@@ -83,6 +91,8 @@ public:
 
 private:
   std::list<std::weak_ptr<edge_session>> sessions_;
+  /// Network thread only; expired entries go at the next bind.
+  std::map<std::string, std::weak_ptr<edge_session>> bound_;
   mutable std::mutex mutex_;
   std::map<std::string, peer_identity, std::less<>> nodes_;
   std::map<std::string, std::string> failures_;

@@ -68,6 +68,8 @@ public:
         });
   }
 
+  void close_now(const std::string& why) override { finish(why); }
+
   void sweep(edge_clock::time_point now) override {
     if (!done_ && now > deadline_)
       finish("no handshake within fovea.handshake-timeout");
@@ -123,11 +125,14 @@ private:
                           : who.name + " (" + to_string(who.role) + ") ") +
         "from " + address_;
     auto claimed = std::make_shared<std::string>();
-    hooks.on_node = [&core, who, claimed](const std::string& node) {
+    // The relay, once made: what disconnect(node) closes.
+    auto itself = std::make_shared<std::weak_ptr<edge_session>>();
+    hooks.on_node = [&core, who, claimed, itself](const std::string& node) {
       if (!core.claim(node, who))
         return std::string{"its handshake names a node that another "
                            "connection speaks for"};
       *claimed = node;
+      core.bind(node, *itself);
       return std::string{};
     };
     auto label = hooks.label;
@@ -142,6 +147,7 @@ private:
     auto relayed = std::make_shared<relay<Stream>>(
         core_, std::move(network), std::move(caf), basp_sender::client,
         std::move(hooks));
+    *itself = relayed;
     core_.watch(relayed);
     relayed->start();
   }

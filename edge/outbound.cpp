@@ -55,6 +55,8 @@ public:
         });
   }
 
+  void close_now(const std::string& why) override { fail(why); }
+
   void sweep(edge_clock::time_point now) override {
     if (!done_ && now > deadline_)
       fail("no answer within fovea.handshake-timeout");

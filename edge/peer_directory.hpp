@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "edge/peer_identity.hpp"
@@ -18,6 +19,14 @@ public:
   /// open; nothing for a node that did not come through the edge.
   virtual std::optional<peer_identity>
   identify(std::string_view node) const = 0;
+
+  /// Closes the connection that speaks for `node`, if there is one (a
+  /// worker let go as hung: its late answers should not even arrive).
+  virtual void disconnect(std::string_view node,
+                          const std::string& why) const {
+    (void) node;
+    (void) why;
+  }
 };
 
 /// For a node with no edge at all (fovea.edge = false, loopback only, for

@@ -44,6 +44,8 @@ public:
 
   void sweep(edge_clock::time_point now) override;
 
+  void close_now(const std::string& why) override { close(why); }
+
 private:
   void read_network();
   void read_local();

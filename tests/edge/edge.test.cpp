@@ -88,6 +88,28 @@ TEST_CASE_METHOD(edge_fixture,
 }
 
 TEST_CASE_METHOD(edge_fixture,
+                 "the edge closes the connection of a node it is told to "
+                 "let go, and only that one",
+                 "[unit][edge]") {
+  edge e{options(nullptr)};
+  auto port = listen(e);
+  test::socket_peer peer{"127.0.0.1", port};
+  REQUIRE(peer.connected());
+  REQUIRE(speaks_caf(peer));
+  test::socket_peer other{"127.0.0.1", port};
+  REQUIRE(other.connected());
+  auto node = test::serialized(sys, sys.node());
+  e.disconnect(std::string(node.begin(), node.end()), "it hung");
+  CHECK(peer.closed_within(5s));
+  CHECK(said_something("it hung"));
+  CHECK_FALSE(e.identify(std::string(node.begin(), node.end())));
+  // Another node's key closes nothing: the other connection still relays
+  // (and may now speak for the node let go).
+  e.disconnect(std::string(32, 'x'), "nobody");
+  CHECK(speaks_caf(other));
+}
+
+TEST_CASE_METHOD(edge_fixture,
                  "the edge closes a connection whose header "
                  "claims 4 GiB before CAF sees it",
                  "[unit][edge]") {
