@@ -155,6 +155,27 @@ TEST_CASE("a frozen worker is given up on by heartbeat, its work redone "
   cluster.stop();
 }
 
+TEST_CASE("a frozen worker with an overdue batch is let go after the hang "
+          "timeout, before heartbeats notice, and its connection is closed",
+          "[integration][faults]") {
+  job_files job{"hung-worker", job_size};
+  // Heartbeats would drop the frozen worker after 5 s; the hang timeout
+  // comes first.
+  test::local_cluster cluster{
+    2, {"--fovea.task-timeout=300ms", "--fovea.hang-timeout=1s"}};
+  test::child_process submit{job.submit_to(cluster.address)};
+  wait_for_rows(submit, job.out, random_point(7));
+  cluster.workers[0]->signal(SIGSTOP);
+  auto lost = cluster.coordinator->wait_for_line("worker w1 lost", 30s);
+  REQUIRE(lost);
+  CHECK_THAT(*lost, Catch::Contains("hung: no answer for 1000 ms with a "
+                                    "batch overdue (fovea.hang-timeout)"));
+  CHECK(cluster.coordinator->wait_for_line("its worker hung", 10s));
+  job.finished(submit);
+  cluster.workers[0]->signal(SIGCONT);
+  cluster.stop();
+}
+
 TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
           "come back by themselves, and the job resumes from the journal",
           "[integration][faults]") {
