@@ -207,7 +207,9 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
         complete(self);
     },
     [self](failed_atom, uint64_t job, const std::string& why) {
-      if (job == self->state.job)
+      // Once the results file is committed, every row is safe whatever
+      // the coordinator's journal did.
+      if (job == self->state.job && !self->state.committed)
         finish(self, make_error(errc::job_ended, why));
     },
   };
