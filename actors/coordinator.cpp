@@ -115,15 +115,12 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
   st.sched.add_job(id, opened.model);
-  auto& job = st.jobs
-                .emplace(id, job_entry{.ledger = job_ledger{spec.name,
-                                                            spec.total},
-                                       .client = client,
-                                       .principal = who.principal,
-                                       .journal = std::move(opened.journal),
-                                       .waiters = {},
-                                       .waiting = {}})
-                .first->second;
+  st.jobs.emplace(id, job_entry{.ledger = job_ledger{spec.name, spec.total},
+                                .client = client,
+                                .principal = who.principal,
+                                .journal = std::move(opened.journal),
+                                .waiters = {},
+                                .waiting = {}});
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
               + (opened.recorded ? ", resumed from its journal" : ""));
