@@ -11,7 +11,7 @@ batch_queue::ticket batch_queue::push(decoded_batch batch,
                                       clock::time_point now) {
   assert(!batch.images.empty());
   untaken_ += batch.images.size();
-  entries_.push_back(entry{next_, std::move(batch), now});
+  entries_.push_back(entry{next_, std::move(batch), now, 0, 0, {}});
   return next_++;
 }
 
