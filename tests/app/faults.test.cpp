@@ -224,7 +224,7 @@ TEST_CASE("a coordinator killed with -9 mid-job is restarted, its workers "
 }
 
 TEST_CASE("a client killed with -9 and run again gets every row once, the "
-          "earlier ones from the journal; other inputs under its name are "
+          "earlier ones from the journal, and other inputs under its name are "
           "refused until it is done, and then run afresh",
           "[integration][faults]") {
   job_files job{"kill-client", job_size};

@@ -163,14 +163,24 @@ TEST_CASE_METHOD(edge_fixture,
                       {"w1", peer_role::worker},
                       {"c2", peer_role::coordinator}}};
   test::test_pki other{dir / "other", {{"w1", peer_role::worker}}};
-  edge e{options(pki.credentials("coord"))};
+  // Handshakes here are not about their timeout: a loaded machine may take
+  // its time (this test once failed to relay under a parallel ASan run).
+  auto opts = options(pki.credentials("coord"));
+  opts.limits.handshake_timeout = 10s;
+  edge e{opts};
   auto port = listen(e);
 
   test::socket_peer worker{"127.0.0.1", port, pki.credentials("w1")};
   INFO(worker.problem());
   REQUIRE(worker.connected());
   CHECK(worker.tls_version() == "TLSv1.3");
-  REQUIRE(speaks_caf(worker));
+  auto relayed = speaks_caf(worker);
+  {
+    std::lock_guard guard{said_mutex};
+    for (auto& line : said)
+      INFO("the edge said: " << line);
+    REQUIRE(relayed);
+  }
   auto node = test::serialized(sys, sys.node());
   auto who = e.identify(std::string(node.begin(), node.end()));
   REQUIRE(who);

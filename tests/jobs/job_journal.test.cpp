@@ -117,7 +117,7 @@ TEST_CASE("a damaged record ends the journal there", "[unit]") {
   CHECK(contents->ignored_bytes > 0);
 }
 
-TEST_CASE("an empty journal counts as absent; one of another format is "
+TEST_CASE("an empty journal counts as absent, and one of another format is "
           "refused with a message, never misread", "[unit]") {
   auto dir = test::fresh_dir("journal-other");
   auto missing = journal_reader::open((dir / "none.journal").string());

@@ -266,7 +266,7 @@ TEST_CASE("a suspect reserves the least busy worker, which takes nothing "
   CHECK(alone->tasks->size() == 1);
 }
 
-TEST_CASE("timeouts alone never make poison; a worker silent past the hang "
+TEST_CASE("timeouts alone never make poison, and a worker silent past the hang "
           "timeout is reported hung",
           "[unit][scheduler]") {
   auto o = quick();
