@@ -63,6 +63,10 @@ int classify_main(const arguments& args) {
       complain("fovea classify: " + problem);
       return 2;
     }
+    if (i == 1) // every worker loads the same model, so the same graph
+      say("fovea classify: " + (*loaded)->manifest().label() + ", "
+          + (*loaded)->graph_note());
+    (*loaded)->warm_up(pipeline.batching);
     blocking += blocking_threads(pipeline);
     engines.emplace_back(std::move(*loaded), std::move(pipeline));
   }

@@ -194,6 +194,11 @@ int run_worker(fovea_config& cfg) {
     complain("fovea node: " + problem);
     return 2;
   }
+  // Ready means fast from the first batch: the graph is chosen and checked
+  // in model::load, and warmed up at the sizes this worker will run.
+  say("fovea worker " + id + ": " + (*loaded)->manifest().label() + ", "
+      + (*loaded)->graph_note());
+  say("fovea worker " + id + ": " + (*loaded)->warm_up(pipeline.batching));
   worker_options options;
   options.info.id = id;
   options.info.host = host_name();

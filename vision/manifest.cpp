@@ -78,6 +78,38 @@ std::string read_batching(const caf::settings& section, batching_policy& out) {
   return out.check();
 }
 
+// model.ini's optional [inference] section; the problem, starting with the
+// key, or an empty string.
+std::string read_inference(const caf::settings& section, graph_policy& out) {
+  for (auto& [key, value] : section) {
+    if (key == "optimize") {
+      auto v = caf::get_if<bool>(&value);
+      if (!v)
+        return key + " must be true or false";
+      out.optimize = *v;
+    } else if (key == "tolerance") {
+      double v = -1;
+      if (auto d = caf::get_if<double>(&value))
+        v = *d;
+      else if (auto i = caf::get_if<int64_t>(&value))
+        v = static_cast<double>(*i);
+      if (!(v >= 0.0 && v < 1.0))
+        return key + " must be a number from 0 to 1 (a probability)";
+      out.tolerance = static_cast<float>(v);
+    } else if (key == "warm-up-budget") {
+      auto v = caf::get_if<caf::timespan>(&value);
+      if (!v || v->count() < 0 || *v > std::chrono::minutes(10))
+        return key + " must be a duration from 0 to 10min (500ms, 20s)";
+      out.warm_up_budget
+        = std::chrono::duration_cast<std::chrono::milliseconds>(*v);
+    } else {
+      return key + ": unknown key (known: optimize, tolerance, "
+                   "warm-up-budget)";
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
@@ -151,6 +183,9 @@ caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
   if (auto batching = caf::get_if<caf::settings>(&*parsed, "batching"))
     if (auto problem = read_batching(*batching, m.batching); !problem.empty())
       return fail("batching." + problem);
+  if (auto inference = caf::get_if<caf::settings>(&*parsed, "inference"))
+    if (auto problem = read_inference(*inference, m.graph); !problem.empty())
+      return fail("inference." + problem);
   return m;
 }
 

@@ -6,6 +6,7 @@
 // positive, channels are 1 or 3, and mean/std have one entry per channel.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,6 +16,19 @@
 #include "vision/batching_policy.hpp"
 
 namespace fovea {
+
+/// How a worker prepares the model's graph (model.ini's [inference]).
+struct graph_policy {
+  /// Serve torch::jit::freeze + optimize_for_inference if it agrees with
+  /// the plain graph on the model's probe/ images.
+  bool optimize = true;
+  /// Largest difference allowed between any probability of the two graphs;
+  /// their top-1 labels must also agree wherever the top-2 margin exceeds it.
+  float tolerance = 1e-4f;
+  /// Warm-up at load (batch sizes 1, the preferred ones and the maximum)
+  /// stops starting new sizes after this long.
+  std::chrono::milliseconds warm_up_budget{10000};
+};
 
 enum class resize_mode {
   stretch, ///< scale to width x height, ignoring aspect ratio
@@ -34,6 +48,8 @@ struct model_manifest {
   std::string sha256;
   /// How a worker batches this model's inputs (model.ini's [batching]).
   batching_policy batching;
+  /// How a worker prepares the graph (model.ini's [inference]).
+  graph_policy graph;
 
   /// Floats in one preprocessed image (channels x height x width).
   size_t input_size() const {

@@ -1,10 +1,12 @@
 #include "vision/model.hpp"
 
+#include <algorithm>
 #include <dlfcn.h>
 #include <fstream>
 #include <mutex>
 
 #include "messages/errors.hpp"
+#include "vision/graph_choice.hpp"
 #include "vision/sha256.hpp"
 #include "vision/torch_runtime.hpp"
 
@@ -80,7 +82,7 @@ model::model(model_manifest manifest, std::vector<std::string> labels,
 model::~model() = default;
 
 caf::expected<std::unique_ptr<model>>
-model::load(const std::filesystem::path& dir) {
+model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) {
   if (!std::filesystem::is_directory(dir))
     return make_error(errc::bad_model,
                       dir.string() + ": model directory not found");
@@ -126,10 +128,16 @@ model::load(const std::filesystem::path& dir) {
                         + std::to_string(scores.size())
                         + " classes but labels.txt names "
                         + std::to_string(labels->size()));
+  auto chosen = forced ? force_graph(std::move(program), *forced)
+                      : choose_graph(std::move(program), dir, m);
+  if (!chosen)
+    return std::move(chosen.error());
   std::unique_ptr<model> loaded{new model(std::move(*manifest),
                                          std::move(*labels),
-                                         std::move(program))};
+                                         std::move(chosen->program))};
   loaded->digest_ = std::move(*digest);
+  loaded->form_ = chosen->form;
+  loaded->graph_note_ = std::move(chosen->note);
   return loaded;
 }
 
@@ -146,6 +154,50 @@ caf::expected<std::vector<float>> model::infer(std::span<const float> inputs,
   if (!problem.empty())
     return make_error(errc::bad_model, "inference failed: " + problem);
   return probabilities;
+}
+
+std::string model::warm_up(const batching_policy& policy) {
+  // The named sizes first; then, while the budget lasts, every other size
+  // the runner's dynamic batching may form (oneDNN compiles kernels for
+  // each new shape on its first pass: a job's first batches paid for it).
+  std::vector<size_t> named{1};
+  named.insert(named.end(), policy.preferred_batch_sizes.begin(),
+               policy.preferred_batch_sizes.end());
+  named.push_back(policy.max_batch_size);
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  auto sizes = named;
+  for (size_t size = 2; size < policy.max_batch_size; ++size)
+    if (!std::binary_search(named.begin(), named.end(), size))
+      sizes.push_back(size);
+  const auto budget = manifest_.graph.warm_up_budget;
+  const auto start = std::chrono::steady_clock::now();
+  auto spent = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  };
+  std::vector<float> blank(policy.max_batch_size * manifest_.input_size());
+  size_t done = 0;
+  for (auto size : sizes) {
+    if (spent() >= budget)
+      break;
+    // A failure here would fail the first real batch too; that batch's
+    // error reply says why, so warm-up only counts what ran.
+    if (!infer({blank.data(), size * manifest_.input_size()}, size))
+      break;
+    ++done;
+  }
+  std::string list;
+  for (size_t i = 0; i < std::min(done, named.size()); ++i)
+    list += (i == 0 ? "" : ",") + std::to_string(named[i]);
+  auto line = "warmed up batch sizes " + (done == 0 ? "none" : list);
+  if (done > named.size())
+    line += " and " + std::to_string(done - named.size()) + " others";
+  line += " in " + std::to_string(spent().count()) + " ms";
+  if (done < sizes.size())
+    line += " (stopped at the warm-up budget of "
+            + std::to_string(budget.count()) + " ms)";
+  return line;
 }
 
 void set_inference_threads(int threads) {

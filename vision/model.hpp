@@ -4,11 +4,15 @@
 // (torch_runtime.hpp) loaded by the first model::load, so that processes
 // that never run a model do not pay its ~150 MB. A model that loads is known
 // to run: load() feeds it one blank image and checks that it outputs one
-// score per line of labels.txt.
+// score per line of labels.txt. The graph served is the optimized one only
+// where it agrees with the plain one on the model's probe images
+// (graph_choice.hpp); graph_note() says which and why.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,17 +20,18 @@
 #include <caf/expected.hpp>
 
 #include "vision/manifest.hpp"
+#include "vision/torch_runtime.hpp"
 
 namespace fovea {
-
-class torch_program;
 
 class model {
 public:
   /// Loads model.ini, labels.txt and model.pt from `dir`. Errors (bad_model)
-  /// name the file and what is wrong with it.
+  /// name the file and what is wrong with it. `forced` skips the choice of
+  /// graph and its check: for the benchmark's sweep of forms only.
   static caf::expected<std::unique_ptr<model>>
-  load(const std::filesystem::path& dir);
+  load(const std::filesystem::path& dir,
+       std::optional<graph_form> forced = std::nullopt);
 
   ~model();
 
@@ -36,6 +41,17 @@ public:
 
   /// SHA-256 of model.pt, 64 hex digits: which model this is, exactly.
   const std::string& digest() const noexcept { return digest_; }
+
+  /// The form of the graph served, and one line saying which and why.
+  graph_form form() const noexcept { return form_; }
+  const std::string& graph_note() const noexcept { return graph_note_; }
+
+  /// Runs blank batches of size 1, each preferred size and the maximum of
+  /// `policy`, then of every other size up to the maximum (LibTorch and
+  /// oneDNN pick and compile kernels per shape on its first pass), starting
+  /// no new size after the manifest's warm-up budget. Returns one line for
+  /// the node's log.
+  std::string warm_up(const batching_policy& policy);
 
   /// Class probabilities (softmax) for `count` preprocessed images stored
   /// back to back in `inputs`: count x labels().size() floats, row by row.
@@ -49,6 +65,8 @@ private:
   model_manifest manifest_;
   std::vector<std::string> labels_;
   std::string digest_;
+  graph_form form_ = graph_form::plain;
+  std::string graph_note_;
   std::unique_ptr<torch_program> program_;
 };
 

@@ -17,8 +17,29 @@ std::string first_line(const std::exception& e) {
 
 class script_program : public torch_program {
 public:
-  explicit script_program(torch::jit::script::Module module)
-    : module_(std::move(module)) {
+  script_program(torch::jit::script::Module module, graph_form form)
+    : module_(std::move(module)), form_(form) {
+  }
+
+  std::unique_ptr<torch_program> convert(graph_form form,
+                                         std::string& error) const override {
+    if (form_ != graph_form::plain) {
+      error = "only a plain graph converts";
+      return nullptr;
+    }
+    try {
+      // Both passes clone: this program stays usable, and stays the one
+      // served if the converted graph is refused.
+      auto converted = torch::jit::freeze(module_);
+      if (form == graph_form::optimized)
+        converted = torch::jit::optimize_for_inference(converted);
+      else if (form == graph_form::plain)
+        converted = module_.clone();
+      return std::make_unique<script_program>(std::move(converted), form);
+    } catch (const std::exception& e) {
+      error = first_line(e);
+      return nullptr;
+    }
   }
 
   std::string run(const float* inputs, std::array<int64_t, 4> shape,
@@ -44,6 +65,7 @@ public:
 
 private:
   torch::jit::script::Module module_;
+  graph_form form_;
 };
 
 // LibTorch allocates a batch's activations afresh for every forward pass
@@ -67,7 +89,8 @@ public:
     try {
       auto module = torch::jit::load(file, torch::kCPU);
       module.eval();
-      return std::make_unique<script_program>(std::move(module));
+      return std::make_unique<script_program>(std::move(module),
+                                              graph_form::plain);
     } catch (const std::exception& e) {
       error = first_line(e);
       return nullptr;

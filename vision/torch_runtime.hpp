@@ -18,10 +18,24 @@
 
 namespace fovea {
 
+/// How a module's graph is prepared for serving.
+enum class graph_form {
+  plain,     ///< as loaded, in evaluation mode
+  frozen,    ///< torch::jit::freeze: parameters inlined as constants
+  optimized, ///< frozen, then torch::jit::optimize_for_inference (conv/BN
+             ///< folding, oneDNN convolutions with prepacked weights)
+};
+
 /// A loaded TorchScript module, ready for forward passes.
 class torch_program {
 public:
   virtual ~torch_program() = default;
+
+  /// This module in another form, leaving this one as it is; on failure
+  /// returns nullptr and says why in `error`. Only plain programs convert.
+  virtual std::unique_ptr<torch_program> convert(graph_form form,
+                                                 std::string& error) const
+    = 0;
 
   /// Softmax probabilities of a batch of `shape` = {count, channels, height,
   /// width} floats, row by row, into `probabilities` (count x classes).
