@@ -309,7 +309,10 @@ TEST_CASE_METHOD(cluster_fixture,
                  "reason, and the coordinator stays up",
                  "[unit]") {
   auto dir = test::fresh_dir("journal-fails");
-  auto paths = test::write_pattern_pngs(dir / "images", 200);
+  // More images than a journal buffers (512 records) before it must sync:
+  // a fast worker could otherwise answer all of a small job before the
+  // first sync, and the client would hold every row by the time it fails.
+  auto paths = test::write_pattern_pngs(dir / "images", 1000);
   auto options = test_options();
   options.journal_dir = (dir / "journal").string();
   std::filesystem::create_directories(options.journal_dir);
