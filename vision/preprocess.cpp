@@ -1,5 +1,6 @@
 #include "vision/preprocess.hpp"
 
+#include <array>
 #include <new>
 
 #include <opencv2/core.hpp>
@@ -42,8 +43,6 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
     image = cv::imdecode(raw, flags);
     if (image.empty())
       return bad_image("cannot decode image");
-    if (m.channels == 3)
-      cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
     if (image.cols != m.width || image.rows != m.height) {
       auto shrinking = image.cols > m.width || image.rows > m.height;
       cv::resize(image, image, cv::Size{m.width, m.height}, 0, 0,
@@ -56,16 +55,22 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
   }
   // HWC bytes -> CHW floats, scaled and normalised per channel, in the same
   // order of float operations as the training script, so the tensors agree
-  // to the bit and a label never flips between training and serving.
+  // to the bit and a label never flips between training and serving. A
+  // byte has 256 values: each channel's are computed once, then looked up.
+  // OpenCV decodes colour as BGR; the model's channels are RGB.
   const auto plane = static_cast<size_t>(m.width) * m.height;
+  std::array<float, 256> normalised;
   for (int c = 0; c < m.channels; ++c) {
     const float mean = m.mean[c];
     const float std = m.std[c];
+    for (int v = 0; v < 256; ++v)
+      normalised[v] = (static_cast<float>(v) / 255.0f - mean) / std;
+    const int source = m.channels == 3 ? 2 - c : 0;
     float* dst = out.data() + c * plane;
     for (int y = 0; y < m.height; ++y) {
-      const uint8_t* row = image.ptr<uint8_t>(y);
+      const uint8_t* row = image.ptr<uint8_t>(y) + source;
       for (int x = 0; x < m.width; ++x)
-        *dst++ = (row[x * m.channels + c] / 255.0f - mean) / std;
+        *dst++ = normalised[row[x * m.channels]];
     }
   }
   return caf::none;
