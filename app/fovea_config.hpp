@@ -37,7 +37,7 @@ public:
   std::string model = "models/fashion-mnist"; ///< a worker's model directory
   uint32_t slots = 4;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
-  uint32_t batch_size = 32; ///< most tasks per batch sent to a worker
+  uint32_t batch_size = 64; ///< most tasks per batch sent to a worker
   caf::timespan task_timeout = std::chrono::seconds(60);
   uint32_t max_attempts = 3; ///< failures alone on a worker: "poison"
   caf::timespan hang_timeout = std::chrono::minutes(5);
