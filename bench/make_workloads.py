@@ -3,7 +3,8 @@
 this with Debian's python3-torch and python3-torchvision).
 
   make_workloads.py resnet18 DIR    ResNet-18 (torchvision, untrained weights,
-                                    fixed seed), 224x224 RGB, 1000 classes
+                                    fixed seed), 224x224 RGB, 1000 classes,
+                                    16 probe JPEGs (not among the inputs)
   make_workloads.py null DIR        a null model: 8x8 grey in, 2 logits out,
                                     no computation to speak of
   make_workloads.py jpegs DIR N     N synthetic 256x256 RGB JPEGs
@@ -53,6 +54,8 @@ def resnet18(directory):
                 [f"class-{i}" for i in range(1000)],
                 # Measured: no gain from batches larger than a few here.
                 "max-batch-size = 4\nmax-queue-delay = 0ms")
+    # Workers serve the optimized graph after checking it on these.
+    jpegs(os.path.join(directory, "probe"), 16, seed=1)
 
 
 def null(directory):
@@ -67,9 +70,9 @@ def null(directory):
                 "max-batch-size = 256\nmax-queue-delay = 0ms")
 
 
-def jpegs(directory, count):
+def jpegs(directory, count, seed=0):
     os.makedirs(directory, exist_ok=True)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     for i in range(count):
         # Smooth colour fields plus noise: compresses like a photo, not like
         # flat colour or white noise.

@@ -1,9 +1,14 @@
 #!/usr/bin/python3
-"""The program a user would otherwise write: Debian's python3-torch, a
-DataLoader with 2 worker processes decoding the same files with PIL, the same
-TorchScript model and preprocessing (from model.ini), results to a CSV.
+"""The program a user tuning PyTorch would otherwise write: Debian's
+python3-torch, a DataLoader with W worker processes decoding the same files
+with PIL, the same TorchScript model, frozen and optimized for inference
+(torch.jit.optimize_for_inference) as its documentation advises, T intra-op
+threads, the same preprocessing (from model.ini), results to a CSV.
 
   python_peer.py MODEL_DIR LIST OUT.csv [--batch B] [--workers W]
+                 [--threads T] [--plain]
+
+bench/run tries W in {1, 2} x T in {1, 2} and keeps the best.
 
 Prints "images/s N", timed from the first batch requested to the last row
 written (imports and model loading excluded, as fovea's summary excludes its
@@ -58,10 +63,16 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--plain", action="store_true",
+                        help="serve the module as loaded, not optimized")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     paths = [line.strip() for line in open(args.list) if line.strip()]
     labels = [line.strip() for line in open(f"{args.model}/labels.txt")]
     model = torch.jit.load(f"{args.model}/model.pt").eval()
+    if not args.plain:
+        model = torch.jit.optimize_for_inference(torch.jit.freeze(model))
     loader = DataLoader(Images(paths, read_manifest(f"{args.model}/model.ini")),
                         batch_size=args.batch, num_workers=args.workers)
     start = time.monotonic()

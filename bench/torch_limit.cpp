@@ -5,11 +5,13 @@
 // each, all started together. Prints "images/s N".
 //
 //   fovea-bench-limit MODEL_DIR LIST --batch B [--processes P] [--threads T]
-//                     [--repeat R]
+//                     [--repeat R] [--graph plain|frozen|optimized]
 //
 // LIST names one image per line. Each process runs every image R times.
 // The forward pass is fovea's model::infer: LibTorch's forward under
-// InferenceMode plus a softmax, nothing of fovea's pipeline.
+// InferenceMode plus a softmax, nothing of fovea's pipeline, on the graph
+// in the form --graph names (default optimized: freeze, then
+// optimize_for_inference), built without fovea's probe check.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -37,19 +39,22 @@ std::vector<uint8_t> read_all(const std::string& path) {
 }
 
 // One process's share: load the model, wait for the go, run, report.
-[[noreturn]] void run_child(const std::string& dir, int threads,
+[[noreturn]] void run_child(const std::string& dir, graph_form form,
+                            int threads,
                             const std::vector<float>& inputs, size_t images,
                             size_t batch, int repeat, int ready_fd,
                             int go_fd) {
   set_inference_threads(threads);
-  auto loaded = model::load(dir);
+  auto loaded = model::load(dir, form);
   if (!loaded)
     _exit(3);
   auto& m = **loaded;
   const auto size = m.manifest().input_size();
-  // One warm-up pass: LibTorch allocates and picks kernels on the first.
-  if (!m.infer({inputs.data(), batch * size}, batch))
-    _exit(4);
+  // Warm-up: LibTorch and oneDNN allocate and pick kernels on the first
+  // passes of a shape, here the full batch and the last, partial one.
+  for (auto n : {batch, images % batch})
+    if (n > 0 && !m.infer({inputs.data(), n * size}, n))
+      _exit(4);
   char c = 1;
   if (::write(ready_fd, &c, 1) != 1 || ::read(go_fd, &c, 1) < 0)
     _exit(5);
@@ -67,13 +72,26 @@ std::vector<uint8_t> read_all(const std::string& path) {
 int main(int argc, char** argv) {
   if (argc < 3)
     return fail("usage: MODEL_DIR LIST --batch B [--processes P] "
-                "[--threads T] [--repeat R]");
+                "[--threads T] [--repeat R] [--graph plain|frozen|optimized]");
   std::string dir = argv[1];
   std::string list = argv[2];
   size_t batch = 1;
   int processes = 1, threads = 1, repeat = 1;
+  auto form = graph_form::optimized;
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
+    if (flag == "--graph") {
+      std::string name = argv[i + 1];
+      if (name == "plain")
+        form = graph_form::plain;
+      else if (name == "frozen")
+        form = graph_form::frozen;
+      else if (name == "optimized")
+        form = graph_form::optimized;
+      else
+        return fail("--graph must be plain, frozen or optimized");
+      continue;
+    }
     long value = std::stol(argv[i + 1]);
     if (value < 1)
       return fail(flag + " must be at least 1");
@@ -112,7 +130,7 @@ int main(int argc, char** argv) {
     auto pid = ::fork();
     if (pid == 0) {
       ::close(go[1]);
-      run_child(dir, threads, inputs, images, batch, repeat, ready[1], go[0]);
+      run_child(dir, form, threads, inputs, images, batch, repeat, ready[1], go[0]);
     }
     children.push_back(pid);
   }
