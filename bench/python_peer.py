@@ -32,6 +32,8 @@ def read_manifest(path):
         if m:
             values[m.group(1)] = m.group(2).strip('"')
     floats = lambda s: [float(x) for x in s.strip("[]").split(",")]
+    if "quantized-engine" in values:  # an int8 model's packed weights need it
+        torch.backends.quantized.engine = values["quantized-engine"]
     return (int(values["width"]), int(values["height"]),
             int(values["channels"]), floats(values["mean"]),
             floats(values["std"]))

@@ -102,9 +102,29 @@ std::string read_inference(const caf::settings& section, graph_policy& out) {
         return key + " must be a duration from 0 to 10min (500ms, 20s)";
       out.warm_up_budget
         = std::chrono::duration_cast<std::chrono::milliseconds>(*v);
+    } else if (key == "quantized-engine") {
+      auto v = caf::get_if<std::string>(&value);
+      if (!v || (*v != "onednn" && *v != "qnnpack"))
+        return key + " must be \"onednn\" or \"qnnpack\"";
+      out.quantized_engine = *v;
+    } else if (key == "cpu-flags") {
+      auto list = caf::get_if<caf::config_value::list>(&value);
+      out.cpu_flags.clear();
+      for (size_t i = 0; list && i < list->size(); ++i) {
+        auto flag = caf::get_if<std::string>(&(*list)[i]);
+        if (!flag || flag->empty()
+            || flag->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_")
+                 != std::string::npos)
+          return key + " must be a list of /proc/cpuinfo flags, like "
+                       "[\"avx512_vnni\"]";
+        out.cpu_flags.push_back(*flag);
+      }
+      if (!list)
+        return key + " must be a list of /proc/cpuinfo flags, like "
+                     "[\"avx512_vnni\"]";
     } else {
       return key + ": unknown key (known: optimize, tolerance, "
-                   "warm-up-budget)";
+                   "warm-up-budget, quantized-engine, cpu-flags)";
     }
   }
   return {};

@@ -28,6 +28,13 @@ struct graph_policy {
   /// Warm-up at load (batch sizes 1, the preferred ones and the maximum)
   /// stops starting new sizes after this long.
   std::chrono::milliseconds warm_up_budget{10000};
+  /// LibTorch's quantized engine for an int8 model ("onednn", "qnnpack"),
+  /// set before it loads: its packed weights are packed for that engine,
+  /// and two engines need not give the same labels. Empty: LibTorch's.
+  std::string quantized_engine;
+  /// /proc/cpuinfo flags the model needs ("avx512_vnni"); a CPU without
+  /// them refuses the model.
+  std::vector<std::string> cpu_flags;
 };
 
 enum class resize_mode {

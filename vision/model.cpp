@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "messages/errors.hpp"
+#include "vision/cpu_features.hpp"
 #include "vision/graph_choice.hpp"
 #include "vision/sha256.hpp"
 #include "vision/torch_runtime.hpp"
@@ -104,10 +105,27 @@ model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) 
                           "pins " + manifest->sha256
                           + " (a different or damaged model file)");
   }
+  auto& needs = manifest->graph;
+  if (auto missing = missing_cpu_flags(needs.cpu_flags); !missing.empty()) {
+    std::string list;
+    for (auto& flag : missing)
+      list += (list.empty() ? "" : ", ") + flag;
+    return make_error(errc::bad_model,
+                      (dir / "model.ini").string() + ": this model needs CPU "
+                        "features this CPU lacks (" + list
+                        + ", as /proc/cpuinfo names them); serve the model "
+                          "it was made from instead");
+  }
   auto torch = runtime();
   if (!torch)
     return std::move(torch.error());
   std::string problem;
+  if (!needs.quantized_engine.empty()) {
+    problem = (*torch)->set_quantized_engine(needs.quantized_engine);
+    if (!problem.empty())
+      return make_error(errc::bad_model,
+                        (dir / "model.ini").string() + ": " + problem);
+  }
   auto program = (*torch)->load(file, problem);
   if (!program)
     return make_error(errc::bad_model, file + ": not a usable TorchScript "

@@ -1,6 +1,7 @@
 // libfovea_torch.so: torch_runtime over LibTorch (see torch_runtime.hpp).
 #include "vision/torch_runtime.hpp"
 
+#include <algorithm>
 #include <malloc.h>
 
 #include <ATen/Parallel.h>
@@ -95,6 +96,19 @@ public:
       error = first_line(e);
       return nullptr;
     }
+  }
+
+  std::string set_quantized_engine(const std::string& name) override {
+    auto wanted = name == "onednn"    ? at::QEngine::ONEDNN
+                  : name == "qnnpack" ? at::QEngine::QNNPACK
+                                      : at::QEngine::NoQEngine;
+    auto& supported = at::globalContext().supportedQEngines();
+    if (wanted == at::QEngine::NoQEngine
+        || std::find(supported.begin(), supported.end(), wanted)
+             == supported.end())
+      return "this LibTorch has no quantized engine " + name;
+    at::globalContext().setQEngine(wanted);
+    return {};
   }
 
   void set_threads(int threads) override {

@@ -53,6 +53,11 @@ public:
   virtual std::unique_ptr<torch_program> load(const std::string& file,
                                               std::string& error) = 0;
 
+  /// Sets LibTorch's quantized engine for this process ("onednn",
+  /// "qnnpack"); returns the empty string, or why not (this LibTorch lacks
+  /// it).
+  virtual std::string set_quantized_engine(const std::string& name) = 0;
+
   /// Sets LibTorch's intra-op threads for this process.
   virtual void set_threads(int threads) = 0;
 };

@@ -11,6 +11,8 @@
 
 #include "messages/errors.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/skip.hpp"
+#include "vision/cpu_features.hpp"
 #include "vision/graph_choice.hpp"
 #include "vision/model.hpp"
 #include "vision/preprocess.hpp"
@@ -160,6 +162,10 @@ TEST_CASE("model.ini's [inference] section is checked key by key", "[unit]") {
     {"tolerance = -0.1\n", "inference.tolerance must be a number from 0 to 1"},
     {"warm-up-budget = 5\n", "inference.warm-up-budget must be a duration"},
     {"optimise = true\n", "inference.optimise: unknown key"},
+    {"quantized-engine = \"fbgemm\"\n",
+     "inference.quantized-engine must be \"onednn\" or \"qnnpack\""},
+    {"cpu-flags = \"avx512_vnni\"\n", "inference.cpu-flags must be a list"},
+    {"cpu-flags = [\"AVX 512\"]\n", "inference.cpu-flags must be a list"},
   }));
   auto loaded = model::load(model_with("bad-inference", text));
   REQUIRE_FALSE(loaded);
@@ -180,4 +186,55 @@ TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum, "
   CHECK_THAT(broke->warm_up(policy),
              Catch::StartsWith("warmed up batch sizes none")
                && Catch::Contains("stopped at the warm-up budget of 0 ms"));
+}
+
+TEST_CASE("a model that needs a CPU feature this CPU lacks is refused, "
+          "naming the feature",
+          "[unit]") {
+  // No CPU has this flag: the same path as an int8 model on a CPU without
+  // AVX512_VNNI.
+  auto dir = model_with("needs-flag",
+                        "cpu-flags = [\"fpu\", \"fovea_no_such_feature\"]\n");
+  auto loaded = model::load(dir);
+  REQUIRE_FALSE(loaded);
+  CHECK_THAT(describe(loaded.error()),
+             Catch::Contains("model.ini: this model needs CPU features this "
+                             "CPU lacks (fovea_no_such_feature, as "
+                             "/proc/cpuinfo names them)"));
+}
+
+TEST_CASE("the int8 variant gives each probe image one label, whatever "
+          "the batch size",
+          "[unit]") {
+  auto dir = fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist-int8";
+  auto missing = missing_cpu_flags({"avx512_vnni"});
+  if (!missing.empty()) {
+    test::skip_test("this CPU lacks avx512_vnni, which the int8 variant needs");
+    return;
+  }
+  auto m = load(dir);
+  CHECK(m->manifest().label() == "fashion-mnist-int8@1");
+  auto together = probe_scores(*m, dir);
+  const auto size = m->manifest().input_size();
+  const auto classes = m->labels().size();
+  const auto images = together.size() / classes;
+  REQUIRE(images == 64);
+  // The same images one at a time: integer kernels, the same labels.
+  std::vector<fs::path> files;
+  for (auto& entry : fs::directory_iterator{dir / "probe"})
+    files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  int differing = 0;
+  for (size_t i = 0; i < images; ++i) {
+    std::ifstream in{files[i], std::ios::binary};
+    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>{in}, {}};
+    std::vector<float> input(size);
+    REQUIRE_FALSE(preprocess(bytes, m->manifest(), input));
+    auto alone = m->infer(input, 1);
+    REQUIRE(alone);
+    auto first = together.begin() + i * classes;
+    differing += std::max_element(alone->begin(), alone->end()) - alone->begin()
+                 != std::max_element(first, first + classes) - first;
+  }
+  CHECK(differing == 0);
 }
