@@ -29,13 +29,12 @@ public:
       return nullptr;
     }
     try {
-      // Both passes clone: this program stays usable, and stays the one
+      // Every pass clones: this program stays usable, and stays the one
       // served if the converted graph is refused.
-      auto converted = torch::jit::freeze(module_);
+      auto converted = form == graph_form::plain ? module_.clone()
+                                                 : torch::jit::freeze(module_);
       if (form == graph_form::optimized)
         converted = torch::jit::optimize_for_inference(converted);
-      else if (form == graph_form::plain)
-        converted = module_.clone();
       return std::make_unique<script_program>(std::move(converted), form);
     } catch (const std::exception& e) {
       error = first_line(e);
