@@ -17,6 +17,7 @@ namespace fovea {
 std::set<std::string> cpu_flags();
 
 /// Those of `required` that this CPU lacks, in their order.
-std::vector<std::string> missing_cpu_flags(const std::vector<std::string>& required);
+std::vector<std::string>
+missing_cpu_flags(const std::vector<std::string>& required);
 
 } // namespace fovea

@@ -22,12 +22,12 @@ std::string number(double x) {
 
 const char* form_name(graph_form form) {
   switch (form) {
-    case graph_form::plain:
-      return "plain graph";
-    case graph_form::frozen:
-      return "frozen graph";
-    case graph_form::optimized:
-      return "optimized graph (freeze + optimize_for_inference)";
+  case graph_form::plain:
+    return "plain graph";
+  case graph_form::frozen:
+    return "frozen graph";
+  case graph_form::optimized:
+    return "optimized graph (freeze + optimize_for_inference)";
   }
   return "graph";
 }
@@ -74,9 +74,9 @@ caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
     if (!in || in.bad())
       return make_error(errc::bad_model, file.string() + ": cannot read");
     if (auto err = preprocess(bytes, m, slot))
-      return make_error(errc::bad_model,
-                        file.string() + ": not a usable probe image ("
-                          + describe(err) + ")");
+      return make_error(errc::bad_model, file.string() +
+                                             ": not a usable probe image (" +
+                                             describe(err) + ")");
     ++probes.count;
   }
   return probes;
@@ -86,10 +86,9 @@ caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
 std::string run(torch_program& program, const probe_set& probes,
                 const model_manifest& m, size_t first, size_t count,
                 std::vector<float>& out) {
-  return program.run(probes.inputs.data() + first * m.input_size(),
-                     {static_cast<int64_t>(count), m.channels, m.height,
-                      m.width},
-                     out);
+  return program.run(
+      probes.inputs.data() + first * m.input_size(),
+      {static_cast<int64_t>(count), m.channels, m.height, m.width}, out);
 }
 
 // The probabilities of the first `count` probes, in batches of `batch`,
@@ -126,8 +125,8 @@ caf::expected<chosen_graph> choose_graph(std::unique_ptr<torch_program> plain,
     return std::move(probes.error());
   if (probes->count == 0)
     return serve_plain(std::move(plain),
-                       "no probe images in " + (dir / "probe").string()
-                         + " to check the optimized graph against");
+                       "no probe images in " + (dir / "probe").string() +
+                           " to check the optimized graph against");
   std::string problem;
   auto optimized = plain->convert(graph_form::optimized, problem);
   if (!optimized)
@@ -137,41 +136,42 @@ caf::expected<chosen_graph> choose_graph(std::unique_ptr<torch_program> plain,
   // the sizes the worker runs most, its full batch and a lone image.
   const auto full = m.batching.max_batch_size;
   std::vector<float> reference, candidate;
-  if (problem = run_all(*plain, *probes, m, full, probes->count, reference); !problem.empty())
-    return make_error(errc::bad_model,
-                      (dir / "model.pt").string()
-                        + ": fails on its probe images (" + problem + ")");
+  if (problem = run_all(*plain, *probes, m, full, probes->count, reference);
+      !problem.empty())
+    return make_error(errc::bad_model, (dir / "model.pt").string() +
+                                           ": fails on its probe images (" +
+                                           problem + ")");
   const auto classes = reference.size() / probes->count;
   for (size_t batch : {full, size_t{1}}) {
     // One image at a time is slow for large models: 16 suffice there.
-    auto checked = batch == 1 ? std::min<size_t>(probes->count, 16)
-                              : probes->count;
+    auto checked =
+        batch == 1 ? std::min<size_t>(probes->count, 16) : probes->count;
     problem = run_all(*optimized, *probes, m, batch, checked, candidate);
-    if (problem.empty()) {
-      std::vector<float> expected(reference.begin(),
-                                  reference.begin() + checked * classes);
-      problem = graph_disagreement(expected, candidate, classes, m.graph.tolerance,
-                             batch);
-    }
     if (!problem.empty())
       return serve_plain(std::move(plain),
-                         "the optimized graph disagrees with it on "
-                           + problem);
+                         "the optimized graph fails on the probe images (" +
+                             problem + ")");
+    std::vector<float> expected(reference.begin(),
+                                reference.begin() + checked * classes);
+    problem = graph_disagreement(expected, candidate, classes,
+                                 m.graph.tolerance, batch);
+    if (!problem.empty())
+      return serve_plain(std::move(plain),
+                         "the optimized graph disagrees with it on " + problem);
   }
   return chosen_graph{std::move(optimized), graph_form::optimized,
-                      std::string{form_name(graph_form::optimized)}
-                        + ": agrees with the plain graph on "
-                        + std::to_string(probes->count)
-                        + " probe images within "
-                        + number(m.graph.tolerance)};
+                      std::string{form_name(graph_form::optimized)} +
+                          ": agrees with the plain graph on " +
+                          std::to_string(probes->count) +
+                          " probe images within " + number(m.graph.tolerance)};
 }
 
 std::string graph_disagreement(const std::vector<float>& reference,
-                         const std::vector<float>& candidate, size_t classes,
-                         float tolerance, size_t batch) {
+                               const std::vector<float>& candidate,
+                               size_t classes, float tolerance, size_t batch) {
   if (candidate.size() != reference.size())
-    return "it outputs " + std::to_string(candidate.size()) + " scores, not "
-           + std::to_string(reference.size());
+    return "it outputs " + std::to_string(candidate.size()) + " scores, not " +
+           std::to_string(reference.size());
   for (size_t row = 0; row * classes < reference.size(); ++row) {
     auto r = reference.begin() + row * classes;
     auto c = candidate.begin() + row * classes;
@@ -183,21 +183,21 @@ std::string graph_disagreement(const std::vector<float>& reference,
         break;
     }
     if (!(worst <= tolerance))
-      return "probe image " + std::to_string(row + 1) + " at batch size "
-             + std::to_string(batch) + ": a probability differs by "
-             + number(worst) + " (tolerance " + number(tolerance) + ")";
+      return "probe image " + std::to_string(row + 1) + " at batch size " +
+             std::to_string(batch) + ": a probability differs by " +
+             number(worst) + " (tolerance " + number(tolerance) + ")";
     std::vector<float> sorted(r, r + classes);
-    std::partial_sort(sorted.begin(), sorted.begin() + std::min<size_t>(2, classes),
+    std::partial_sort(sorted.begin(),
+                      sorted.begin() + std::min<size_t>(2, classes),
                       sorted.end(), std::greater<>{});
     auto margin = classes > 1 ? sorted[0] - sorted[1] : 1.0f;
     auto top = [&](auto first) {
       return std::max_element(first, first + classes) - first;
     };
     if (margin > tolerance && top(r) != top(c))
-      return "probe image " + std::to_string(row + 1) + " at batch size "
-             + std::to_string(batch) + ": top-1 label "
-             + std::to_string(top(c)) + " instead of "
-             + std::to_string(top(r));
+      return "probe image " + std::to_string(row + 1) + " at batch size " +
+             std::to_string(batch) + ": top-1 label " + std::to_string(top(c)) +
+             " instead of " + std::to_string(top(r));
   }
   return {};
 }
@@ -209,8 +209,8 @@ caf::expected<chosen_graph> force_graph(std::unique_ptr<torch_program> plain,
   std::string problem;
   auto converted = plain->convert(form, problem);
   if (!converted)
-    return make_error(errc::bad_model, std::string{form_name(form)}
-                                         + " failed to build: " + problem);
+    return make_error(errc::bad_model, std::string{form_name(form)} +
+                                           " failed to build: " + problem);
   return chosen_graph{std::move(converted), form, form_name(form)};
 }
 

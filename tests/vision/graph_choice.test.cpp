@@ -56,7 +56,8 @@ std::vector<float> probe_scores(model& m, const fs::path& dir) {
   for (size_t i = 0; i < files.size(); ++i) {
     std::ifstream in{files[i], std::ios::binary};
     std::vector<uint8_t> bytes{std::istreambuf_iterator<char>{in}, {}};
-    REQUIRE_FALSE(preprocess(bytes, m.manifest(), {inputs.data() + i * size, size}));
+    REQUIRE_FALSE(
+        preprocess(bytes, m.manifest(), {inputs.data() + i * size, size}));
   }
   auto scores = m.infer(inputs, files.size());
   REQUIRE(scores);
@@ -76,24 +77,24 @@ TEST_CASE("graph agreement: every probability within the tolerance, and "
     bool agrees;
   };
   auto e = GENERATE_COPY(values<example>({
-    {{0.7f, 0.3f}, {0.7f, 0.3f}, 2, 0.0f, true},          // identical
-    {{0.7f, 0.3f}, {0.70005f, 0.29995f}, 2, 1e-4f, true}, // within
-    {{0.7f, 0.3f}, {0.7002f, 0.2998f}, 2, 1e-4f, false},  // a probability off
-    // A near-tie may flip: its margin (2e-5) is below the tolerance.
-    {{0.50001f, 0.49999f}, {0.49999f, 0.50001f}, 2, 1e-4f, true},
-    // A clear winner may not (margin 0.01 > 0.008), even though every
-    // probability moved by less than the tolerance.
-    {{0.45f, 0.44f, 0.11f}, {0.444f, 0.446f, 0.11f}, 3, 8e-3f, false},
-    {{0.7f, 0.3f}, {nan, 0.3f}, 2, 1e-4f, false}, // NaN never agrees
-    {{0.7f, 0.3f, 0.9f, 0.1f}, {0.7f, 0.3f}, 2, 1e-4f, false}, // a row lost
+      {{0.7f, 0.3f}, {0.7f, 0.3f}, 2, 0.0f, true},          // identical
+      {{0.7f, 0.3f}, {0.70005f, 0.29995f}, 2, 1e-4f, true}, // within
+      {{0.7f, 0.3f}, {0.7002f, 0.2998f}, 2, 1e-4f, false},  // a probability off
+      // A near-tie may flip: its margin (2e-5) is below the tolerance.
+      {{0.50001f, 0.49999f}, {0.49999f, 0.50001f}, 2, 1e-4f, true},
+      // A clear winner may not (margin 0.01 > 0.008), even though every
+      // probability moved by less than the tolerance.
+      {{0.45f, 0.44f, 0.11f}, {0.444f, 0.446f, 0.11f}, 3, 8e-3f, false},
+      {{0.7f, 0.3f}, {nan, 0.3f}, 2, 1e-4f, false}, // NaN never agrees
+      {{0.7f, 0.3f, 0.9f, 0.1f}, {0.7f, 0.3f}, 2, 1e-4f, false}, // a row lost
   }));
-  auto problem = graph_disagreement(e.reference, e.candidate, e.classes,
-                                    e.tolerance, 8);
+  auto problem =
+      graph_disagreement(e.reference, e.candidate, e.classes, e.tolerance, 8);
   INFO(problem);
   CHECK(problem.empty() == e.agrees);
   if (!e.agrees)
-    CHECK_THAT(problem, Catch::Contains("batch size 8")
-                          || Catch::Contains("scores"));
+    CHECK_THAT(problem,
+               Catch::Contains("batch size 8") || Catch::Contains("scores"));
 }
 
 TEST_CASE("the shipped model serves its optimized graph, within the "
@@ -109,8 +110,7 @@ TEST_CASE("the shipped model serves its optimized graph, within the "
   auto a = probe_scores(*optimized, shipped_model());
   auto b = probe_scores(*plain, plain_dir);
   CHECK(graph_disagreement(b, a, 10, optimized->manifest().graph.tolerance,
-                           64)
-        == "");
+                           64) == "");
 }
 
 TEST_CASE("optimize = false in model.ini serves the plain graph", "[unit]") {
@@ -130,9 +130,9 @@ TEST_CASE("an optimized graph that disagrees beyond the tolerance is not "
   CHECK(strict->form() == graph_form::plain);
   CHECK_THAT(strict->graph_note(),
              Catch::StartsWith("plain graph: the optimized graph disagrees "
-                               "with it on probe image")
-               && Catch::Contains("a probability differs by")
-               && Catch::Contains("(tolerance 0)"));
+                               "with it on probe image") &&
+                 Catch::Contains("a probability differs by") &&
+                 Catch::Contains("(tolerance 0)"));
   auto plain_dir = model_with("plain-reference", "optimize = false\n");
   auto plain = load(plain_dir);
   CHECK(probe_scores(*strict, strict_dir) == probe_scores(*plain, plain_dir));
@@ -157,15 +157,16 @@ TEST_CASE("without probe images the plain graph is served, and a broken "
 
 TEST_CASE("model.ini's [inference] section is checked key by key", "[unit]") {
   auto [text, complaint] = GENERATE(table<std::string, std::string>({
-    {"optimize = 1\n", "inference.optimize must be true or false"},
-    {"tolerance = 2\n", "inference.tolerance must be a number from 0 to 1"},
-    {"tolerance = -0.1\n", "inference.tolerance must be a number from 0 to 1"},
-    {"warm-up-budget = 5\n", "inference.warm-up-budget must be a duration"},
-    {"optimise = true\n", "inference.optimise: unknown key"},
-    {"quantized-engine = \"fbgemm\"\n",
-     "inference.quantized-engine must be \"onednn\" or \"qnnpack\""},
-    {"cpu-flags = \"avx512_vnni\"\n", "inference.cpu-flags must be a list"},
-    {"cpu-flags = [\"AVX 512\"]\n", "inference.cpu-flags must be a list"},
+      {"optimize = 1\n", "inference.optimize must be true or false"},
+      {"tolerance = 2\n", "inference.tolerance must be a number from 0 to 1"},
+      {"tolerance = -0.1\n",
+       "inference.tolerance must be a number from 0 to 1"},
+      {"warm-up-budget = 5\n", "inference.warm-up-budget must be a duration"},
+      {"optimise = true\n", "inference.optimise: unknown key"},
+      {"quantized-engine = \"fbgemm\"\n",
+       "inference.quantized-engine must be \"onednn\" or \"qnnpack\""},
+      {"cpu-flags = \"avx512_vnni\"\n", "inference.cpu-flags must be a list"},
+      {"cpu-flags = [\"AVX 512\"]\n", "inference.cpu-flags must be a list"},
   }));
   auto loaded = model::load(model_with("bad-inference", text));
   REQUIRE_FALSE(loaded);
@@ -184,8 +185,8 @@ TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum, "
                                "others in "));
   auto broke = load(model_with("no-budget", "warm-up-budget = 0s\n"));
   CHECK_THAT(broke->warm_up(policy),
-             Catch::StartsWith("warmed up batch sizes none")
-               && Catch::Contains("stopped at the warm-up budget of 0 ms"));
+             Catch::StartsWith("warmed up batch sizes none") &&
+                 Catch::Contains("stopped at the warm-up budget of 0 ms"));
 }
 
 TEST_CASE("a model that needs a CPU feature this CPU lacks is refused, "
@@ -233,8 +234,9 @@ TEST_CASE("the int8 variant gives each probe image one label, whatever "
     auto alone = m->infer(input, 1);
     REQUIRE(alone);
     auto first = together.begin() + i * classes;
-    differing += std::max_element(alone->begin(), alone->end()) - alone->begin()
-                 != std::max_element(first, first + classes) - first;
+    differing +=
+        std::max_element(alone->begin(), alone->end()) - alone->begin() !=
+        std::max_element(first, first + classes) - first;
   }
   CHECK(differing == 0);
 }
