@@ -1,16 +1,11 @@
 #include "actors/client.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <caf/system_messages.hpp>
 
 #include "actors/coroutine.hpp"
 #include "actors/remote.hpp"
 #include "messages/errors.hpp"
+#include "vision/image_file.hpp"
 
 namespace fovea {
 
@@ -115,44 +110,6 @@ actor_flow run(client_pointer self) {
 
 } // namespace
 
-namespace {
-
-// Reads one input file into `task`, or sets its error. The size is checked
-// on the open file before reading, so an oversized input costs no memory,
-// and only regular files are read: a FIFO named .png must not hang the job.
-void read_input(const std::string& path, uint64_t max_bytes, image_task& task) {
-  auto fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    task.error = std::string{"cannot read: "} + std::strerror(errno);
-    return;
-  }
-  struct ::stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    task.error = "cannot read: not a regular file";
-  } else if (static_cast<uint64_t>(info.st_size) > max_bytes) {
-    task.error = "file too large: " + std::to_string(info.st_size)
-                 + " bytes (limit " + std::to_string(max_bytes) + ")";
-  } else {
-    task.bytes.resize(static_cast<size_t>(info.st_size));
-    size_t got = 0;
-    while (got < task.bytes.size()) {
-      auto n = ::read(fd, task.bytes.data() + got, task.bytes.size() - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        task.error = n < 0 ? std::string{"cannot read: "} + std::strerror(errno)
-                           : std::string{"cannot read: file shrank while read"};
-        task.bytes.clear();
-        break;
-      }
-      got += static_cast<size_t>(n);
-    }
-  }
-  ::close(fd);
-}
-
-} // namespace
-
 std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
                                    uint64_t job, size_t first, size_t count,
                                    uint64_t max_bytes, uint64_t budget) {
@@ -167,7 +124,7 @@ std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
     if (!inputs[i].error.empty())
       task.error = inputs[i].error;
     else
-      read_input(inputs[i].path, max_bytes, task);
+      task.error = read_image_file(inputs[i].path, max_bytes, task.bytes);
     bytes += task.bytes.size();
   }
   return tasks;

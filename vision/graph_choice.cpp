@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "messages/errors.hpp"
+#include "vision/image_file.hpp"
 #include "vision/preprocess.hpp"
 
 namespace fovea {
@@ -66,13 +65,11 @@ caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
   const auto size = m.input_size();
   probes.inputs.resize(files.size() * size);
   for (auto& file : files) {
-    std::ifstream in{file, std::ios::binary};
     std::vector<uint8_t> bytes;
-    if (in)
-      bytes.assign(std::istreambuf_iterator<char>{in}, {});
+    if (auto problem = read_image_file(file.string(), max_probe_bytes, bytes);
+        !problem.empty())
+      return make_error(errc::bad_model, file.string() + ": " + problem);
     std::span<float> slot{probes.inputs.data() + probes.count * size, size};
-    if (!in || in.bad())
-      return make_error(errc::bad_model, file.string() + ": cannot read");
     if (auto err = preprocess(bytes, m, slot))
       return make_error(errc::bad_model, file.string() +
                                              ": not a usable probe image (" +

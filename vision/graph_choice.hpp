@@ -11,6 +11,7 @@
 // folder (an error naming the file), never a silent skip.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -48,7 +49,8 @@ std::string graph_disagreement(const std::vector<float>& reference,
                                const std::vector<float>& candidate,
                                size_t classes, float tolerance, size_t batch);
 
-/// At most this many probe images are read.
+/// At most this many probe images are read, of at most this many bytes.
 constexpr size_t max_probe_images = 256;
+constexpr uint64_t max_probe_bytes = 64ull << 20;
 
 } // namespace fovea
