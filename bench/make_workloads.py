@@ -31,7 +31,7 @@ def write_model(directory, module, example, name, width, height, channels,
         f.write(f"""; made by bench/make_workloads.py
 [model]
 name = "{name}"
-version = "bench"
+version = "1"
 width = {width}
 height = {height}
 channels = {channels}

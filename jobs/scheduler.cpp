@@ -44,6 +44,16 @@ void scheduler::add_job(uint64_t job, std::string model) {
   jobs_.try_emplace(job).first->second.model = std::move(model);
 }
 
+void scheduler::hold_job(uint64_t job) {
+  jobs_.at(job).held = true;
+}
+
+void scheduler::bind_job(uint64_t job, std::string model) {
+  auto& q = jobs_.at(job);
+  q.model = std::move(model);
+  q.held = false;
+}
+
 void scheduler::remove_job(uint64_t job) {
   auto q = jobs_.find(job);
   if (q == jobs_.end())
@@ -87,8 +97,7 @@ bool scheduler::may_take(worker_key worker, const retry& r,
   if (contains(r.holders, worker))
     return false; // it is working on this task already
   auto& w = workers_.at(worker);
-  if (auto& model = jobs_.at(r.task.job).model;
-      !model.empty() && model != w.model)
+  if (!serves(w, jobs_.at(r.task.job)))
     return false;
   auto s = suspects_.find({r.task.job, r.task.index});
   if (s == suspects_.end())
@@ -148,8 +157,8 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
     if (it == jobs_.end())
       it = jobs_.begin();
     auto& q = it->second;
-    if (!q.model.empty() && q.model != workers_.at(worker).model)
-      continue; // bound to another model
+    if (!serves(workers_.at(worker), q))
+      continue; // bound to another model, or to none yet
     std::vector<image_task> tasks;
     std::vector<worker_key> holders;
     bool isolated = false;

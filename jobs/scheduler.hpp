@@ -105,6 +105,11 @@ public:
   /// A job whose tasks go only to workers of `model`, if it names one (a
   /// job resumed from a journal stays on the model it began with).
   void add_job(uint64_t job, std::string model = {});
+  /// No worker takes the job's tasks until bind_job (its model is not
+  /// chosen yet); they stay queued and count against the limits.
+  void hold_job(uint64_t job);
+  /// From now on the job's tasks go to workers of `model` only.
+  void bind_job(uint64_t job, std::string model);
   /// Forgets a job's queued tasks; its batches in flight run out unheeded.
   void remove_job(uint64_t job);
   /// Queues a task of a job added before, behind the job's others.
@@ -163,6 +168,7 @@ private:
     std::deque<retry> retries; ///< before any fresh task, one per batch
     std::deque<image_task> fresh;
     std::string model; ///< empty: any worker's
+    bool held = false; ///< no worker's, until its model is chosen
   };
 
   struct suspect {
@@ -189,6 +195,9 @@ private:
   };
 
   bool has_credit(const worker_slot& w) const;
+  bool serves(const worker_slot& w, const job_queue& q) const {
+    return !q.held && (q.model.empty() || q.model == w.model);
+  }
   bool may_take(worker_key worker, const retry& r, bool ignore_alone) const;
   std::optional<worker_key> reserved_worker() const;
   std::optional<batch> take_for(worker_key worker, bool reserved,

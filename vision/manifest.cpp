@@ -6,6 +6,7 @@
 #include <caf/settings.hpp>
 
 #include "messages/errors.hpp"
+#include "messages/model_label.hpp"
 
 namespace fovea {
 
@@ -170,6 +171,13 @@ caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
     return err;
   if (auto err = text("version", m.version))
     return err;
+  if (!valid_model_name(m.name))
+    return fail("model.name must be 1-64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit");
+  if (!parse_model_version(m.version))
+    return fail("model.version must be a whole number from 1, written "
+                "\"2\", not \"v2\" or \"02\" (jobs take the largest "
+                "version served when they name none)");
   for (auto [key, out] : {std::pair{"width", &m.width},
                           std::pair{"height", &m.height},
                           std::pair{"channels", &m.channels}})

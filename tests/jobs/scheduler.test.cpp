@@ -2,6 +2,7 @@
 // limits, fair sharing, slowness versus failure, suspects and poison.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
 #include "jobs/scheduler.hpp"
@@ -135,6 +136,32 @@ TEST_CASE("two jobs alternate batch by batch", "[unit][scheduler]") {
   }
   CHECK(order == std::vector<uint64_t>{1, 2, 1, 2, 1, 2});
   CHECK(s.in_flight_tasks(2) == 20);
+}
+
+TEST_CASE("a job's tasks go only to workers of its model, and a held job's "
+          "to none until it is bound",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 2, now, "fashion@1");
+  s.add_worker(2, 2, now, "fashion@2");
+  fill(s, 1, 8);
+  s.hold_job(1);
+  ledger l;
+  CHECK_FALSE(s.next_batch(now, l.fn()));
+  CHECK(s.queued_tasks() == 8);
+  s.bind_job(1, "fashion@2");
+  fill(s, 2, 8);
+  s.bind_job(2, "fashion@1");
+  std::map<uint64_t, uint64_t> worker_of_job;
+  while (auto b = s.next_batch(now, l.fn())) {
+    for (auto& t : *b->tasks) {
+      auto [it, fresh] = worker_of_job.emplace(t.job, b->worker);
+      CHECK(it->second == b->worker);
+    }
+    l.record(*b);
+  }
+  CHECK(worker_of_job == std::map<uint64_t, uint64_t>{{1, 2}, {2, 1}});
 }
 
 TEST_CASE("a batch's clock starts when it reaches the front of its worker's "

@@ -173,6 +173,21 @@ TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
     CHECK(load_error(dir).find("model.sha256 must be 64 lower-case hex")
           != std::string::npos);
   }
+  SECTION("a name or version the cluster could not address") {
+    auto [from, to, expected] = GENERATE(table<std::string, std::string, std::string>({
+      {"version = \"1\"", "version = \"v2\"", "model.version must be a whole number"},
+      {"version = \"1\"", "version = \"01\"", "model.version must be a whole number"},
+      {"name = \"fashion-mnist\"", "name = \"fashion mnist\"", "model.name must be 1-64"},
+      {"name = \"fashion-mnist\"", "name = \"a@1\"", "model.name must be 1-64"},
+    }));
+    auto dir = copy_of_model("bad-label");
+    auto text = manifest_pinning("");
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    std::ofstream{dir / "model.ini", std::ios::trunc} << text;
+    CHECK(load_error(dir).find(expected) != std::string::npos);
+  }
   SECTION("an unknown key in model.ini") {
     auto dir = copy_of_model("unknown-key");
     std::ofstream{dir / "model.ini", std::ios::trunc}
