@@ -28,6 +28,7 @@ namespace fovea {
 struct client_options {
   std::shared_ptr<const std::vector<input_item>> inputs;
   std::string job_name;
+  std::string model; ///< "NAME[@VERSION]" the job runs on; empty: the one served
   /// Where the coordinator is: a network address, or an in-process handle.
   std::optional<endpoint> address;
   /// The edge's routes to it; null: CAF connects to `address` directly.

@@ -51,13 +51,18 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
     if (w.info.id == info.id && addr != handle.address())
       return make_error(errc::invalid_request,
                         "worker id " + info.id + " is already registered");
+  if (auto err = model_conflict(st, info, handle.address()))
+    return err;
   auto& entry = st.workers[handle.address()];
   entry.info = std::move(info);
   if (!entry.handle) {
     entry.registration = st.next_registration++;
     st.worker_keys.emplace(entry.registration, handle.address());
     st.sched.add_worker(entry.registration, entry.info.slots,
-                        scheduler::clock::now(), entry.info.model_digest);
+                        scheduler::clock::now(),
+                        parse_model_label(entry.info.model,
+                                          entry.info.model_digest)
+                          ->key());
     self->monitor(handle);
   }
   entry.handle = handle;
@@ -72,6 +77,7 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
               + " (model " + entry.info.model + ", slots "
               + std::to_string(entry.info.slots) + ")");
   auto registration = entry.registration;
+  bind_waiting_jobs(self);
   pump(self);
   return registration;
 }
@@ -110,17 +116,32 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
       return std::move(journaled.error());
     opened = std::move(*journaled);
   }
+  auto wanted = *parse_model_request(spec.model); // check_job_spec read it
+  wanted.digest = opened.model;
+  if (auto choice = choose_model(wanted, served_models(st));
+      choice.what == model_choice::outcome::refused) {
+    // A journal made for this submit goes too (were it left, it would only
+    // resume with no rows).
+    if (opened.journal && !opened.recorded)
+      if (auto err = retire_journal(opened.journal->path()))
+        say(self, describe(err));
+    return make_error(errc::invalid_request, choice.why);
+  }
   auto id = st.next_job++;
   if (spec.name.empty())
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
-  st.sched.add_job(id, opened.model);
+  st.sched.add_job(id);
   st.jobs.emplace(id, job_entry{.ledger = job_ledger{spec.name, spec.total},
                                 .client = client,
                                 .principal = who.principal,
                                 .journal = std::move(opened.journal),
                                 .waiters = {},
-                                .waiting = {}});
+                                .waiting = {},
+                                .model_wanted = std::move(wanted),
+                                .model = {},
+                                .model_note = {}});
+  bind_or_hold(self, id);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
               + (opened.recorded ? ", resumed from its journal" : ""));

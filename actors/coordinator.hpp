@@ -20,6 +20,13 @@
 //   and what it says (message_checks.hpp) before it allocates or stores,
 //   and answers a bad one with an error; a worker's answer that is not one
 //   counts as a failed batch;
+// - every job runs on one model (jobs/model_binding.hpp): the one it names,
+//   its newest version served when it opens, or for a resumed job the
+//   model.pt its journal began with; its tasks go only to workers serving
+//   exactly that model. A job naming no model in a cluster serving several
+//   model names is refused; one whose model no worker serves waits, and
+//   fails after `model_wait`. A worker serving a name@version that another
+//   registered worker serves from another model.pt is refused;
 // - a draining worker gets no new work and is let go once it has answered
 //   every batch it holds;
 // - with a journal directory, a named job's results are journaled as they
@@ -53,6 +60,7 @@
 #include "edge/peer_directory.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
+#include "jobs/model_binding.hpp"
 #include "jobs/scheduler.hpp"
 #include "messages/interfaces.hpp"
 
@@ -69,6 +77,8 @@ struct coordinator_options {
   std::shared_ptr<const peer_directory> peers;
   coordinator_limits limits;
   caf::timespan journal_sync = std::chrono::milliseconds(200);
+  /// How long a job waits for a worker serving its model before it fails.
+  caf::timespan model_wait = std::chrono::minutes(10);
   std::function<void(const std::string&)> say; ///< one line for people
 };
 
@@ -107,6 +117,9 @@ struct job_entry {
   std::vector<caf::typed_response_promise<job_row>> waiters;
   /// At most one per job: a client waits for each reply before it sends on.
   std::optional<waiting_enqueue> waiting;
+  model_request model_wanted;    ///< what it asked for
+  std::optional<model_id> model; ///< once chosen; every row comes from it
+  std::string model_note;        ///< while none is chosen: why
 };
 
 struct coordinator_state {

@@ -157,6 +157,7 @@ actor_flow watch_deadlines(coordinator_pointer self) {
     auto pause = after(self, tick);
     co_await pause;
     auto& st = self->state;
+    bind_waiting_jobs(self); // fails those that waited too long
     auto expired = st.sched.expire(clock_type::now(), recorded_in(st));
     for (auto& [key, tasks] : expired.overdue)
       say(self, std::to_string(tasks) + " tasks on " + worker_name(st, key)

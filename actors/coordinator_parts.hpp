@@ -1,8 +1,9 @@
-// The coordinator's parts, shared by its three files (inside actors/ only):
+// The coordinator's parts, shared by its four files (inside actors/ only):
 // coordinator.cpp answers requests (who may ask, whether the message is
 // sound); coordinator_dispatch.cpp moves work (the queue, credit, batches,
 // deadlines, retries, lost workers); coordinator_results.cpp keeps a job's
-// results (the ledger, the journal, delivering rows, ending jobs).
+// results (the ledger, the journal, delivering rows, ending jobs);
+// coordinator_models.cpp chooses the model each job runs on.
 // Everything here runs on the coordinator's own thread.
 #pragma once
 
@@ -65,6 +66,26 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
 /// client, a part at a time.
 void replay_journal(coordinator_pointer self, uint64_t id,
                     journal_reader& reader);
+
+/// Ends a job as failed: its client hears why.
+void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err);
+
+// -- models ------------------------------------------------------------------
+
+/// The models of the workers that take new work.
+std::vector<model_id> served_models(const coordinator_state& st);
+
+/// Why a worker of `info`'s model may not register (another worker serves
+/// its name@version from another model.pt), or none.
+caf::error model_conflict(const coordinator_state& st, const worker_info& info,
+                          const caf::actor_addr& worker);
+
+/// Binds a new job to its model, or holds its tasks until one is served.
+void bind_or_hold(coordinator_pointer self, uint64_t id);
+
+/// Binds waiting jobs to what is served now; fails those that waited past
+/// model_wait.
+void bind_waiting_jobs(coordinator_pointer self);
 
 // -- dispatch ----------------------------------------------------------------
 

@@ -8,21 +8,18 @@
 
 namespace fovea::coordinator_parts {
 
-namespace {
+void say(coordinator_pointer self, const std::string& line) {
+  if (self->state.options.say)
+    self->state.options.say(line);
+}
 
-// A job whose journal cannot be written stops: its client hears why, and
-// nothing it was told is presented as safely kept.
+// A job whose journal cannot be written stops (or one whose model never
+// came): its client hears why, and nothing it was told is presented as
+// safely kept.
 void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err) {
   auto& job = self->state.jobs.at(id);
   self->send(job.client, failed_atom::value, id, describe(err));
   close_job(self, id, job_state::failed, "failed: " + describe(err));
-}
-
-} // namespace
-
-void say(coordinator_pointer self, const std::string& line) {
-  if (self->state.options.say)
-    self->state.options.say(line);
 }
 
 job_row row_of(uint64_t id, const job_entry& job, job_state state) {
@@ -38,6 +35,10 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
                                               job.started)
                     .count();
   row.rate = row.seconds > 0 ? row.done / row.seconds : 0;
+  if (job.model)
+    row.model = job.model->label();
+  else
+    row.note = job.model_note;
   return row;
 }
 
@@ -230,21 +231,11 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
   std::vector<prediction> rows;
   while (existing->next(rows, 4096)) {
   }
+  // Its rows came from one model: it resumes on that one (and waits for a
+  // worker serving it, like any job whose model is not served).
   auto& models = existing->models();
-  if (models.size() == 1) {
+  if (models.size() == 1)
     opened.model = models.front();
-    std::vector<std::string> serving;
-    for (auto& [addr, w] : st.workers)
-      if (!w.info.model_digest.empty())
-        serving.push_back(w.info.model_digest.substr(0, 12));
-    if (!serving.empty()
-        && std::none_of(st.workers.begin(), st.workers.end(), [&](auto& w) {
-             return w.second.info.model_digest == opened.model;
-           }))
-      return refuse("its results came from model " + opened.model.substr(0, 12)
-                    + "..., which no worker serves now (they serve "
-                    + serving.front() + "...)");
-  }
   if (existing->ignored_bytes() > 0)
     say(self, "journal " + path + ": ignored a torn tail of "
                 + std::to_string(existing->ignored_bytes()) + " bytes");

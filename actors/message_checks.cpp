@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "jobs/job_journal.hpp"
+#include "jobs/model_binding.hpp"
 #include "messages/errors.hpp"
 #include "messages/protocol.hpp"
 
@@ -47,6 +48,9 @@ caf::error check_worker_info(const worker_info& info,
     return invalid("a host name must be up to 255 printable characters");
   if (info.model.size() > text_limits::model || !printable(info.model))
     return invalid("a model name must be up to 200 printable characters");
+  if (!parse_model_label(info.model))
+    return invalid("a worker's model must be NAME@VERSION (a name of "
+                   "letters, digits, '.', '_' or '-', a whole version)");
   if (info.slots == 0 || info.slots > limits.max_slots)
     return invalid("a worker needs from 1 to " +
                    std::to_string(limits.max_slots) + " slots (it asked for " +
@@ -78,6 +82,10 @@ caf::error check_job_spec(const job_spec& spec,
                           std::to_string(limits.max_job_inputs) +
                           " (fovea.max-job-inputs); split it into several "
                           "jobs");
+  if (spec.model.size() > text_limits::model
+      || !parse_model_request(spec.model))
+    return invalid("--model must be NAME or NAME@VERSION (a name of letters, "
+                   "digits, '.', '_' or '-', a whole version)");
   return caf::none;
 }
 

@@ -277,8 +277,10 @@ const std::vector<shell_command>& shell_commands() {
      0, 0, arg::none, true, run_nodes},
     {"jobs", "jobs", "running and recent jobs, with each running one's share",
      0, 0, arg::none, true, run_jobs},
-    {"submit", "submit PATH... [--out F] [--truth F] [--job NAME] [--detach]",
-     "classify PATHs on the cluster; waits for the job unless --detach", 1,
+    {"submit",
+     "submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--detach]",
+     "classify PATHs on the cluster with model M (NAME or NAME@VERSION; "
+     "default: the one served); waits for the job unless --detach", 1,
      SIZE_MAX, arg::path, true, nullptr},
     {"status", "status [JOB]",
      "progress and rate of a job (or of every running one)", 0, 1, arg::job,

@@ -107,14 +107,15 @@ std::string format_jobs(const std::vector<job_row>& jobs) {
   std::vector<std::vector<std::string>> rows;
   for (auto& j : jobs)
     rows.push_back({std::to_string(j.id), j.name, to_string(j.state),
+                    j.model.empty() ? "-" : j.model,
                     std::to_string(j.done) + "/" + std::to_string(j.total),
                     std::to_string(j.errors), fixed(j.rate, 1),
                     j.state == job_state::running
                       ? fixed(100 * j.share, 0) + "%"
                       : "-",
                     fixed(j.seconds, 1)});
-  return format_table({"job", "name", "state", "done", "errors", "images/s",
-                       "share", "seconds"},
+  return format_table({"job", "name", "state", "model", "done", "errors",
+                       "images/s", "share", "seconds"},
                       rows);
 }
 
@@ -122,6 +123,7 @@ std::string format_status(const job_row& j) {
   auto percent = j.total > 0 ? 100.0 * j.done / j.total : 100.0;
   auto text = "job " + std::to_string(j.id) + " (" + j.name + ") "
               + to_string(j.state)
+              + (j.model.empty() ? "" : " on " + j.model)
               + ": " + std::to_string(j.done) + "/" + std::to_string(j.total)
               + " (" + fixed(percent, 1) + "%), " + std::to_string(j.errors)
               + " errors, " + fixed(j.rate, 1) + " images/s";
@@ -130,6 +132,8 @@ std::string format_status(const job_row& j) {
               (j.total - j.done) / j.rate + 0.5));
   else
     text += ", " + fixed(j.seconds, 1) + " s";
+  if (!j.note.empty())
+    text += "; waits: " + j.note;
   return text;
 }
 

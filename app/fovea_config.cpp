@@ -109,6 +109,9 @@ fovea_config::fovea_config() {
     .add(max_queued_bytes, "max-queued-bytes",
          "image bytes a coordinator holds, queued and in flight, before "
          "clients wait")
+    .add(model_wait, "model-wait",
+         "how long a job waits for a worker serving its model before it "
+         "fails")
     .add(journal_dir, "journal-dir",
          "where a coordinator journals named jobs, to resume them after a "
          "crash (empty: no journal)");
@@ -196,6 +199,8 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.batch-size must be at least 1";
   if (max_attempts == 0)
     return "fovea.max-attempts must be at least 1";
+  if (model_wait.count() <= 0)
+    return "fovea.model-wait must be positive";
   if (task_timeout.count() <= 0 || hang_timeout < task_timeout)
     return "fovea.task-timeout must be positive and fovea.hang-timeout at "
            "least as long";

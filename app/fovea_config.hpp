@@ -43,6 +43,8 @@ public:
   caf::timespan hang_timeout = std::chrono::minutes(5);
   uint64_t max_queued_bytes = 256ull << 20; ///< queued + in-flight images
   std::string journal_dir; ///< a coordinator's job journals; empty: none
+  /// How long a job waits for a worker serving its model before it fails.
+  caf::timespan model_wait = std::chrono::minutes(10);
   // a worker's pipeline (batching knobs: the model's unless set here)
   uint32_t decode_threads = 1;
   uint32_t max_batch_size = 0;

@@ -11,6 +11,7 @@
 #include <caf/system_messages.hpp>
 
 #include "app/console.hpp"
+#include "messages/model_label.hpp"
 #include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
 #include "jobs/results_writer.hpp"
@@ -91,9 +92,17 @@ job_request job_request_from(const command_line& line) {
   if (line.flags.count("out"))
     request.out = flag("out");
   request.name = flag("job");
+  request.model = flag("model");
   request.truth = flag("truth");
   request.list_skipped = line.flags.count("list-skipped") > 0;
   return request;
+}
+
+std::string model_flag_problem(const std::string& model) {
+  if (parse_model_request(model))
+    return {};
+  return "--model " + model + ": not NAME or NAME@VERSION (a name of "
+         "letters, digits, '.', '_' or '-'; a version is a whole number)";
 }
 
 std::string confusion_png_path(const std::string& out) {
@@ -119,6 +128,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
   bool settled = false; // finished has its value
   options.inputs = inputs;
   options.job_name = request.name;
+  options.model = request.model;
   bool opened = false; // the coordinator took the job (set on its thread)
   options.on_job = [&opened, then = std::move(options.on_job)](uint64_t job) {
     opened = true;

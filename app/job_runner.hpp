@@ -20,6 +20,9 @@ struct job_request {
   std::vector<std::string> inputs; ///< files, directories, .txt lists
   std::string out = "results.csv";
   std::string name;
+  /// The model the job runs on, "NAME" or "NAME@VERSION" (empty: the one
+  /// the cluster serves); `fovea submit --model`.
+  std::string model;
   /// A path,label CSV: if set, score the results against it afterwards and
   /// draw the confusion matrix next to the results file.
   std::string truth;
@@ -36,6 +39,9 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             const std::string& usage,
                                             fovea_config& cfg,
                                             command_line& line);
+
+/// What is wrong with a --model value, or the empty string.
+std::string model_flag_problem(const std::string& model);
 
 /// The job a parsed command line asks for: its positional inputs and the
 /// --out, --job and --truth flags.

@@ -170,7 +170,7 @@ std::vector<std::string> shell_driver::running_job_ids() {
     });
 }
 
-// submit PATH... [--out F] [--truth F] [--job NAME]: runs the job from this
+// submit PATH... [--out F] [--truth F] [--job NAME] [--model M]: runs the job from this
 // process, through the coordinator the shell is connected to, and waits.
 bool shell_driver::submit(const std::vector<std::string>& words) {
   auto coordinator = this->coordinator();
@@ -181,17 +181,21 @@ bool shell_driver::submit(const std::vector<std::string>& words) {
   std::vector<std::string> args{words.begin() + 1, words.end()};
   auto detach = std::erase(args, "--detach") > 0;
   flag_spec spec;
-  spec.own = {"out", "job", "truth"};
+  spec.own = {"out", "job", "truth", "model"};
   auto line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()
       || !line.caf_args.empty()) {
     complain("error: usage: submit PATH... [--out F] [--truth F] [--job NAME] "
-             "[--detach]");
+             "[--model NAME[@VERSION]] [--detach]");
     return false;
   }
   client_options options;
   options.local_coordinator = coordinator;
   auto request = job_request_from(line);
+  if (auto problem = model_flag_problem(request.model); !problem.empty()) {
+    complain("error: " + problem);
+    return false;
+  }
   if (!detach) {
     job_summary summary;
     if (run_job(sys_, request, std::move(options), &summary) != 0)

@@ -1,4 +1,5 @@
 // fovea submit --coordinator HOST:PORT INPUT... [--out F] [--job NAME]
+//              [--model NAME[@VERSION]]
 //
 // Sends a job to a running cluster and writes its results.
 #include <caf/actor_system.hpp>
@@ -7,21 +8,28 @@
 #include "app/job_runner.hpp"
 #include "app/node_edge.hpp"
 #include "messages/errors.hpp"
+#include "messages/model_label.hpp"
 
 namespace fovea {
 
 int submit_main(const arguments& args) {
   flag_spec spec;
+  spec.own = {"model"};
   spec.aliases = {{"coordinator", "fovea.coordinator"}};
   fovea_config cfg;
   command_line line;
   auto request = read_job_command(
     "submit", args, spec,
     "usage: fovea submit --coordinator HOST:PORT INPUT... "
-    "[--out results.csv] [--job NAME] [--truth truth.csv]",
+    "[--out results.csv] [--job NAME] [--model NAME[@VERSION]] "
+    "[--truth truth.csv]",
     cfg, line);
   if (!request)
     return 2;
+  if (auto problem = model_flag_problem(request->model); !problem.empty()) {
+    complain("fovea submit: " + problem);
+    return 2;
+  }
   auto where = parse_endpoint(cfg.coordinator);
   if (!where) {
     complain("fovea submit: --coordinator: " + describe(where.error()));

@@ -91,6 +91,8 @@ struct job_row {
   double share = 0;    ///< of the tasks in flight now, this job's fraction
   int64_t started = 0; ///< unix seconds
   double seconds = 0;  ///< wall time so far (or in all, once ended)
+  std::string model;   ///< name@version it runs on; empty until chosen
+  std::string note;    ///< why it waits (no worker serves its model)
 };
 
 template <class Inspector>
@@ -98,7 +100,8 @@ typename Inspector::result_type inspect(Inspector& f, job_row& x) {
   detail::enum_field<job_state, job_state::dropped> state{x.state};
   return f(caf::meta::type_name("job_row"), x.id, x.name, state.value,
            state.check(), x.total,
-           x.done, x.errors, x.rate, x.share, x.started, x.seconds);
+           x.done, x.errors, x.rate, x.share, x.started, x.seconds, x.model,
+           x.note);
 }
 
 } // namespace fovea

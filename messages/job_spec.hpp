@@ -24,12 +24,15 @@ struct job_spec {
   /// resumes only if they did not change.
   uint64_t contents = 0;
   uint32_t protocol = protocol_version; ///< the version the client speaks
+  /// The model the job runs on: "NAME", "NAME@VERSION", or empty for the
+  /// one model name the cluster serves (jobs/model_binding.hpp).
+  std::string model;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.name, x.total,
-           x.fingerprint, x.contents, x.protocol);
+           x.fingerprint, x.contents, x.protocol, x.model);
 }
 
 } // namespace fovea

@@ -14,7 +14,9 @@ namespace fovea {
 /// 1: the first wave (no version field); 2: worker_info and job_spec carry
 /// the version, worker_info the model's class count; 3: worker_info carries
 /// its model's SHA-256, job_spec the fingerprint of its files, job_row the
-/// job's share of the workers, and a client says when it committed.
-constexpr uint32_t protocol_version = 3;
+/// job's share of the workers, and a client says when it committed; 4:
+/// job_spec names its model, job_row the model the job runs on and why it
+/// waits.
+constexpr uint32_t protocol_version = 4;
 
 } // namespace fovea

@@ -94,7 +94,7 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
   for (auto& c : {
            bad_case{"another protocol", [](worker_info& w) { w.protocol = 1; },
                     "wrong version: it speaks fovea protocol 1, this "
-                    "coordinator 3"},
+                    "coordinator 4"},
            bad_case{"a digest that is not SHA-256 hex",
                     [](worker_info& w) { w.model_digest = "abc"; },
                     "64 lower-case hex digits"},
@@ -111,6 +111,12 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
            bad_case{"a control character in the model",
                     [](worker_info& w) { w.model = "m\n@1"; },
                     "a model name must be"},
+           bad_case{"a model without its version",
+                    [](worker_info& w) { w.model = "fashion-mnist"; },
+                    "must be NAME@VERSION"},
+           bad_case{"a version that is not a whole number",
+                    [](worker_info& w) { w.model = "fashion-mnist@v2"; },
+                    "must be NAME@VERSION"},
            bad_case{"no slots", [](worker_info& w) { w.slots = 0; },
                     "from 1 to 256 slots"},
            bad_case{"a million slots",
@@ -140,6 +146,15 @@ TEST_CASE("a job's size and name are checked before anything is allocated",
                              "coordinator's limit of 10000000"));
   CHECK_THAT(describe(check_job_spec(job_spec{"../etc", 1}, limits)),
              Catch::Contains("must be 1-100 letters"));
+  job_spec pinned{"pinned", 1};
+  pinned.model = "fashion-mnist@2";
+  CHECK_FALSE(check_job_spec(pinned, limits));
+  for (auto bad : {"fashion-mnist@", "fashion-mnist@latest", "a@1@2",
+                   "model\x1b[2J"}) {
+    pinned.model = bad;
+    CHECK_THAT(describe(check_job_spec(pinned, limits)),
+               Catch::Contains("--model must be NAME or NAME@VERSION"));
+  }
   job_spec old{"x", 1};
   old.protocol = protocol_version + 1;
   CHECK(check_job_spec(old, limits).code() ==

@@ -91,3 +91,22 @@ TEST_CASE("jobs shows each running job's share of the workers",
   CHECK_THAT(table, Catch::Contains("running") && Catch::Contains("50%"));
   CHECK_THAT(table, Catch::Contains("finished"));
 }
+
+TEST_CASE("jobs and status name the model a job runs on, or why it waits",
+          "[unit]") {
+  job_row bound;
+  bound.id = 1;
+  bound.name = "nightly";
+  bound.total = 10;
+  bound.model = "fashion-mnist@2";
+  auto waiting = bound;
+  waiting.id = 2;
+  waiting.model.clear();
+  waiting.note = "no worker serves shoes@7 now";
+  auto table = format_jobs({bound, waiting});
+  CHECK_THAT(table, Catch::Contains("model") && Catch::Contains("fashion-mnist@2"));
+  CHECK_THAT(format_status(bound),
+             Catch::StartsWith("job 1 (nightly) running on fashion-mnist@2: "));
+  CHECK_THAT(format_status(waiting),
+             Catch::EndsWith("; waits: no worker serves shoes@7 now"));
+}

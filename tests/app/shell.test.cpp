@@ -60,8 +60,10 @@ TEST_CASE("piped commands run against a live cluster, tables and all",
   CHECK(std::regex_search(output, std::regex{"\nw2     worker       "
                                              "127\\.0\\.0\\.1:[0-9]+ "}));
   CHECK(output.find("fovea: 40 images, 0 errors") != std::string::npos);
-  CHECK(output.find("  1  catalogue  finished  40/40") != std::string::npos);
-  CHECK(output.find("job 1 (catalogue) finished: 40/40 (100.0%), 0 errors")
+  CHECK(output.find("  1  catalogue  finished  fashion-mnist@1  40/40")
+        != std::string::npos);
+  CHECK(output.find("job 1 (catalogue) finished on fashion-mnist@1: 40/40 "
+                    "(100.0%), 0 errors")
         != std::string::npos);
   CHECK(output.find("workers  slots  in flight  results") != std::string::npos);
   test::check_results(out, paths);
@@ -95,7 +97,7 @@ TEST_CASE("at a terminal, tab completes commands, the cluster's worker ids, "
   CHECK(shell.wait_for_line("fovea: 20 images, 0 errors", 120s));
   // wait's argument: the one job there is.
   shell.write_input("wait \t\n");
-  CHECK(shell.wait_for_line("job 1 (tabbed) finished: 20/20", 60s));
+  CHECK(shell.wait_for_line("job 1 (tabbed) finished on fashion-mnist@1: 20/20", 60s));
   shell.write_input("quit\n");
   CHECK(shell.wait_for_exit(60s) == 0);
   INFO(shell.output());

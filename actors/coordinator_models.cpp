@@ -1,0 +1,111 @@
+// Which model each job runs on: chosen when the job opens from what the
+// workers serve (jobs/model_binding.hpp), or, while no worker serves it,
+// chosen as workers register; a job that waits past model_wait fails.
+// Once chosen, the scheduler sends the job's tasks only to workers of that
+// exact model (name, version and model.pt).
+#include <chrono>
+
+#include "actors/coordinator_parts.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea::coordinator_parts {
+
+namespace {
+
+model_id model_of(const worker_info& info) {
+  // check_worker_info let only NAME@VERSION labels register.
+  auto id = parse_model_label(info.model, info.model_digest);
+  return id ? *id : model_id{info.model, 0, info.model_digest};
+}
+
+std::string wait_text(caf::timespan wait) {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
+  return seconds % 60 == 0 ? std::to_string(seconds / 60) + " min"
+                           : std::to_string(seconds) + " s";
+}
+
+void bind_to(coordinator_pointer self, uint64_t id, job_entry& job,
+             const model_id& model, bool waited) {
+  job.model = model;
+  job.model_note.clear();
+  self->state.sched.bind_job(id, model.key());
+  if (waited)
+    say(self, "job " + std::to_string(id) + " (" + job.ledger.name() +
+                  ") runs on " + model.label() +
+                  " now that a worker serves it");
+}
+
+} // namespace
+
+std::vector<model_id> served_models(const coordinator_state& st) {
+  std::vector<model_id> out;
+  for (auto& [addr, w] : st.workers)
+    if (!w.drained && w.handle)
+      out.push_back(model_of(w.info));
+  return out;
+}
+
+caf::error model_conflict(const coordinator_state& st, const worker_info& info,
+                          const caf::actor_addr& worker) {
+  std::vector<model_id> others;
+  for (auto& [addr, w] : st.workers)
+    if (addr != worker)
+      others.push_back(model_of(w.info));
+  auto mine = model_of(info);
+  if (auto clash = conflicting_model(mine, others))
+    return make_error(errc::invalid_request,
+                      "model " + mine.label() +
+                          " is served already from "
+                          "another model.pt (SHA-256 " +
+                          clash->digest.substr(0, 12) + "..., this one " +
+                          mine.digest.substr(0, 12) +
+                          "...): give a changed model a new version");
+  return caf::none;
+}
+
+void bind_or_hold(coordinator_pointer self, uint64_t id) {
+  auto& st = self->state;
+  auto& job = st.jobs.at(id);
+  auto choice = choose_model(job.model_wanted, served_models(st));
+  if (choice.what == model_choice::outcome::bound) {
+    bind_to(self, id, job, choice.model, false);
+    return;
+  }
+  // Refusals were answered before the job opened; the rest wait.
+  st.sched.hold_job(id);
+  job.model_note = choice.why;
+  say(self, "job " + std::to_string(id) + " (" + job.ledger.name() +
+                ") waits: " + choice.why + " (it fails after " +
+                wait_text(st.options.model_wait) + ", fovea.model-wait)");
+}
+
+void bind_waiting_jobs(coordinator_pointer self) {
+  auto& st = self->state;
+  std::vector<std::pair<uint64_t, std::string>> failing;
+  std::vector<model_id> served;
+  bool looked = false;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [id, job] : st.jobs) {
+    if (job.model)
+      continue;
+    if (!looked) {
+      served = served_models(st);
+      looked = true;
+    }
+    auto choice = choose_model(job.model_wanted, served);
+    if (choice.what == model_choice::outcome::bound)
+      bind_to(self, id, job, choice.model, true);
+    else if (choice.what == model_choice::outcome::refused)
+      failing.emplace_back(id, choice.why); // several names came at once
+    else if (now - job.started >= st.options.model_wait)
+      failing.emplace_back(
+          id, "no worker served " + job.model_wanted.text() + " within " +
+                  wait_text(st.options.model_wait) + " (fovea.model-wait)");
+    else
+      job.model_note = choice.why;
+  }
+  for (auto& [id, why] : failing)
+    fail_job(self, id, make_error(errc::job_ended, why));
+}
+
+} // namespace fovea::coordinator_parts

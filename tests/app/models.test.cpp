@@ -1,0 +1,180 @@
+// Jobs bound to models, on real processes: a cluster serving two model
+// names keeps each job on the model it names and refuses a job naming
+// none; one name@version never stands for two model.pt files; a job whose
+// model is not served waits for a worker of it, and fails after
+// fovea.model-wait if none comes.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "tests/support/cluster.hpp"
+#include "tests/support/csv.hpp"
+#include "tests/support/images.hpp"
+#include "tests/support/process.hpp"
+
+using namespace fovea;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A copy of the shipped model folder `from` whose model.ini says `name`
+// and `version` (and without the lines `drop` starts): the same network
+// under another label, as a user's renamed copy would be.
+fs::path relabelled_model(const fs::path& dir, const std::string& from,
+                          const std::string& name, const std::string& version,
+                          const std::string& drop = "\x01") {
+  auto to = dir / (name + "-" + version);
+  fs::copy(fs::path{test::source_dir()} / "models" / from, to,
+           fs::copy_options::recursive);
+  std::ifstream in{to / "model.ini"};
+  std::string text;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("name = ", 0) == 0)
+      line = "name = \"" + name + "\"";
+    else if (line.rfind("version = ", 0) == 0)
+      line = "version = \"" + version + "\"";
+    else if (line.rfind(drop, 0) == 0)
+      continue;
+    text += line + "\n";
+  }
+  std::ofstream{to / "model.ini", std::ios::trunc} << text;
+  return to;
+}
+
+// The labels of `model` in reverse: rows of that model are told apart by
+// their class names.
+void reverse_labels(const fs::path& model) {
+  std::ifstream in{model / "labels.txt"};
+  std::vector<std::string> labels;
+  for (std::string line; std::getline(in, line);)
+    labels.push_back(line);
+  std::reverse(labels.begin(), labels.end());
+  std::ofstream out{model / "labels.txt", std::ios::trunc};
+  for (auto& label : labels)
+    out << label << "\n";
+}
+
+std::set<std::string> workers_of(const fs::path& results) {
+  std::set<std::string> out;
+  for (auto& row : test::read_results(results).rows)
+    out.insert(row.worker);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("each job runs on the model it names, and a cluster of two model "
+          "names refuses a job that names none",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("two-models");
+  auto paths = test::write_pattern_pngs(dir / "images", 120);
+  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  reverse_labels(shoes);
+  test::local_cluster cluster{1};
+  cluster.add_worker({"--fovea.model=" + shoes.string()}); // w2
+  auto images = (dir / "images").string();
+
+  auto [refused, why] =
+      test::run_fovea({"submit", "--coordinator", cluster.address, images,
+                       "--out", (dir / "any.csv").string()});
+  INFO(why);
+  CHECK(refused == 2);
+  CHECK(why.find("serves several models (fashion-mnist, shoes-only)") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "any.csv"));
+
+  auto [bad, bad_why] = test::run_fovea(
+      {"submit", "--coordinator", cluster.address, images, "--model",
+       "shoes-only@v7", "--out", (dir / "bad.csv").string()});
+  INFO(bad_why);
+  CHECK(bad == 2);
+  CHECK(bad_why.find("--model shoes-only@v7: not NAME or NAME@VERSION") !=
+        std::string::npos);
+
+  for (auto [model, worker] :
+       {std::pair{"shoes-only", "w2"}, std::pair{"fashion-mnist@1", "w1"}}) {
+    auto out = dir / (std::string{worker} + ".csv");
+    auto [code, output] =
+        test::run_fovea({"submit", "--coordinator", cluster.address, images,
+                         "--model", model, "--out", out.string()});
+    INFO(model << ": " << output);
+    REQUIRE(code == 0);
+    test::check_results(out, paths);
+    CHECK(workers_of(out) == std::set<std::string>{worker});
+  }
+  // The same images, two label lists: the rows name their model's classes.
+  auto fashion = test::read_results(dir / "w1.csv").rows;
+  auto reversed = test::read_results(dir / "w2.csv").rows;
+  REQUIRE(fashion.size() == reversed.size());
+  std::map<std::string, std::string> fashion_class;
+  for (auto& row : fashion)
+    fashion_class[row.path] = row.class_name;
+  size_t differ = 0;
+  for (auto& row : reversed)
+    differ += fashion_class.at(row.path) != row.class_name ? 1 : 0;
+  CHECK(differ > 0);
+  cluster.stop();
+}
+
+TEST_CASE("a worker is refused if its name@version is served already from "
+          "another model.pt",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("model-clash");
+  // The int8 network under the fp32 model's label: another model.pt.
+  auto impostor = relabelled_model(dir, "fashion-mnist-int8", "fashion-mnist",
+                                   "1", "cpu-flags");
+  test::local_cluster cluster{1};
+  test::child_process worker{{"node", "--config", "config/worker.ini",
+                              "--fovea.coordinator=" + cluster.address,
+                              "--fovea.id=w9",
+                              "--fovea.model=" + impostor.string()}};
+  auto code = worker.wait_for_exit(120s);
+  INFO(worker.output());
+  CHECK(code != 0);
+  CHECK(worker.output().find("model fashion-mnist@1 is served already from "
+                             "another model.pt") != std::string::npos);
+  // The first worker still serves the cluster alone.
+  test::child_process shell{{"shell", cluster.address}};
+  shell.write_input("nodes\n");
+  shell.close_input();
+  CHECK(shell.wait_for_exit(120s) == 0);
+  INFO(shell.output());
+  CHECK(shell.output().find("w1") != std::string::npos);
+  CHECK(shell.output().find("w9") == std::string::npos);
+  cluster.stop();
+}
+
+TEST_CASE("a job whose model no worker serves waits for one, and fails after "
+          "fovea.model-wait if none comes",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("model-wait");
+  auto paths = test::write_pattern_pngs(dir / "images", 40);
+  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  test::local_cluster cluster{1, {"--fovea.model-wait=3s"}};
+  auto images = (dir / "images").string();
+
+  auto [code, output] = test::run_fovea(
+      {"submit", "--coordinator", cluster.address, images, "--model",
+       "shoes-only", "--out", (dir / "never.csv").string()});
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("no worker served shoes-only within 3 s "
+                    "(fovea.model-wait)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "never.csv"));
+
+  // The model comes while the job waits: the job runs on it.
+  test::child_process waiting{{"submit", "--coordinator", cluster.address,
+                               images, "--model", "shoes-only@7", "--out",
+                               (dir / "late.csv").string()}};
+  REQUIRE(cluster.coordinator->wait_for_line(
+      "waits: no worker serves shoes-only@7 now", 60s));
+  cluster.add_worker({"--fovea.model=" + shoes.string()}); // w2
+  CHECK(waiting.wait_for_exit(120s) == 0);
+  INFO(waiting.output());
+  test::check_results(dir / "late.csv", paths);
+  CHECK(workers_of(dir / "late.csv") == std::set<std::string>{"w2"});
+  cluster.stop();
+}
