@@ -129,6 +129,7 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
     auto job = st.jobs.find(row.job);
     if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
       ++st.recorded;
+      row.model = job->second.model ? job->second.model->label() : "";
       if (!row.ok())
         ++job->second.errors;
       if (job->second.journal)

@@ -43,7 +43,7 @@ the config file or as --fovea.KEY=VALUE) to talk TLS; see README,
 
 INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
 .txt file listing one path per line. The results file has one row per input:
-path,label,class,score,worker,error. With --truth, accuracy per class is
+path,label,class,score,worker,error,model. With --truth, accuracy per class is
 printed and the confusion matrix drawn next to the results file. Exit codes: 0 success, 1 the job failed,
 2 bad usage, configuration or model.
 )";

@@ -67,11 +67,15 @@ caf::expected<evaluation> evaluate(const std::string& results_csv,
   if (!results_in)
     return make_error(errc::bad_config, results_csv + ": cannot read");
   std::getline(results_in, line);
+  // Six columns, or seven since the model column.
+  auto columns = csv_fields(line).size();
+  if (columns != 6 && columns != 7)
+    return bad(results_csv, 1, "not a fovea results header");
   std::vector<std::pair<int, int>> pairs; // (truth, predicted or -1)
   for (size_t n = 2; std::getline(results_in, line); ++n) {
     auto f = csv_fields(line);
     int predicted = 0;
-    if (f.size() != 6 || !parse_label(f[1], predicted))
+    if (f.size() != columns || !parse_label(f[1], predicted))
       return bad(results_csv, n, "not a fovea results row");
     if (predicted >= 0) {
       if (eval.class_names.size() <= size_t(predicted))

@@ -39,7 +39,7 @@
 namespace fovea {
 
 /// The format this fovea writes and reads.
-constexpr uint32_t journal_format = 2;
+constexpr uint32_t journal_format = 3;
 
 struct journal_header {
   std::string name;

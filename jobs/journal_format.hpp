@@ -29,7 +29,7 @@ void serialize(Archive& ar, journal_header& h, unsigned /* version */) {
 template <class Archive>
 void serialize(Archive& ar, prediction& p, unsigned /* version */) {
   ar& p.index& p.attempt& p.path& p.label& p.class_name& p.score& p.worker& p
-      .error;
+      .error& p.model;
 }
 
 namespace journal_detail {

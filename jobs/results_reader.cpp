@@ -43,9 +43,14 @@ caf::expected<results_counts> count_results(const std::string& path) {
   if (!in)
     return make_error(errc::no_such_file, "cannot read results " + path);
   std::vector<std::string> fields;
-  const std::vector<std::string> header{"path",   "label",  "class",
-                                        "score",  "worker", "error"};
-  if (!next_record(in, fields) || fields != header)
+  // Files of fovea before the model column have its first six columns.
+  std::vector<std::string> header{"path",  "label", "class", "score",
+                                  "worker", "error", "model"};
+  if (!next_record(in, fields))
+    fields.clear();
+  if (fields.size() == header.size() - 1)
+    header.pop_back();
+  if (fields != header)
     return make_error(errc::invalid_request,
                       path + " is not a fovea results file (no header)");
   results_counts counts;
@@ -54,7 +59,7 @@ caf::expected<results_counts> count_results(const std::string& path) {
       return make_error(errc::invalid_request,
                         path + ": row " + std::to_string(counts.rows + 1)
                           + " has " + std::to_string(fields.size())
-                          + " fields, not 6");
+                          + " fields, not " + std::to_string(header.size()));
     ++counts.rows;
     if (!fields[5].empty())
       ++counts.errors;

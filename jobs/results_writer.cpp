@@ -43,7 +43,7 @@ caf::expected<results_writer> results_writer::open(std::string out,
   if (!file)
     return io_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
-  if (std::fputs("path,label,class,score,worker,error\n", file) < 0)
+  if (std::fputs("path,label,class,score,worker,error,model\n", file) < 0)
     writer.write_errno_ = errno != 0 ? errno : EIO;
   return writer;
 }
@@ -78,7 +78,8 @@ bool results_writer::write(const prediction& row) {
   std::snprintf(score, sizeof(score), "%.6f", row.ok() ? row.score : 0.0f);
   auto line = csv_field(row.path) + ',' + std::to_string(row.label) + ','
               + csv_field(row.class_name) + ',' + score + ','
-              + csv_field(row.worker) + ',' + csv_field(row.error) + '\n';
+              + csv_field(row.worker) + ',' + csv_field(row.error) + ','
+              + csv_field(row.model) + '\n';
   if (write_errno_ == 0
       && std::fwrite(line.data(), 1, line.size(), file_) != line.size())
     write_errno_ = errno != 0 ? errno : EIO;

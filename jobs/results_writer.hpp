@@ -1,6 +1,6 @@
 // results_writer: the results CSV, one row per input, each input exactly once.
 //
-// Header: path,label,class,score,worker,error. Rows are written as they
+// Header: path,label,class,score,worker,error,model. Rows are written as they
 // arrive (memory does not grow with the job) into "<out>.partial"; commit()
 // renames it to <out> only when every input has its row, so a file named
 // <out> is always complete. A second row for the same input is refused.

@@ -22,6 +22,9 @@ struct prediction {
   float score = 0; ///< softmax probability of `label`
   std::string worker; ///< id of the worker that produced this row
   std::string error;
+  /// name@version of the model the job ran on (set by the coordinator,
+  /// whatever a worker says; empty for rows recorded before it was chosen)
+  std::string model;
 
   bool ok() const noexcept { return error.empty(); }
 };
@@ -29,7 +32,8 @@ struct prediction {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prediction& x) {
   return f(caf::meta::type_name("prediction"), x.job, x.index, x.attempt,
-           x.path, x.label, x.class_name, x.score, x.worker, x.error);
+           x.path, x.label, x.class_name, x.score, x.worker, x.error,
+           x.model);
 }
 
 } // namespace fovea

@@ -15,13 +15,16 @@ TEST_CASE("results are scored against the truth by path", "[unit]") {
   auto dir = test::fresh_dir("evaluation");
   auto results = (dir / "results.csv").string();
   auto truth = (dir / "truth.csv").string();
-  std::ofstream{results} << "path,label,class,score,worker,error\n"
-                         << "a.png,0,cat,0.9,w1,\n"
-                         << "b.png,1,dog,0.8,w2,\n"
-                         << "c.png,1,dog,0.7,w1,\n"
-                         << "d.png,-1,,0,,bad image: empty file\n"
-                         << "./e.png,0,cat,0.6,w2,\n"
-                         << "stray.png,0,cat,0.5,w1,\n";
+  // The model column, and files from before it.
+  auto [header, model] = GENERATE(table<std::string, std::string>(
+    {{",model", ",cats@2"}, {"", ""}}));
+  std::ofstream{results} << "path,label,class,score,worker,error" << header
+                         << "\na.png,0,cat,0.9,w1," << model
+                         << "\nb.png,1,dog,0.8,w2," << model
+                         << "\nc.png,1,dog,0.7,w1," << model
+                         << "\nd.png,-1,,0,,bad image: empty file" << model
+                         << "\n./e.png,0,cat,0.6,w2," << model
+                         << "\nstray.png,0,cat,0.5,w1," << model << "\n";
   std::ofstream{truth} << "path,label\n"
                        << "a.png,0\nb.png,1\nc.png,0\nd.png,1\ne.png,0\n";
   auto eval = evaluate(results, truth);

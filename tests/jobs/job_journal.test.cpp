@@ -24,6 +24,7 @@ prediction row(uint64_t index) {
   p.class_name = "class " + std::to_string(index % 10);
   p.score = 0.5f + static_cast<float>(index) / 1000;
   p.worker = "w1";
+  p.model = "fashion-mnist@" + std::to_string(1 + index % 2);
   if (index % 7 == 0) {
     p.label = -1;
     p.error = "truncated JPEG";
@@ -65,6 +66,7 @@ TEST_CASE("a journal gives back its header and every synced row", "[unit]") {
     CHECK(got.score == want.score);
     CHECK(got.worker == want.worker);
     CHECK(got.error == want.error);
+    CHECK(got.model == want.model);
   }
 }
 
@@ -146,7 +148,7 @@ TEST_CASE("an empty journal counts as absent, and one of another format is "
   auto old = journal_reader::open(old_path);
   REQUIRE_FALSE(old);
   CHECK_THAT(describe(old.error()),
-             Catch::Contains("is not a fovea job journal of format 2")
+             Catch::Contains("is not a fovea job journal of format 3")
                && Catch::Contains("remove the file to run the job afresh"));
 }
 

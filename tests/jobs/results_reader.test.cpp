@@ -38,6 +38,12 @@ TEST_CASE("a results file is counted from the disk, odd paths and all",
   CHECK(counts->errors == 1);
   CHECK(counts->by_worker == std::map<std::string, uint64_t>{{"w1", 2},
                                                              {"w2", 2}});
+  // A file from before the model column is still read.
+  std::ofstream{dir / "six.csv"} << "path,label,class,score,worker,error\n"
+                                    "a.png,1,Trouser,0.9,w1,\n";
+  auto six = count_results((dir / "six.csv").string());
+  REQUIRE(six);
+  CHECK(six->rows == 1);
   std::ofstream{dir / "other.csv"} << "a,b\n1,2\n";
   auto other = count_results((dir / "other.csv").string());
   REQUIRE_FALSE(other);

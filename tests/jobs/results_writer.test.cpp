@@ -28,6 +28,7 @@ prediction row(uint64_t index, std::string path, std::string error = {}) {
   p.index = index;
   p.path = std::move(path);
   p.worker = "w1";
+  p.model = "fashion-mnist@1";
   if (error.empty()) {
     p.label = 2;
     p.class_name = "Pullover";
@@ -50,9 +51,10 @@ TEST_CASE("the results file has the header and one row per input",
   CHECK_FALSE(fs::exists(out)); // only the .partial file so far
   REQUIRE_FALSE(writer->commit());
   CHECK(slurp(out)
-        == "path,label,class,score,worker,error\n"
-           "b.png,-1,,0.000000,w1,bad image: empty file\n"
-           "\"a,comma \"\"quoted\"\".png\",2,Pullover,0.500000,w1,\n");
+        == "path,label,class,score,worker,error,model\n"
+           "b.png,-1,,0.000000,w1,bad image: empty file,fashion-mnist@1\n"
+           "\"a,comma \"\"quoted\"\".png\",2,Pullover,0.500000,w1,,"
+           "fashion-mnist@1\n");
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
   CHECK(writer->errors() == 1);
 }

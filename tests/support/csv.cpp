@@ -15,9 +15,10 @@ results_file read_results(const std::filesystem::path& file) {
   std::getline(in, result.header);
   for (std::string line; std::getline(in, line);) {
     auto f = csv_fields(line);
-    f.resize(6);
+    f.resize(7);
     result.rows.push_back({f[0], f[1].empty() ? -1 : std::stoi(f[1]), f[2],
-                           f[3].empty() ? 0.0 : std::stod(f[3]), f[4], f[5]});
+                           f[3].empty() ? 0.0 : std::stod(f[3]), f[4], f[5],
+                           f[6]});
   }
   return result;
 }
@@ -25,7 +26,7 @@ results_file read_results(const std::filesystem::path& file) {
 std::map<std::string, int> check_results(const std::filesystem::path& file,
                                          const std::vector<std::string>& paths) {
   auto results = read_results(file);
-  CHECK(results.header == "path,label,class,score,worker,error");
+  CHECK(results.header == "path,label,class,score,worker,error,model");
   REQUIRE(results.rows.size() == paths.size());
   std::set<std::string> seen;
   std::map<std::string, int> by_worker;
@@ -36,6 +37,7 @@ std::map<std::string, int> check_results(const std::filesystem::path& file,
     CHECK(row.label >= 0);
     CHECK(row.label < 10);
     CHECK(!row.class_name.empty());
+    CHECK(!row.model.empty()); // name@version of the job's model
     ++by_worker[row.worker];
   }
   CHECK(seen == std::set<std::string>(paths.begin(), paths.end()));

@@ -15,6 +15,7 @@ struct result_row {
   double score = 0;
   std::string worker;
   std::string error;
+  std::string model; ///< name@version
 };
 
 struct results_file {
