@@ -71,6 +71,7 @@ actor_flow run(client_pointer self) {
   job_spec spec{opts.job_name, inputs.size(), input_fingerprint(inputs),
                 content_fingerprint(inputs)};
   spec.model = opts.model;
+  spec.top_k = opts.top_k;
   auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
                               submit_atom::value, spec);
   auto job = co_await submit;

@@ -140,7 +140,8 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                 .waiting = {},
                                 .model_wanted = std::move(wanted),
                                 .model = {},
-                                .model_note = {}});
+                                .model_note = {},
+                                .top_k = spec.top_k});
   bind_or_hold(self, id);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"

@@ -120,6 +120,7 @@ struct job_entry {
   model_request model_wanted;    ///< what it asked for
   std::optional<model_id> model; ///< once chosen; every row comes from it
   std::string model_note;        ///< while none is chosen: why
+  uint32_t top_k = 0;            ///< classes each row ranks (job_spec)
 };
 
 struct coordinator_state {

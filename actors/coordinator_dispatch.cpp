@@ -195,6 +195,7 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
   std::vector<prediction> settled;
   for (auto& task : tasks) {
     task.attempt = 0; // counted here, whatever the client sent
+    task.top_k = job.top_k;
     if (job.ledger.recorded(task.index))
       continue; // resumed from the journal: the client has its row
     if (!task.error.empty())

@@ -82,6 +82,9 @@ caf::error check_job_spec(const job_spec& spec,
                           std::to_string(limits.max_job_inputs) +
                           " (fovea.max-job-inputs); split it into several "
                           "jobs");
+  if (spec.top_k > limits.max_top_k)
+    return invalid("--top-k " + std::to_string(spec.top_k) + " is over "
+                   + std::to_string(limits.max_top_k));
   if (spec.model.size() > text_limits::model
       || !parse_model_request(spec.model))
     return invalid("--model must be NAME or NAME@VERSION (a name of letters, "
@@ -107,6 +110,37 @@ caf::error check_tasks(const std::vector<image_task>& tasks, uint64_t job,
   return caf::none;
 }
 
+namespace {
+
+// A row's ranked classes must be what its task asked for: min(top_k,
+// classes) distinct labels of the model, best first, led by the row's label
+// and score.
+std::string check_ranking(const prediction& row, uint32_t top_k,
+                          uint32_t classes) {
+  size_t wanted = top_k > 1 ? std::min(top_k, classes) : 0;
+  if (row.top_labels.size() != wanted || row.top_scores.size() != wanted)
+    return "a ranking of " + std::to_string(row.top_labels.size())
+           + " classes where " + std::to_string(wanted) + " were asked for";
+  std::vector<bool> seen(classes, false);
+  for (size_t i = 0; i < wanted; ++i) {
+    auto label = row.top_labels[i];
+    auto score = row.top_scores[i];
+    if (label < 0 || static_cast<uint32_t>(label) >= classes
+        || seen[static_cast<size_t>(label)])
+      return "a ranking with a label twice or out of range";
+    seen[static_cast<size_t>(label)] = true;
+    if (!std::isfinite(score) || score < 0 || score > 1
+        || (i > 0 && score > row.top_scores[i - 1]))
+      return "a ranking whose scores are not in [0, 1], best first";
+  }
+  if (wanted > 0
+      && (row.top_labels[0] != row.label || row.top_scores[0] != row.score))
+    return "a ranking that does not start with the row's label";
+  return {};
+}
+
+} // namespace
+
 std::string check_answer(std::vector<prediction>& rows,
                          const std::vector<image_task>& tasks, uint32_t classes,
                          const std::string& worker) {
@@ -127,10 +161,14 @@ std::string check_answer(std::vector<prediction>& rows,
                std::to_string(classes) + " classes";
       if (!std::isfinite(row.score) || row.score < 0 || row.score > 1)
         return "a score outside [0, 1]";
+      if (auto wrong = check_ranking(row, task.top_k, classes); !wrong.empty())
+        return wrong;
     } else {
       row.label = -1;
       row.class_name.clear();
       row.score = 0;
+      row.top_labels.clear();
+      row.top_scores.clear();
     }
     row.path = task.path;
     row.attempt = task.attempt;

@@ -32,6 +32,7 @@ struct text_limits {
 /// Limits a coordinator's operator sets (fovea.max-*).
 struct coordinator_limits {
   uint64_t max_job_inputs = 10'000'000;
+  uint32_t max_top_k = 100; ///< ranked classes per row
   size_t max_open_jobs = 64;
   size_t max_jobs_per_client = 8;
   size_t max_waiters = 256; ///< pending `wait` requests, in all

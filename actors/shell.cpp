@@ -278,7 +278,8 @@ const std::vector<shell_command>& shell_commands() {
     {"jobs", "jobs", "running and recent jobs, with each running one's share",
      0, 0, arg::none, true, run_jobs},
     {"submit",
-     "submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--detach]",
+     "submit PATH... [--out F] [--truth F] [--job NAME] [--model M] "
+     "[--top-k K] [--detach]",
      "classify PATHs on the cluster with model M (NAME or NAME@VERSION; "
      "default: the one served); waits for the job unless --detach", 1,
      SIZE_MAX, arg::path, true, nullptr},

@@ -1,5 +1,6 @@
 #include "app/job_runner.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -66,7 +67,7 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             const std::string& usage,
                                             fovea_config& cfg,
                                             command_line& line) {
-  spec.own.insert({"out", "job", "truth"});
+  spec.own.insert({"out", "job", "truth", "top-k"});
   spec.switches.insert("list-skipped");
   line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()) {
@@ -79,7 +80,12 @@ std::optional<job_request> read_job_command(const std::string& command,
     complain("fovea " + command + ": " + problem);
     return std::nullopt;
   }
-  return job_request_from(line);
+  auto request = job_request_from(line);
+  if (auto problem = job_flags_problem(request); !problem.empty()) {
+    complain("fovea " + command + ": " + problem);
+    return std::nullopt;
+  }
+  return request;
 }
 
 job_request job_request_from(const command_line& line) {
@@ -93,16 +99,26 @@ job_request job_request_from(const command_line& line) {
     request.out = flag("out");
   request.name = flag("job");
   request.model = flag("model");
+  request.top_k_flag = flag("top-k");
   request.truth = flag("truth");
   request.list_skipped = line.flags.count("list-skipped") > 0;
   return request;
 }
 
-std::string model_flag_problem(const std::string& model) {
-  if (parse_model_request(model))
+std::string job_flags_problem(job_request& request) {
+  if (!parse_model_request(request.model))
+    return "--model " + request.model + ": not NAME or NAME@VERSION (a name "
+           "of letters, digits, '.', '_' or '-'; a version is a whole number)";
+  if (request.top_k_flag.empty())
     return {};
-  return "--model " + model + ": not NAME or NAME@VERSION (a name of "
-         "letters, digits, '.', '_' or '-'; a version is a whole number)";
+  auto& text = request.top_k_flag;
+  unsigned k = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), k);
+  if (ec != std::errc{} || end != text.data() + text.size() || k < 1
+      || k > 100)
+    return "--top-k " + text + ": not a number from 1 to 100";
+  request.top_k = k;
+  return {};
 }
 
 std::string confusion_png_path(const std::string& out) {
@@ -118,7 +134,8 @@ int run_job(caf::actor_system& sys, const job_request& request,
   auto collected = collect_inputs(request.inputs);
   auto inputs = std::make_shared<const std::vector<input_item>>(
     std::move(collected.items));
-  auto writer = results_writer::open(request.out, inputs->size());
+  auto writer = results_writer::open(request.out, inputs->size(),
+                                     request.top_k);
   if (!writer) {
     complain("fovea: " + describe(writer.error()));
     return 2;
@@ -129,6 +146,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
   options.inputs = inputs;
   options.job_name = request.name;
   options.model = request.model;
+  options.top_k = request.top_k;
   bool opened = false; // the coordinator took the job (set on its thread)
   options.on_job = [&opened, then = std::move(options.on_job)](uint64_t job) {
     opened = true;

@@ -23,6 +23,9 @@ struct job_request {
   /// The model the job runs on, "NAME" or "NAME@VERSION" (empty: the one
   /// the cluster serves); `fovea submit --model`.
   std::string model;
+  /// Classes each row ranks in a top_k column (`--top-k`; 0: no column).
+  uint32_t top_k = 0;
+  std::string top_k_flag; ///< as given, checked by job_flags_problem
   /// A path,label CSV: if set, score the results against it afterwards and
   /// draw the confusion matrix next to the results file.
   std::string truth;
@@ -40,8 +43,9 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             fovea_config& cfg,
                                             command_line& line);
 
-/// What is wrong with a --model value, or the empty string.
-std::string model_flag_problem(const std::string& model);
+/// What is wrong with the request's --model or --top-k, or the empty
+/// string; reads --top-k into top_k.
+std::string job_flags_problem(job_request& request);
 
 /// The job a parsed command line asks for: its positional inputs and the
 /// --out, --job and --truth flags.

@@ -181,18 +181,18 @@ bool shell_driver::submit(const std::vector<std::string>& words) {
   std::vector<std::string> args{words.begin() + 1, words.end()};
   auto detach = std::erase(args, "--detach") > 0;
   flag_spec spec;
-  spec.own = {"out", "job", "truth", "model"};
+  spec.own = {"out", "job", "truth", "model", "top-k"};
   auto line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()
       || !line.caf_args.empty()) {
     complain("error: usage: submit PATH... [--out F] [--truth F] [--job NAME] "
-             "[--model NAME[@VERSION]] [--detach]");
+             "[--model NAME[@VERSION]] [--top-k K] [--detach]");
     return false;
   }
   client_options options;
   options.local_coordinator = coordinator;
   auto request = job_request_from(line);
-  if (auto problem = model_flag_problem(request.model); !problem.empty()) {
+  if (auto problem = job_flags_problem(request); !problem.empty()) {
     complain("error: " + problem);
     return false;
   }

@@ -1,5 +1,5 @@
 // fovea submit --coordinator HOST:PORT INPUT... [--out F] [--job NAME]
-//              [--model NAME[@VERSION]]
+//              [--model NAME[@VERSION]] [--top-k K]
 //
 // Sends a job to a running cluster and writes its results.
 #include <caf/actor_system.hpp>
@@ -22,14 +22,10 @@ int submit_main(const arguments& args) {
     "submit", args, spec,
     "usage: fovea submit --coordinator HOST:PORT INPUT... "
     "[--out results.csv] [--job NAME] [--model NAME[@VERSION]] "
-    "[--truth truth.csv]",
+    "[--top-k K] [--truth truth.csv]",
     cfg, line);
   if (!request)
     return 2;
-  if (auto problem = model_flag_problem(request->model); !problem.empty()) {
-    complain("fovea submit: " + problem);
-    return 2;
-  }
   auto where = parse_endpoint(cfg.coordinator);
   if (!where) {
     complain("fovea submit: --coordinator: " + describe(where.error()));

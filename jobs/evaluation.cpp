@@ -67,9 +67,9 @@ caf::expected<evaluation> evaluate(const std::string& results_csv,
   if (!results_in)
     return make_error(errc::bad_config, results_csv + ": cannot read");
   std::getline(results_in, line);
-  // Six columns, or seven since the model column.
+  // Six columns, seven since the model column, eight with top_k.
   auto columns = csv_fields(line).size();
-  if (columns != 6 && columns != 7)
+  if (columns < 6 || columns > 8)
     return bad(results_csv, 1, "not a fovea results header");
   std::vector<std::pair<int, int>> pairs; // (truth, predicted or -1)
   for (size_t n = 2; std::getline(results_in, line); ++n) {

@@ -13,6 +13,7 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <zlib.h>
 
 #include "jobs/job_journal.hpp"
@@ -29,7 +30,7 @@ void serialize(Archive& ar, journal_header& h, unsigned /* version */) {
 template <class Archive>
 void serialize(Archive& ar, prediction& p, unsigned /* version */) {
   ar& p.index& p.attempt& p.path& p.label& p.class_name& p.score& p.worker& p
-      .error& p.model;
+      .error& p.model& p.top_labels& p.top_scores;
 }
 
 namespace journal_detail {

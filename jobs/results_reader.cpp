@@ -43,13 +43,14 @@ caf::expected<results_counts> count_results(const std::string& path) {
   if (!in)
     return make_error(errc::no_such_file, "cannot read results " + path);
   std::vector<std::string> fields;
-  // Files of fovea before the model column have its first six columns.
-  std::vector<std::string> header{"path",  "label", "class", "score",
-                                  "worker", "error", "model"};
+  // The top_k column is there if the job ranked classes; files of fovea
+  // before the model column have the first six.
+  std::vector<std::string> header{"path",   "label", "class", "score",
+                                  "worker", "error", "model", "top_k"};
   if (!next_record(in, fields))
     fields.clear();
-  if (fields.size() == header.size() - 1)
-    header.pop_back();
+  if (fields.size() >= 6 && fields.size() <= header.size())
+    header.resize(fields.size());
   if (fields != header)
     return make_error(errc::invalid_request,
                       path + " is not a fovea results file (no header)");

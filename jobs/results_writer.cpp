@@ -37,13 +37,17 @@ std::string results_writer::csv_field(const std::string& text) {
 }
 
 caf::expected<results_writer> results_writer::open(std::string out,
-                                                   uint64_t total) {
+                                                   uint64_t total,
+                                                   uint32_t top_k) {
   auto tmp = partial_name(out);
   auto file = std::fopen(tmp.c_str(), "w");
   if (!file)
     return io_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
-  if (std::fputs("path,label,class,score,worker,error,model\n", file) < 0)
+  writer.ranked_ = top_k > 1;
+  auto header = writer.ranked_ ? "path,label,class,score,worker,error,model,top_k\n"
+                               : "path,label,class,score,worker,error,model\n";
+  if (std::fputs(header, file) < 0)
     writer.write_errno_ = errno != 0 ? errno : EIO;
   return writer;
 }
@@ -59,7 +63,8 @@ results_writer::results_writer(results_writer&& other) noexcept
     seen_(std::move(other.seen_)),
     written_(other.written_),
     errors_(other.errors_),
-    write_errno_(other.write_errno_) {
+    write_errno_(other.write_errno_),
+    ranked_(other.ranked_) {
 }
 
 results_writer::~results_writer() {
@@ -79,7 +84,18 @@ bool results_writer::write(const prediction& row) {
   auto line = csv_field(row.path) + ',' + std::to_string(row.label) + ','
               + csv_field(row.class_name) + ',' + score + ','
               + csv_field(row.worker) + ',' + csv_field(row.error) + ','
-              + csv_field(row.model) + '\n';
+              + csv_field(row.model);
+  if (ranked_) {
+    // "label:score" pairs, best first, separated by spaces.
+    line += ',';
+    for (size_t i = 0; i < row.top_labels.size() && i < row.top_scores.size();
+         ++i) {
+      std::snprintf(score, sizeof(score), "%s%d:%.6f", i > 0 ? " " : "",
+                    row.top_labels[i], row.top_scores[i]);
+      line += score;
+    }
+  }
+  line += '\n';
   if (write_errno_ == 0
       && std::fwrite(line.data(), 1, line.size(), file_) != line.size())
     write_errno_ = errno != 0 ? errno : EIO;

@@ -1,6 +1,8 @@
 // results_writer: the results CSV, one row per input, each input exactly once.
 //
-// Header: path,label,class,score,worker,error,model. Rows are written as they
+// Header: path,label,class,score,worker,error,model, and top_k for a job
+// that ranks classes ("label:score" pairs, best first, separated by
+// spaces). Rows are written as they
 // arrive (memory does not grow with the job) into "<out>.partial"; commit()
 // renames it to <out> only when every input has its row, so a file named
 // <out> is always complete. A second row for the same input is refused.
@@ -21,7 +23,8 @@ namespace fovea {
 class results_writer {
 public:
   /// Opens "<out>.partial" for a job of `total` inputs.
-  static caf::expected<results_writer> open(std::string out, uint64_t total);
+  static caf::expected<results_writer> open(std::string out, uint64_t total,
+                                            uint32_t top_k = 0);
 
   results_writer(results_writer&&) noexcept;
   results_writer& operator=(results_writer&&) = delete;
@@ -56,6 +59,7 @@ private:
   uint64_t written_ = 0;
   uint64_t errors_ = 0;
   int write_errno_ = 0; ///< why a write to the disk failed; commit() refuses
+  bool ranked_ = false; ///< the job ranks classes: a top_k column
 };
 
 } // namespace fovea

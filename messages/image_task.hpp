@@ -23,12 +23,15 @@ struct image_task {
   /// Non-empty when the client already knows the input is bad (missing,
   /// unreadable): the coordinator records it as an error row at once.
   std::string error;
+  /// Classes its answer ranks, best first (its job's --top-k; 0 or 1: only
+  /// the best, in label and score). Set by the coordinator.
+  uint32_t top_k = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_task& x) {
   return f(caf::meta::type_name("image_task"), x.job, x.index, x.attempt,
-           x.path, x.bytes, x.error);
+           x.path, x.bytes, x.error, x.top_k);
 }
 
 } // namespace fovea

@@ -27,12 +27,14 @@ struct job_spec {
   /// The model the job runs on: "NAME", "NAME@VERSION", or empty for the
   /// one model name the cluster serves (jobs/model_binding.hpp).
   std::string model;
+  /// Classes each row ranks, best first (0 or 1: only the best).
+  uint32_t top_k = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.name, x.total,
-           x.fingerprint, x.contents, x.protocol, x.model);
+           x.fingerprint, x.contents, x.protocol, x.model, x.top_k);
 }
 
 } // namespace fovea

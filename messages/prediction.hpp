@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/meta/type_name.hpp>
 
@@ -25,6 +26,10 @@ struct prediction {
   /// name@version of the model the job ran on (set by the coordinator,
   /// whatever a worker says; empty for rows recorded before it was chosen)
   std::string model;
+  /// With a task's top_k > 1: the best min(top_k, classes) classes and
+  /// their scores, best first (the first is label and score).
+  std::vector<int32_t> top_labels;
+  std::vector<float> top_scores;
 
   bool ok() const noexcept { return error.empty(); }
 };
@@ -33,7 +38,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prediction& x) {
   return f(caf::meta::type_name("prediction"), x.job, x.index, x.attempt,
            x.path, x.label, x.class_name, x.score, x.worker, x.error,
-           x.model);
+           x.model, x.top_labels, x.top_scores);
 }
 
 } // namespace fovea

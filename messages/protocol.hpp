@@ -15,8 +15,9 @@ namespace fovea {
 /// the version, worker_info the model's class count; 3: worker_info carries
 /// its model's SHA-256, job_spec the fingerprint of its files, job_row the
 /// job's share of the workers, and a client says when it committed; 4:
-/// job_spec names its model, job_row the model the job runs on and why it
-/// waits.
+/// job_spec names its model and top-k, job_row the model the job runs on
+/// and why it waits, prediction its model and ranked classes, image_task
+/// its top-k.
 constexpr uint32_t protocol_version = 4;
 
 } // namespace fovea

@@ -1,6 +1,7 @@
 #include "vision/classifier.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "messages/errors.hpp"
 
@@ -21,6 +22,7 @@ decoded_batch decode_tasks(const std::vector<image_task>& tasks,
     row.attempt = task.attempt;
     row.path = task.path;
     row.worker = worker_id;
+    batch.top_k.push_back(task.top_k);
     std::span<float> slot{batch.inputs.data() + batch.images.size() * size,
                           size};
     if (auto err = preprocess(task.bytes, m, slot, limits))
@@ -43,6 +45,23 @@ void label_images(decoded_batch& batch, size_t first, size_t count,
     row.label = static_cast<int32_t>(best - scores);
     row.class_name = labels[row.label];
     row.score = *best;
+    auto at = batch.images[first + i];
+    auto k = std::min<size_t>(at < batch.top_k.size() ? batch.top_k[at] : 0,
+                              classes);
+    if (k > 1) {
+      std::vector<int32_t> order(classes);
+      std::iota(order.begin(), order.end(), 0);
+      // Ties keep the lower label first, as max_element picks the label.
+      std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                        [&](int32_t a, int32_t b) {
+                          return scores[a] > scores[b]
+                                 || (scores[a] == scores[b] && a < b);
+                        });
+      row.top_labels.assign(order.begin(), order.begin() + k);
+      row.top_scores.clear();
+      for (auto label : row.top_labels)
+        row.top_scores.push_back(scores[label]);
+    }
   }
 }
 

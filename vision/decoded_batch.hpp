@@ -20,11 +20,13 @@ struct decoded_batch {
   std::vector<prediction> rows;
   std::vector<uint32_t> images; ///< indexes into rows
   std::vector<float> inputs;
+  std::vector<uint32_t> top_k; ///< per row: its task's top_k
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, decoded_batch& x) {
-  return f(caf::meta::type_name("decoded_batch"), x.rows, x.images, x.inputs);
+  return f(caf::meta::type_name("decoded_batch"), x.rows, x.images, x.inputs,
+           x.top_k);
 }
 
 } // namespace fovea

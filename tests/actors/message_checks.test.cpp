@@ -238,3 +238,65 @@ TEST_CASE("a worker's answer is one prediction per task with labels and "
     }
   }
 }
+
+TEST_CASE("a worker's ranked classes are what the task asked for, best first",
+          "[unit]") {
+  auto tasks = tasks_of(1, 1);
+  tasks[0].top_k = 3;
+  auto ranked = [&] {
+    auto rows = answers_to(tasks);
+    rows[0].top_labels = {3, 7, 1};
+    rows[0].top_scores = {0.5f, 0.3f, 0.3f};
+    return rows;
+  };
+  auto sound = ranked();
+  CHECK(check_answer(sound, tasks, 10, "w1").empty());
+  // A model of fewer classes than asked for ranks all of them.
+  auto fewer = answers_to(tasks);
+  fewer[0].label = 1;
+  fewer[0].top_labels = {1, 0};
+  fewer[0].top_scores = {0.5f, 0.5f};
+  CHECK(check_answer(fewer, tasks, 2, "w1").empty());
+  // Unasked rankings are refused too: a worker does what it is told.
+  auto unasked = ranked();
+  auto plain_tasks = tasks_of(1, 1);
+  CHECK_THAT(check_answer(unasked, plain_tasks, 10, "w1"),
+             Catch::Contains("a ranking of 3 classes where 0 were asked for"));
+  struct bad_case {
+    const char* name;
+    void (*spoil)(prediction&);
+    const char* reason;
+  };
+  for (auto& c : {
+         bad_case{"too short", [](prediction& r) { r.top_labels.pop_back(); },
+                  "a ranking of 2 classes where 3"},
+         bad_case{"a label twice", [](prediction& r) { r.top_labels[2] = 7; },
+                  "a label twice or out of range"},
+         bad_case{"a label out of range",
+                  [](prediction& r) { r.top_labels[1] = 10; },
+                  "a label twice or out of range"},
+         bad_case{"scores rising", [](prediction& r) { r.top_scores[2] = 0.4f; },
+                  "best first"},
+         bad_case{"a NaN score",
+                  [](prediction& r) {
+                    r.top_scores[1] = std::numeric_limits<float>::quiet_NaN();
+                  },
+                  "best first"},
+         bad_case{"led by another label",
+                  [](prediction& r) { std::swap(r.top_labels[0], r.top_labels[1]); },
+                  "does not start with the row's label"},
+       }) {
+    SECTION(c.name) {
+      auto rows = ranked();
+      c.spoil(rows[0]);
+      CHECK_THAT(check_answer(rows, tasks, 10, "w1"), Catch::Contains(c.reason));
+    }
+  }
+  SECTION("an error row keeps no ranking") {
+    auto rows = ranked();
+    rows[0].error = "bad image";
+    CHECK(check_answer(rows, tasks, 10, "w1").empty());
+    CHECK(rows[0].top_labels.empty());
+    CHECK(rows[0].top_scores.empty());
+  }
+}

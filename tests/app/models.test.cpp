@@ -2,13 +2,15 @@
 // names keeps each job on the model it names and refuses a job naming
 // none; one name@version never stands for two model.pt files; a job whose
 // model is not served waits for a worker of it, and fails after
-// fovea.model-wait if none comes.
+// fovea.model-wait if none comes; --top-k ranks classes.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <sstream>
 
+#include "jobs/csv.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
@@ -176,5 +178,60 @@ TEST_CASE("a job whose model no worker serves waits for one, and fails after "
   INFO(waiting.output());
   test::check_results(dir / "late.csv", paths);
   CHECK(workers_of(dir / "late.csv") == std::set<std::string>{"w2"});
+  cluster.stop();
+}
+
+TEST_CASE("a job with top-k ranks each row's classes, best first, on a cluster "
+          "and in one process",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("top-k");
+  auto paths = test::write_pattern_pngs(dir / "images", 30);
+  auto images = (dir / "images").string();
+  test::local_cluster cluster{1};
+  auto submitted = dir / "submitted.csv";
+  auto classified = dir / "classified.csv";
+  for (auto& args : std::vector<std::vector<std::string>>{
+           {"submit", "--coordinator", cluster.address, images, "--top-k", "3",
+            "--out", submitted.string()},
+           {"classify", images, "--workers", "1", "--top-k", "3", "--out",
+            classified.string()}}) {
+    auto [code, output] = test::run_fovea(args);
+    INFO(output);
+    REQUIRE(code == 0);
+  }
+  for (auto& file : {submitted, classified}) {
+    INFO(file);
+    std::ifstream in{file};
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "path,label,class,score,worker,error,model,top_k");
+    size_t rows = 0;
+    while (std::getline(in, line)) {
+      auto f = csv_fields(line);
+      REQUIRE(f.size() == 8);
+      ++rows;
+      std::istringstream ranking{f[7]};
+      std::vector<std::pair<int, double>> entries;
+      for (std::string entry; ranking >> entry;) {
+        auto colon = entry.find(':');
+        REQUIRE(colon != std::string::npos);
+        entries.emplace_back(std::stoi(entry.substr(0, colon)),
+                             std::stod(entry.substr(colon + 1)));
+      }
+      REQUIRE(entries.size() == 3);
+      CHECK(entries[0].first == std::stoi(f[1])); // led by the row's label
+      CHECK(entries[0].second == Approx(std::stod(f[3])));
+      CHECK(entries[0].second >= entries[1].second);
+      CHECK(entries[1].second >= entries[2].second);
+      CHECK(entries[0].second + entries[1].second + entries[2].second <=
+            1.0 + 1e-5);
+    }
+    CHECK(rows == paths.size());
+  }
+  auto [bad, why] = test::run_fovea(
+      {"classify", images, "--top-k", "0", "--out", (dir / "no.csv").string()});
+  INFO(why);
+  CHECK(bad == 2);
+  CHECK(why.find("--top-k 0: not a number from 1 to 100") != std::string::npos);
   cluster.stop();
 }

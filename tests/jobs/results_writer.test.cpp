@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "jobs/results_reader.hpp"
 #include "jobs/results_writer.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/file_size_limit.hpp"
@@ -57,6 +58,29 @@ TEST_CASE("the results file has the header and one row per input",
            "fashion-mnist@1\n");
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
   CHECK(writer->errors() == 1);
+}
+
+TEST_CASE("a job that ranks classes gets a top_k column of label:score "
+          "pairs",
+          "[unit]") {
+  auto out = test::fresh_dir("writer-top-k") / "results.csv";
+  auto writer = results_writer::open(out.string(), 2, 3);
+  REQUIRE(writer);
+  auto ranked = row(0, "a.png");
+  ranked.top_labels = {2, 6, 0};
+  ranked.top_scores = {0.5f, 0.25f, 0.125f};
+  CHECK(writer->write(ranked));
+  CHECK(writer->write(row(1, "b.png", "bad image: empty file")));
+  REQUIRE_FALSE(writer->commit());
+  CHECK(slurp(out)
+        == "path,label,class,score,worker,error,model,top_k\n"
+           "a.png,2,Pullover,0.500000,w1,,fashion-mnist@1,"
+           "2:0.500000 6:0.250000 0:0.125000\n"
+           "b.png,-1,,0.000000,w1,bad image: empty file,fashion-mnist@1,\n");
+  auto counts = count_results(out.string());
+  REQUIRE(counts);
+  CHECK(counts->rows == 2);
+  CHECK(counts->errors == 1);
 }
 
 TEST_CASE("a second row for the same input is refused", "[unit]") {
