@@ -141,6 +141,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                 .model_wanted = std::move(wanted),
                                 .model = {},
                                 .model_note = {},
+                                .unserved_since = {},
                                 .top_k = spec.top_k});
   bind_or_hold(self, id);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "

@@ -25,7 +25,8 @@
 //   model.pt its journal began with; its tasks go only to workers serving
 //   exactly that model. A job naming no model in a cluster serving several
 //   model names is refused; one whose model no worker serves waits, and
-//   fails after `model_wait`. A worker serving a name@version that another
+//   fails after `model_wait` (also once chosen, if every worker of its
+//   model went away). A worker serving a name@version that another
 //   registered worker serves from another model.pt is refused;
 // - a draining worker gets no new work and is let go once it has answered
 //   every batch it holds;
@@ -119,7 +120,9 @@ struct job_entry {
   std::optional<waiting_enqueue> waiting;
   model_request model_wanted;    ///< what it asked for
   std::optional<model_id> model; ///< once chosen; every row comes from it
-  std::string model_note;        ///< while none is chosen: why
+  std::string model_note;        ///< why it waits for its model
+  /// Since when no worker has served its (chosen) model.
+  std::optional<std::chrono::steady_clock::time_point> unserved_since;
   uint32_t top_k = 0;            ///< classes each row ranks (job_spec)
 };
 

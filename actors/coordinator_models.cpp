@@ -1,8 +1,10 @@
 // Which model each job runs on: chosen when the job opens from what the
 // workers serve (jobs/model_binding.hpp), or, while no worker serves it,
-// chosen as workers register; a job that waits past model_wait fails.
+// chosen as workers register. A job that waits past model_wait for its
+// model to be served, first or again after its workers went away, fails.
 // Once chosen, the scheduler sends the job's tasks only to workers of that
 // exact model (name, version and model.pt).
+#include <algorithm>
 #include <chrono>
 
 #include "actors/coordinator_parts.hpp"
@@ -82,15 +84,23 @@ void bind_or_hold(coordinator_pointer self, uint64_t id) {
 void bind_waiting_jobs(coordinator_pointer self) {
   auto& st = self->state;
   std::vector<std::pair<uint64_t, std::string>> failing;
-  std::vector<model_id> served;
-  bool looked = false;
+  auto served = served_models(st);
   auto now = std::chrono::steady_clock::now();
   for (auto& [id, job] : st.jobs) {
-    if (job.model)
+    if (job.model) {
+      // A bound job whose workers all went away waits for one as long.
+      if (std::find(served.begin(), served.end(), *job.model) != served.end()) {
+        job.unserved_since.reset();
+        job.model_note.clear();
+      } else if (!job.unserved_since) {
+        job.unserved_since = now;
+        job.model_note = "no worker serves " + job.model->label() + " now";
+      } else if (now - *job.unserved_since >= st.options.model_wait) {
+        failing.emplace_back(
+            id, "no worker served " + job.model->label() + " for " +
+                    wait_text(st.options.model_wait) + " (fovea.model-wait)");
+      }
       continue;
-    if (!looked) {
-      served = served_models(st);
-      looked = true;
     }
     auto choice = choose_model(job.model_wanted, served);
     if (choice.what == model_choice::outcome::bound)
@@ -105,7 +115,7 @@ void bind_waiting_jobs(coordinator_pointer self) {
       job.model_note = choice.why;
   }
   for (auto& [id, why] : failing)
-    fail_job(self, id, make_error(errc::job_ended, why));
+    fail_job(self, id, make_error(errc::model_unserved, why));
 }
 
 } // namespace fovea::coordinator_parts

@@ -83,8 +83,8 @@ caf::error model_conflict(const coordinator_state& st, const worker_info& info,
 /// Binds a new job to its model, or holds its tasks until one is served.
 void bind_or_hold(coordinator_pointer self, uint64_t id);
 
-/// Binds waiting jobs to what is served now; fails those that waited past
-/// model_wait.
+/// Binds waiting jobs to what is served now; fails jobs whose model no
+/// worker has served for model_wait.
 void bind_waiting_jobs(coordinator_pointer self);
 
 // -- dispatch ----------------------------------------------------------------

@@ -37,8 +37,7 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
   row.rate = row.seconds > 0 ? row.done / row.seconds : 0;
   if (job.model)
     row.model = job.model->label();
-  else
-    row.note = job.model_note;
+  row.note = job.model_note;
   return row;
 }
 

@@ -33,6 +33,8 @@ std::string to_string(errc code) {
       return "wrong version";
     case errc::worker_hung:
       return "hung";
+    case errc::model_unserved:
+      return "model not served";
   }
   return "unknown fovea error";
 }

@@ -24,6 +24,7 @@ enum class errc : uint8_t {
   over_limit,       ///< a request goes past one of the coordinator's limits
   wrong_version,    ///< the other node speaks another protocol version
   worker_hung,      ///< a worker answered nothing for fovea.hang-timeout
+  model_unserved,   ///< no worker served a job's model for fovea.model-wait
 };
 
 /// The category atom under which fovea's codes travel.

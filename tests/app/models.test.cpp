@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -149,12 +150,10 @@ TEST_CASE("a worker is refused if its name@version is served already from "
   cluster.stop();
 }
 
-TEST_CASE("a job whose model no worker serves waits for one, and fails after "
-          "fovea.model-wait if none comes",
+TEST_CASE("a job whose model no worker serves fails after fovea.model-wait",
           "[integration][models]") {
   auto dir = test::fresh_dir("model-wait");
-  auto paths = test::write_pattern_pngs(dir / "images", 40);
-  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  test::write_pattern_pngs(dir / "images", 40);
   test::local_cluster cluster{1, {"--fovea.model-wait=3s"}};
   auto images = (dir / "images").string();
 
@@ -166,8 +165,17 @@ TEST_CASE("a job whose model no worker serves waits for one, and fails after "
   CHECK(output.find("no worker served shoes-only within 3 s "
                     "(fovea.model-wait)") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "never.csv"));
+  cluster.stop();
+}
 
-  // The model comes while the job waits: the job runs on it.
+TEST_CASE("a job whose model no worker serves runs on the worker that brings "
+          "it",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("model-late");
+  auto paths = test::write_pattern_pngs(dir / "images", 40);
+  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  test::local_cluster cluster{1}; // fovea.model-wait: 10 min
+  auto images = (dir / "images").string();
   test::child_process waiting{{"submit", "--coordinator", cluster.address,
                                images, "--model", "shoes-only@7", "--out",
                                (dir / "late.csv").string()}};
@@ -178,6 +186,27 @@ TEST_CASE("a job whose model no worker serves waits for one, and fails after "
   INFO(waiting.output());
   test::check_results(dir / "late.csv", paths);
   CHECK(workers_of(dir / "late.csv") == std::set<std::string>{"w2"});
+  cluster.stop();
+}
+
+TEST_CASE("a job whose model's last worker is lost fails after "
+          "fovea.model-wait",
+          "[integration][models]") {
+  auto dir = test::fresh_dir("model-lost");
+  test::write_pattern_pngs(dir / "images", 40);
+  test::local_cluster cluster{1, {"--fovea.model-wait=3s"}};
+  // Frozen, w1 takes the job's tasks and answers nothing; the heartbeat
+  // (middleman.connection-timeout) then reports it lost.
+  cluster.workers[0]->signal(SIGSTOP);
+  auto [code, output] = test::run_fovea(
+      {"submit", "--coordinator", cluster.address, (dir / "images").string(),
+       "--out", (dir / "lost.csv").string()});
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("no worker served fashion-mnist@1 for 3 s "
+                    "(fovea.model-wait)") != std::string::npos);
+  cluster.workers[0]->signal(SIGKILL);
+  cluster.workers.clear();
   cluster.stop();
 }
 
