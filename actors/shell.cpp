@@ -188,7 +188,8 @@ actor_flow drain(shell_pointer self, std::string worker) {
   done(self, true);
 }
 
-actor_flow stats(shell_pointer self) {
+// `stats` (totals) or `models` (per model): both from nodes and jobs.
+actor_flow stats(shell_pointer self, std::string what) {
   auto& st = self->state;
   auto ask_nodes = ask<std::vector<node_row>>(self, st.coordinator,
                                               st.options.request_timeout,
@@ -199,10 +200,11 @@ actor_flow stats(shell_pointer self) {
                                             jobs_atom::value);
   auto jobs = co_await ask_jobs;
   if (!nodes || !jobs) {
-    fail(self, "stats: " + describe(nodes ? jobs.error() : nodes.error()));
+    fail(self, what + ": " + describe(nodes ? jobs.error() : nodes.error()));
     co_return;
   }
-  print(self, format_stats(*nodes, *jobs));
+  print(self, what == "models" ? format_models(*nodes, *jobs)
+                               : format_stats(*nodes, *jobs));
   done(self, true);
 }
 
@@ -241,7 +243,7 @@ void run_wait_or_cancel(shell_pointer self, const words& line) {
     cancel(self, id);
 }
 void run_drain(shell_pointer self, const words& line) { drain(self, line[1]); }
-void run_stats(shell_pointer self, const words&) { stats(self); }
+void run_stats(shell_pointer self, const words& line) { stats(self, line[0]); }
 void run_ping(shell_pointer self, const words&) { ping(self); }
 
 void run(shell_pointer self, const words& line) {
@@ -295,6 +297,9 @@ const std::vector<shell_command>& shell_commands() {
      "leaves",
      1, 1, arg::worker, true, run_drain},
     {"stats", "stats", "cluster totals", 0, 0, arg::none, true, run_stats},
+    {"models", "models",
+     "each model served: its workers, their rate, and the jobs running on it",
+     0, 0, arg::none, true, run_stats},
     {"ping", "ping", "check the coordinator answers, and how fast", 0, 0,
      arg::none, true, run_ping},
     {"quit", "quit", "leave the shell", 0, 0, arg::none, false, nullptr},

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 namespace fovea {
 
@@ -135,6 +136,36 @@ std::string format_status(const job_row& j) {
   if (!j.note.empty())
     text += "; waits: " + j.note;
   return text;
+}
+
+std::string format_models(const std::vector<node_row>& nodes,
+                          const std::vector<job_row>& jobs) {
+  struct served {
+    uint64_t workers = 0, draining = 0, slots = 0, in_flight = 0, jobs = 0;
+    double rate = 0;
+  };
+  std::map<std::string, served> models;
+  for (auto& n : nodes)
+    if (n.role == node_role::worker) {
+      auto& m = models[n.model];
+      ++m.workers;
+      m.draining += n.draining ? 1 : 0;
+      m.slots += n.slots;
+      m.in_flight += n.in_flight;
+      m.rate += n.rate;
+    }
+  for (auto& j : jobs)
+    if (j.state == job_state::running && !j.model.empty())
+      ++models[j.model].jobs; // also a model no worker serves now
+  std::vector<std::vector<std::string>> rows;
+  for (auto& [name, m] : models)
+    rows.push_back({name, std::to_string(m.workers),
+                    std::to_string(m.draining), std::to_string(m.slots),
+                    std::to_string(m.in_flight), fixed(m.rate, 1),
+                    std::to_string(m.jobs)});
+  return format_table({"model", "workers", "draining", "slots", "in flight",
+                       "images/s", "jobs"},
+                      rows);
 }
 
 std::string format_stats(const std::vector<node_row>& nodes,

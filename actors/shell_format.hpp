@@ -23,6 +23,11 @@ std::string format_status(const job_row& job);
 std::string format_stats(const std::vector<node_row>& nodes,
                          const std::vector<job_row>& jobs);
 
+/// One row per model served (name@version): workers (and how many drain),
+/// slots, batches in flight, images/s, running jobs bound to it.
+std::string format_models(const std::vector<node_row>& nodes,
+                          const std::vector<job_row>& jobs);
+
 /// 95 -> "1m35s", for ETAs and uptimes.
 std::string format_duration(int64_t seconds);
 

@@ -110,3 +110,38 @@ TEST_CASE("jobs and status name the model a job runs on, or why it waits",
   CHECK_THAT(format_status(waiting),
              Catch::EndsWith("; waits: no worker serves shoes@7 now"));
 }
+
+TEST_CASE("models sums each model's workers and counts the jobs on it",
+          "[unit]") {
+  node_row coordinator;
+  coordinator.role = node_role::coordinator;
+  node_row w1;
+  w1.id = "w1";
+  w1.model = "fashion-mnist@1";
+  w1.slots = 4;
+  w1.in_flight = 2;
+  w1.rate = 1000;
+  auto w2 = w1;
+  w2.id = "w2";
+  w2.draining = true;
+  auto w3 = w1;
+  w3.id = "w3";
+  w3.model = "fashion-mnist@2";
+  w3.rate = 500;
+  job_row on_two;
+  on_two.model = "fashion-mnist@2";
+  auto ended = on_two;
+  ended.state = job_state::finished;
+  job_row waiting; // no model chosen yet: not counted anywhere
+  auto table = format_models({coordinator, w1, w2, w3}, {on_two, ended, waiting});
+  INFO(table);
+  CHECK(table.find("model            workers  draining  slots  in flight  "
+                   "images/s  jobs")
+        == 0);
+  CHECK(table.find("fashion-mnist@1        2         1      8          4    "
+                   "2000.0     0")
+        != std::string::npos);
+  CHECK(table.find("fashion-mnist@2        1         0      4          2     "
+                   "500.0     1")
+        != std::string::npos);
+}

@@ -108,6 +108,18 @@ TEST_CASE("each job runs on the model it names, and a cluster of two model "
     test::check_results(out, paths);
     CHECK(workers_of(out) == std::set<std::string>{worker});
   }
+  // The shell shows which worker serves what.
+  test::child_process shell{{"shell", cluster.address}};
+  shell.write_input("models\n");
+  shell.close_input();
+  CHECK(shell.wait_for_exit(120s) == 0);
+  INFO(shell.output());
+  CHECK(shell.output().find("model            workers  draining") !=
+        std::string::npos);
+  CHECK(shell.output().find("fashion-mnist@1        1         0") !=
+        std::string::npos);
+  CHECK(shell.output().find("shoes-only@7           1         0") !=
+        std::string::npos);
   // The same images, two label lists: the rows name their model's classes.
   auto fashion = test::read_results(dir / "w1.csv").rows;
   auto reversed = test::read_results(dir / "w2.csv").rows;
