@@ -29,7 +29,7 @@ struct client_options {
   std::shared_ptr<const std::vector<input_item>> inputs;
   std::string job_name;
   std::string model; ///< "NAME[@VERSION]" the job runs on; empty: the one served
-  uint32_t top_k = 0; ///< classes each row ranks (0, 1: only the best)
+  uint32_t top_k = 0; ///< classes each row ranks (0: none)
   /// Where the coordinator is: a network address, or an in-process handle.
   std::optional<endpoint> address;
   /// The edge's routes to it; null: CAF connects to `address` directly.

@@ -117,7 +117,7 @@ namespace {
 // and score.
 std::string check_ranking(const prediction& row, uint32_t top_k,
                           uint32_t classes) {
-  size_t wanted = top_k > 1 ? std::min(top_k, classes) : 0;
+  size_t wanted = std::min(top_k, classes);
   if (row.top_labels.size() != wanted || row.top_scores.size() != wanted)
     return "a ranking of " + std::to_string(row.top_labels.size())
            + " classes where " + std::to_string(wanted) + " were asked for";

@@ -44,7 +44,7 @@ caf::expected<results_writer> results_writer::open(std::string out,
   if (!file)
     return io_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
-  writer.ranked_ = top_k > 1;
+  writer.ranked_ = top_k > 0;
   auto header = writer.ranked_ ? "path,label,class,score,worker,error,model,top_k\n"
                                : "path,label,class,score,worker,error,model\n";
   if (std::fputs(header, file) < 0)

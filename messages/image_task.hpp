@@ -23,8 +23,8 @@ struct image_task {
   /// Non-empty when the client already knows the input is bad (missing,
   /// unreadable): the coordinator records it as an error row at once.
   std::string error;
-  /// Classes its answer ranks, best first (its job's --top-k; 0 or 1: only
-  /// the best, in label and score). Set by the coordinator.
+  /// Classes its answer ranks, best first (its job's --top-k; 0: none, the
+  /// best is in label and score anyway). Set by the coordinator.
   uint32_t top_k = 0;
 };
 

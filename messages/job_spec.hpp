@@ -27,7 +27,7 @@ struct job_spec {
   /// The model the job runs on: "NAME", "NAME@VERSION", or empty for the
   /// one model name the cluster serves (jobs/model_binding.hpp).
   std::string model;
-  /// Classes each row ranks, best first (0 or 1: only the best).
+  /// Classes each row ranks, best first (0: none, no top_k column).
   uint32_t top_k = 0;
 };
 

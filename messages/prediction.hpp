@@ -26,7 +26,7 @@ struct prediction {
   /// name@version of the model the job ran on (set by the coordinator,
   /// whatever a worker says; empty for rows recorded before it was chosen)
   std::string model;
-  /// With a task's top_k > 1: the best min(top_k, classes) classes and
+  /// With a task's top_k > 0: the best min(top_k, classes) classes and
   /// their scores, best first (the first is label and score).
   std::vector<int32_t> top_labels;
   std::vector<float> top_scores;

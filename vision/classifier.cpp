@@ -48,7 +48,7 @@ void label_images(decoded_batch& batch, size_t first, size_t count,
     auto at = batch.images[first + i];
     auto k = std::min<size_t>(at < batch.top_k.size() ? batch.top_k[at] : 0,
                               classes);
-    if (k > 1) {
+    if (k > 0) {
       std::vector<int32_t> order(classes);
       std::iota(order.begin(), order.end(), 0);
       // Ties keep the lower label first, as max_element picks the label.

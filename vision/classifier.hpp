@@ -29,7 +29,7 @@ decoded_batch decode_tasks(const std::vector<image_task>& tasks,
 
 /// Labels the rows of images `first` .. `first + count - 1` of `batch` (in
 /// the order of batch.images) from their class probabilities, count x
-/// labels.size() floats row by row; a row whose task asked for top_k > 1
+/// labels.size() floats row by row; a row whose task asked for top_k > 0
 /// also gets its best min(top_k, classes) labels and scores, best first.
 void label_images(decoded_batch& batch, size_t first, size_t count,
                   std::span<const float> probabilities,

@@ -1,6 +1,7 @@
 // A worker's ranking of classes (label_images with top-k): the best
 // min(k, classes) labels with their probabilities, best first, ties by the
-// lower label, led by the row's own label and score; none unless asked.
+// lower label, led by the row's own label and score; none unless asked
+// (k = 0).
 #include <catch2/catch.hpp>
 
 #include "vision/classifier.hpp"
@@ -23,13 +24,15 @@ decoded_batch batch_of(std::vector<uint32_t> top_k) {
 
 TEST_CASE("rows rank the classes their task asked for, best first", "[unit]") {
   const std::vector<std::string> labels{"a", "b", "c", "d"};
-  // Row 0 asks for 3, row 1 for more than there are, row 2 for none.
-  auto batch = batch_of({3, 9, 0});
+  // Row 0 asks for 3, row 1 for more than there are, row 2 for none, row
+  // 3 for just the best.
+  auto batch = batch_of({3, 9, 0, 1});
   const std::vector<float> probabilities{
       0.1f, 0.4f, 0.1f, 0.4f, // a tie between b and d: b first
       0.7f, 0.0f, 0.2f, 0.1f, //
+      0.0f, 0.0f, 1.0f, 0.0f, //
       0.0f, 0.0f, 1.0f, 0.0f};
-  label_images(batch, 0, 3, probabilities, labels);
+  label_images(batch, 0, 4, probabilities, labels);
   auto& tied = batch.rows[0];
   CHECK(tied.label == 1);
   CHECK(tied.top_labels == std::vector<int32_t>{1, 3, 0});
@@ -43,4 +46,7 @@ TEST_CASE("rows rank the classes their task asked for, best first", "[unit]") {
   CHECK(plain.class_name == "c");
   CHECK(plain.top_labels.empty());
   CHECK(plain.top_scores.empty());
+  auto& best = batch.rows[3];
+  CHECK(best.top_labels == std::vector<int32_t>{2});
+  CHECK(best.top_scores == std::vector<float>{1.0f});
 }
