@@ -12,11 +12,11 @@
 #include <caf/system_messages.hpp>
 
 #include "app/console.hpp"
-#include "messages/model_label.hpp"
 #include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
 #include "jobs/results_writer.hpp"
 #include "messages/errors.hpp"
+#include "messages/model_label.hpp"
 
 namespace fovea {
 

@@ -170,8 +170,9 @@ std::vector<std::string> shell_driver::running_job_ids() {
     });
 }
 
-// submit PATH... [--out F] [--truth F] [--job NAME] [--model M]: runs the job from this
-// process, through the coordinator the shell is connected to, and waits.
+// submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--top-k K]:
+// runs the job from this process, through the coordinator the shell is
+// connected to, and waits (unless --detach).
 bool shell_driver::submit(const std::vector<std::string>& words) {
   auto coordinator = this->coordinator();
   if (!coordinator) {
