@@ -51,18 +51,18 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
     if (w.info.id == info.id && addr != handle.address())
       return make_error(errc::invalid_request,
                         "worker id " + info.id + " is already registered");
-  if (auto err = model_conflict(st, info, handle.address()))
+  // check_worker_info let only NAME@VERSION labels through.
+  auto model = *parse_model_label(info.model, info.model_digest);
+  if (auto err = model_conflict(st, model, handle.address()))
     return err;
   auto& entry = st.workers[handle.address()];
   entry.info = std::move(info);
+  entry.model = std::move(model);
   if (!entry.handle) {
     entry.registration = st.next_registration++;
     st.worker_keys.emplace(entry.registration, handle.address());
     st.sched.add_worker(entry.registration, entry.info.slots,
-                        scheduler::clock::now(),
-                        parse_model_label(entry.info.model,
-                                          entry.info.model_digest)
-                          ->key());
+                        scheduler::clock::now(), entry.model.key());
     self->monitor(handle);
   }
   entry.handle = handle;
@@ -118,8 +118,8 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   }
   auto wanted = *parse_model_request(spec.model); // check_job_spec read it
   wanted.digest = opened.model;
-  if (auto choice = choose_model(wanted, served_models(st));
-      choice.what == model_choice::outcome::refused) {
+  auto choice = choose_model(wanted, served_models(st));
+  if (choice.what == model_choice::outcome::refused) {
     // A journal made for this submit goes too (were it left, it would only
     // resume with no rows).
     if (opened.journal && !opened.recorded)
@@ -143,7 +143,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                 .model_note = {},
                                 .unserved_since = {},
                                 .top_k = spec.top_k});
-  bind_or_hold(self, id);
+  bind_or_hold(self, id, choice);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
               + (opened.recorded ? ", resumed from its journal" : ""));

@@ -86,6 +86,7 @@ struct coordinator_options {
 struct worker_entry {
   worker_actor handle;
   worker_info info;
+  model_id model; ///< info's name@version and SHA-256, read once
   /// host:port its connection comes from, as the middleman sees it; empty
   /// until that is known, and for workers in this process.
   std::string address;

@@ -14,12 +14,6 @@ namespace fovea::coordinator_parts {
 
 namespace {
 
-model_id model_of(const worker_info& info) {
-  // check_worker_info let only NAME@VERSION labels register.
-  auto id = parse_model_label(info.model, info.model_digest);
-  return id ? *id : model_id{info.model, 0, info.model_digest};
-}
-
 std::string wait_text(caf::timespan wait) {
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
   return seconds % 60 == 0 ? std::to_string(seconds / 60) + " min"
@@ -43,17 +37,16 @@ std::vector<model_id> served_models(const coordinator_state& st) {
   std::vector<model_id> out;
   for (auto& [addr, w] : st.workers)
     if (!w.drained && w.handle)
-      out.push_back(model_of(w.info));
+      out.push_back(w.model);
   return out;
 }
 
-caf::error model_conflict(const coordinator_state& st, const worker_info& info,
+caf::error model_conflict(const coordinator_state& st, const model_id& mine,
                           const caf::actor_addr& worker) {
   std::vector<model_id> others;
   for (auto& [addr, w] : st.workers)
     if (addr != worker)
-      others.push_back(model_of(w.info));
-  auto mine = model_of(info);
+      others.push_back(w.model);
   if (auto clash = conflicting_model(mine, others))
     return make_error(errc::invalid_request,
                       "model " + mine.label() +
@@ -65,10 +58,10 @@ caf::error model_conflict(const coordinator_state& st, const worker_info& info,
   return caf::none;
 }
 
-void bind_or_hold(coordinator_pointer self, uint64_t id) {
+void bind_or_hold(coordinator_pointer self, uint64_t id,
+                  const model_choice& choice) {
   auto& st = self->state;
   auto& job = st.jobs.at(id);
-  auto choice = choose_model(job.model_wanted, served_models(st));
   if (choice.what == model_choice::outcome::bound) {
     bind_to(self, id, job, choice.model, false);
     return;

@@ -75,13 +75,15 @@ void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err);
 /// The models of the workers that take new work.
 std::vector<model_id> served_models(const coordinator_state& st);
 
-/// Why a worker of `info`'s model may not register (another worker serves
+/// Why a worker of `model` may not register (another worker serves
 /// its name@version from another model.pt), or none.
-caf::error model_conflict(const coordinator_state& st, const worker_info& info,
+caf::error model_conflict(const coordinator_state& st, const model_id& model,
                           const caf::actor_addr& worker);
 
-/// Binds a new job to its model, or holds its tasks until one is served.
-void bind_or_hold(coordinator_pointer self, uint64_t id);
+/// Binds a new job to the model `choice` (choose_model's, not a refusal)
+/// names, or holds its tasks until one is served.
+void bind_or_hold(coordinator_pointer self, uint64_t id,
+                  const model_choice& choice);
 
 /// Binds waiting jobs to what is served now; fails jobs whose model no
 /// worker has served for model_wait.
