@@ -281,9 +281,10 @@ const std::vector<shell_command>& shell_commands() {
      0, 0, arg::none, true, run_jobs},
     {"submit",
      "submit PATH... [--out F] [--truth F] [--job NAME] [--model M] "
-     "[--top-k K] [--detach]",
+     "[--top-k K] [--order input] [--detach]",
      "classify PATHs on the cluster with model M (NAME or NAME@VERSION; "
-     "default: the one served); waits for the job unless --detach", 1,
+     "default: the one served), rows in input order with --order input; "
+     "waits for the job unless --detach", 1,
      SIZE_MAX, arg::path, true, nullptr},
     {"status", "status [JOB]",
      "progress and rate of a job (or of every running one)", 0, 1, arg::job,

@@ -1,4 +1,5 @@
 // fovea classify INPUT... [--out F] [--workers N] [--model DIR] [--top-k K]
+//                 [--order input]
 //
 // The embedded cluster: a coordinator and N worker actors in this process,
 // no network, the same actors and messages as the distributed path.
@@ -30,7 +31,8 @@ int classify_main(const arguments& args) {
   auto request = read_job_command(
     "classify", args, spec,
     "usage: fovea classify INPUT... [--out results.csv] [--workers N] "
-    "[--model DIR] [--threads N] [--top-k K] [--truth truth.csv]",
+    "[--model DIR] [--threads N] [--top-k K] [--order input] "
+    "[--truth truth.csv]",
     cfg, line);
   if (!request)
     return 2;

@@ -67,7 +67,7 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             const std::string& usage,
                                             fovea_config& cfg,
                                             command_line& line) {
-  spec.own.insert({"out", "job", "truth", "top-k"});
+  spec.own.insert({"out", "job", "truth", "top-k", "order"});
   spec.switches.insert("list-skipped");
   line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()) {
@@ -100,6 +100,7 @@ job_request job_request_from(const command_line& line) {
   request.name = flag("job");
   request.model = flag("model");
   request.top_k_flag = flag("top-k");
+  request.order_flag = flag("order");
   request.truth = flag("truth");
   request.list_skipped = line.flags.count("list-skipped") > 0;
   return request;
@@ -109,6 +110,11 @@ std::string job_flags_problem(job_request& request) {
   if (!parse_model_request(request.model))
     return "--model " + request.model + ": not NAME or NAME@VERSION (a name "
            "of letters, digits, '.', '_' or '-'; a version is a whole number)";
+  if (auto& order = request.order_flag; !order.empty()) {
+    if (order != "input" && order != "arrival")
+      return "--order " + order + ": not input or arrival";
+    request.input_order = order == "input";
+  }
   if (request.top_k_flag.empty())
     return {};
   auto& text = request.top_k_flag;
@@ -135,7 +141,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
   auto inputs = std::make_shared<const std::vector<input_item>>(
     std::move(collected.items));
   auto writer = results_writer::open(request.out, inputs->size(),
-                                     request.top_k);
+                                     request.top_k, request.input_order);
   if (!writer) {
     complain("fovea: " + describe(writer.error()));
     return 2;

@@ -26,6 +26,9 @@ struct job_request {
   /// Classes each row ranks in a top_k column (`--top-k`; 0: no column).
   uint32_t top_k = 0;
   std::string top_k_flag; ///< as given, checked by job_flags_problem
+  /// Rows in the order of the inputs (`--order input`), not as they come.
+  bool input_order = false;
+  std::string order_flag; ///< as given, checked by job_flags_problem
   /// A path,label CSV: if set, score the results against it afterwards and
   /// draw the confusion matrix next to the results file.
   std::string truth;
@@ -33,7 +36,7 @@ struct job_request {
 };
 
 /// Reads a job subcommand's arguments: its inputs, --out, --job, --truth,
-/// --list-skipped
+/// --top-k, --order, --list-skipped
 /// (plus `spec`'s own flags, left in `line`), and configures `cfg`. On a
 /// problem it prints it with `usage` and returns nothing: exit with 2.
 std::optional<job_request> read_job_command(const std::string& command,
@@ -43,8 +46,8 @@ std::optional<job_request> read_job_command(const std::string& command,
                                             fovea_config& cfg,
                                             command_line& line);
 
-/// What is wrong with the request's --model or --top-k, or the empty
-/// string; reads --top-k into top_k.
+/// What is wrong with the request's --model, --top-k or --order, or the
+/// empty string; reads --top-k into top_k and --order into input_order.
 std::string job_flags_problem(job_request& request);
 
 /// The job a parsed command line asks for: its positional inputs and the

@@ -16,10 +16,11 @@ commands:
   node --config FILE [--fovea.KEY=VALUE ...]
       run a coordinator or worker node, as the config's fovea.role says
   submit --coordinator HOST:PORT INPUT... [--out results.csv] [--job NAME]
-         [--model NAME[@VERSION]] [--top-k K] [--truth truth.csv]
+         [--model NAME[@VERSION]] [--top-k K] [--order input]
+         [--truth truth.csv]
       classify INPUTs on a running cluster
   classify INPUT... [--out results.csv] [--workers N] [--model DIR]
-           [--top-k K] [--truth truth.csv]
+           [--top-k K] [--order input] [--truth truth.csv]
       classify INPUTs in this process (coordinator and N workers, no network)
   dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
       write a data set as PNG files plus DIR/truth.csv (path,label)
@@ -43,9 +44,11 @@ the config file or as --fovea.KEY=VALUE) to talk TLS; see README,
 
 INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
 .txt file listing one path per line. The results file has one row per input:
-path,label,class,score,worker,error,model (and top_k with --top-k). With --truth, accuracy per class is
-printed and the confusion matrix drawn next to the results file. Exit codes: 0 success, 1 the job failed,
-2 bad usage, configuration or model.
+path,label,class,score,worker,error,model (and top_k with --top-k), in the
+order results arrive, or in the order of the inputs with --order input. With
+--truth, accuracy per class is printed and the confusion matrix drawn next to
+the results file. Exit codes: 0 success, 1 the job failed, 2 bad usage,
+configuration or model.
 )";
 
 } // namespace

@@ -170,7 +170,8 @@ std::vector<std::string> shell_driver::running_job_ids() {
     });
 }
 
-// submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--top-k K]:
+// submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--top-k K]
+// [--order input]:
 // runs the job from this process, through the coordinator the shell is
 // connected to, and waits (unless --detach).
 bool shell_driver::submit(const std::vector<std::string>& words) {
@@ -182,12 +183,13 @@ bool shell_driver::submit(const std::vector<std::string>& words) {
   std::vector<std::string> args{words.begin() + 1, words.end()};
   auto detach = std::erase(args, "--detach") > 0;
   flag_spec spec;
-  spec.own = {"out", "job", "truth", "model", "top-k"};
+  spec.own = {"out", "job", "truth", "model", "top-k", "order"};
   auto line = split_command_line(args, spec);
   if (!line.error.empty() || line.positional.empty()
       || !line.caf_args.empty()) {
     complain("error: usage: submit PATH... [--out F] [--truth F] [--job NAME] "
-             "[--model NAME[@VERSION]] [--top-k K] [--detach]");
+             "[--model NAME[@VERSION]] [--top-k K] [--order input] "
+             "[--detach]");
     return false;
   }
   client_options options;

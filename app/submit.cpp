@@ -1,5 +1,5 @@
 // fovea submit --coordinator HOST:PORT INPUT... [--out F] [--job NAME]
-//              [--model NAME[@VERSION]] [--top-k K]
+//              [--model NAME[@VERSION]] [--top-k K] [--order input]
 //
 // Sends a job to a running cluster and writes its results.
 #include <caf/actor_system.hpp>
@@ -22,7 +22,7 @@ int submit_main(const arguments& args) {
     "submit", args, spec,
     "usage: fovea submit --coordinator HOST:PORT INPUT... "
     "[--out results.csv] [--job NAME] [--model NAME[@VERSION]] "
-    "[--top-k K] [--truth truth.csv]",
+    "[--top-k K] [--order input] [--truth truth.csv]",
     cfg, line);
   if (!request)
     return 2;

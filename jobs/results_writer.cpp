@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "jobs/row_order.hpp"
 #include "jobs/sync_directory.hpp"
 #include "messages/errors.hpp"
 
@@ -38,16 +39,19 @@ std::string results_writer::csv_field(const std::string& text) {
 
 caf::expected<results_writer> results_writer::open(std::string out,
                                                    uint64_t total,
-                                                   uint32_t top_k) {
+                                                   uint32_t top_k,
+                                                   bool input_order) {
   auto tmp = partial_name(out);
   auto file = std::fopen(tmp.c_str(), "w");
   if (!file)
     return io_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
   writer.ranked_ = top_k > 0;
-  auto header = writer.ranked_ ? "path,label,class,score,worker,error,model,top_k\n"
-                               : "path,label,class,score,worker,error,model\n";
-  if (std::fputs(header, file) < 0)
+  writer.input_order_ = input_order;
+  std::string header = input_order ? "index," : "";
+  header += "path,label,class,score,worker,error,model";
+  header += writer.ranked_ ? ",top_k\n" : "\n";
+  if (std::fputs(header.c_str(), file) < 0)
     writer.write_errno_ = errno != 0 ? errno : EIO;
   return writer;
 }
@@ -64,7 +68,8 @@ results_writer::results_writer(results_writer&& other) noexcept
     written_(other.written_),
     errors_(other.errors_),
     write_errno_(other.write_errno_),
-    ranked_(other.ranked_) {
+    ranked_(other.ranked_),
+    input_order_(other.input_order_) {
 }
 
 results_writer::~results_writer() {
@@ -81,7 +86,8 @@ bool results_writer::write(const prediction& row) {
     ++errors_;
   char score[32];
   std::snprintf(score, sizeof(score), "%.6f", row.ok() ? row.score : 0.0f);
-  auto line = csv_field(row.path) + ',' + std::to_string(row.label) + ','
+  auto line = input_order_ ? std::to_string(row.index) + ',' : std::string{};
+  line += csv_field(row.path) + ',' + std::to_string(row.label) + ','
               + csv_field(row.class_name) + ',' + score + ','
               + csv_field(row.worker) + ',' + csv_field(row.error) + ','
               + csv_field(row.model);
@@ -119,8 +125,18 @@ caf::error results_writer::commit() {
   if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
     return io_error(tmp, "cannot write results");
   std::fclose(std::exchange(file_, nullptr));
-  if (std::rename(tmp.c_str(), out_.c_str()) != 0)
+  auto ready = tmp;
+  if (input_order_) {
+    ready = out_ + ".ordered";
+    if (auto err = order_rows(tmp, ready)) {
+      ::unlink(ready.c_str());
+      return err;
+    }
+  }
+  if (std::rename(ready.c_str(), out_.c_str()) != 0)
     return io_error(out_, "cannot move results into place");
+  if (input_order_)
+    ::unlink(tmp.c_str()); // its rows are all in out_ now
   // The rename itself must last: the client next tells the coordinator,
   // which then forgets the job's journal.
   return sync_directory(directory_of(out_));

@@ -6,6 +6,10 @@
 // arrive (memory does not grow with the job) into "<out>.partial"; commit()
 // renames it to <out> only when every input has its row, so a file named
 // <out> is always complete. A second row for the same input is refused.
+//
+// In input order (`--order input`) each partial row is led by its input
+// index, and commit() writes <out> from it in that order through
+// row_order's external merge, then removes the partial file.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +28,8 @@ class results_writer {
 public:
   /// Opens "<out>.partial" for a job of `total` inputs.
   static caf::expected<results_writer> open(std::string out, uint64_t total,
-                                            uint32_t top_k = 0);
+                                            uint32_t top_k = 0,
+                                            bool input_order = false);
 
   results_writer(results_writer&&) noexcept;
   results_writer& operator=(results_writer&&) = delete;
@@ -60,6 +65,7 @@ private:
   uint64_t errors_ = 0;
   int write_errno_ = 0; ///< why a write to the disk failed; commit() refuses
   bool ranked_ = false; ///< the job ranks classes: a top_k column
+  bool input_order_ = false; ///< rows carry their index until commit()
 };
 
 } // namespace fovea

@@ -138,3 +138,25 @@ TEST_CASE("a results file that cannot grow says so at once and is never "
         != std::string::npos);
   CHECK_FALSE(fs::exists(out));
 }
+
+TEST_CASE("in input order the rows come out by input index, whatever order "
+          "they arrived in",
+          "[unit]") {
+  auto out = test::fresh_dir("writer-ordered") / "results.csv";
+  auto writer = results_writer::open(out.string(), 3, 0, true);
+  REQUIRE(writer);
+  CHECK(writer->write(row(2, "c.png")));
+  CHECK(writer->write(row(0, "line\nbreak.png")));
+  CHECK(writer->write(row(1, "b.png", "bad image: empty file")));
+  REQUIRE_FALSE(writer->commit());
+  CHECK(slurp(out)
+        == "path,label,class,score,worker,error,model\n"
+           "\"line\nbreak.png\",2,Pullover,0.500000,w1,,fashion-mnist@1\n"
+           "b.png,-1,,0.000000,w1,bad image: empty file,fashion-mnist@1\n"
+           "c.png,2,Pullover,0.500000,w1,,fashion-mnist@1\n");
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+  CHECK_FALSE(fs::exists(out.string() + ".ordered"));
+  auto counts = count_results(out.string());
+  REQUIRE(counts);
+  CHECK(counts->rows == 3);
+}

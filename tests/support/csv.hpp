@@ -16,6 +16,7 @@ struct result_row {
   std::string worker;
   std::string error;
   std::string model; ///< name@version
+  std::string top_k; ///< "label:score ..." with --top-k, else empty
 };
 
 struct results_file {
