@@ -18,7 +18,7 @@ from PIL import Image
 
 
 def write_model(directory, module, example, name, width, height, channels,
-                mean, std, labels, batching):
+                mean, std, labels, batching, resize='resize = "stretch"'):
     import torch
     os.makedirs(directory, exist_ok=True)
     module.eval()
@@ -37,7 +37,7 @@ height = {height}
 channels = {channels}
 mean = {mean}
 std = {std}
-resize = "stretch"
+{resize}
 
 [batching]
 {batching}
@@ -53,7 +53,10 @@ def resnet18(directory):
                 224, 224, 3, "[0.485, 0.456, 0.406]", "[0.229, 0.224, 0.225]",
                 [f"class-{i}" for i in range(1000)],
                 # Measured: no gain from batches larger than a few here.
-                "max-batch-size = 4\nmax-queue-delay = 0ms")
+                "max-batch-size = 4\nmax-queue-delay = 0ms",
+                # As torchvision's ImageNet models are fed: Resize(256) +
+                # CenterCrop(224).
+                resize='resize = "shorter-side"\nresize-to = 256')
     # Workers serve the optimized graph after checking it on these.
     jpegs(os.path.join(directory, "probe"), 16, seed=1)
 

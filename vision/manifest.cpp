@@ -13,7 +13,7 @@ namespace fovea {
 namespace {
 
 const std::set<std::string> known_keys = {
-  "name", "version", "width", "height", "channels", "mean", "std", "resize",
+  "name", "version", "width", "height", "channels", "mean", "std", "resize", "resize-to",
   "sha256",
 };
 
@@ -199,8 +199,22 @@ caf::expected<model_manifest> load_manifest(const std::filesystem::path& dir) {
   std::string resize = "stretch";
   if (caf::get_if(section, "resize") && text("resize", resize))
     return fail("model.resize must be a quoted string");
-  if (resize != "stretch")
-    return fail("model.resize: unknown mode '" + resize + "' (known: stretch)");
+  if (resize != "stretch" && resize != "shorter-side")
+    return fail("model.resize: unknown mode '" + resize
+                + "' (known: stretch, shorter-side)");
+  bool has_resize_to = caf::get_if(section, "resize-to") != nullptr;
+  if (resize == "stretch" && has_resize_to)
+    return fail("model.resize-to applies only to resize = \"shorter-side\"");
+  if (resize == "shorter-side") {
+    m.resize = resize_mode::shorter_side;
+    if (!has_resize_to)
+      return fail("model.resize = \"shorter-side\" needs model.resize-to (the "
+                  "shorter side's length before the centre crop)");
+    if (auto err = positive("resize-to", m.resize_to))
+      return err;
+    if (m.resize_to < std::max(m.width, m.height) || m.resize_to > 16384)
+      return fail("model.resize-to must be from max(width, height) to 16384");
+  }
   if (caf::get_if(section, "sha256")) {
     if (text("sha256", m.sha256))
       return fail("model.sha256 must be a quoted string");

@@ -39,6 +39,10 @@ struct graph_policy {
 
 enum class resize_mode {
   stretch, ///< scale to width x height, ignoring aspect ratio
+  /// Scale the shorter side to `resize_to`, keeping the aspect ratio, then
+  /// take the centre width x height: torchvision's Resize(resize_to) +
+  /// CenterCrop((height, width)), as ImageNet-style models are trained.
+  shorter_side,
 };
 
 struct model_manifest {
@@ -50,6 +54,7 @@ struct model_manifest {
   std::vector<float> mean; ///< per channel, applied after scaling to [0, 1]
   std::vector<float> std;  ///< per channel, all > 0
   resize_mode resize = resize_mode::stretch;
+  int resize_to = 0; ///< shorter_side: the shorter side's length, >= width, height
   /// If set, model.pt must have this SHA-256 (hex): a worker never serves a
   /// model file other than the one its manifest was written for.
   std::string sha256;

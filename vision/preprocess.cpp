@@ -1,6 +1,7 @@
 #include "vision/preprocess.hpp"
 
 #include <array>
+#include <cmath>
 #include <new>
 
 #include <opencv2/core.hpp>
@@ -16,6 +17,42 @@ namespace {
 
 caf::error bad_image(std::string reason) {
   return make_error(errc::bad_image, std::move(reason));
+}
+
+// Scales `image` to `size`: area averaging when it shrinks (no aliasing),
+// bilinear when it grows.
+void scale(cv::Mat& image, cv::Size size) {
+  if (image.size() == size)
+    return;
+  auto shrinking = image.cols > size.width || image.rows > size.height;
+  cv::resize(image, image, size, 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+}
+
+// torchvision's Resize(resize_to) then CenterCrop((height, width)): the
+// shorter side becomes resize_to, the longer int(resize_to * long / short),
+// and the crop starts at round((side - crop) / 2), Python rounding half to
+// even. An error if the scaled image would exceed the pixel limit (a
+// 1 x 60000 strip, say).
+caf::error scale_and_crop(cv::Mat& image, const model_manifest& m,
+                          const decode_limits& limits) {
+  const bool portrait = image.cols <= image.rows;
+  const double shorter = portrait ? image.cols : image.rows;
+  const double longer = portrait ? image.rows : image.cols;
+  const auto scaled_long = static_cast<int64_t>(m.resize_to * longer / shorter);
+  if (static_cast<uint64_t>(scaled_long) * m.resize_to > limits.max_pixels)
+    return bad_image("image too elongated: " + std::to_string(image.cols) +
+                     "x" + std::to_string(image.rows) +
+                     " scaled to a shorter side of " +
+                     std::to_string(m.resize_to) + " exceeds the pixel limit");
+  cv::Size size = portrait
+                      ? cv::Size(m.resize_to, static_cast<int>(scaled_long))
+                      : cv::Size(static_cast<int>(scaled_long), m.resize_to);
+  scale(image, size);
+  auto top = static_cast<int>(std::nearbyint((size.height - m.height) / 2.0));
+  auto left = static_cast<int>(std::nearbyint((size.width - m.width) / 2.0));
+  image = image(cv::Rect{left, top, m.width, m.height});
+  return caf::none;
 }
 
 } // namespace
@@ -43,10 +80,11 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
     image = cv::imdecode(raw, flags);
     if (image.empty())
       return bad_image("cannot decode image");
-    if (image.cols != m.width || image.rows != m.height) {
-      auto shrinking = image.cols > m.width || image.rows > m.height;
-      cv::resize(image, image, cv::Size{m.width, m.height}, 0, 0,
-                 shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+    if (m.resize == resize_mode::shorter_side) {
+      if (auto err = scale_and_crop(image, m, limits))
+        return err;
+    } else {
+      scale(image, cv::Size{m.width, m.height});
     }
   } catch (const cv::Exception& e) {
     return bad_image(std::string{"cannot decode image: "} + e.err);

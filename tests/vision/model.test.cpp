@@ -137,6 +137,24 @@ TEST_CASE("model.ini's [batching] section sets the worker's batching, and "
   CHECK(custom->batching.max_queue_delay == std::chrono::microseconds{500});
 }
 
+TEST_CASE("a shorter-side manifest loads with its resize-to, and the shipped "
+          "model stretches",
+          "[unit]") {
+  auto shipped = load_manifest(shipped_model());
+  REQUIRE(shipped);
+  CHECK(shipped->resize == resize_mode::stretch);
+  auto dir = copy_of_model("shorter-side");
+  auto text = manifest_pinning("");
+  auto at = text.find("resize = \"stretch\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 18, "resize = \"shorter-side\"\nresize-to = 32");
+  std::ofstream{dir / "model.ini", std::ios::trunc} << text;
+  auto cropping = load_manifest(dir);
+  REQUIRE(cropping);
+  CHECK(cropping->resize == resize_mode::shorter_side);
+  CHECK(cropping->resize_to == 32);
+}
+
 TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
   SECTION("missing directory") {
     CHECK(load_error("/nonexistent/model")
@@ -173,12 +191,16 @@ TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
     CHECK(load_error(dir).find("model.sha256 must be 64 lower-case hex")
           != std::string::npos);
   }
-  SECTION("a name or version the cluster could not address") {
+  SECTION("a name, version or resize the cluster could not use") {
     auto [from, to, expected] = GENERATE(table<std::string, std::string, std::string>({
       {"version = \"1\"", "version = \"v2\"", "model.version must be a whole number"},
       {"version = \"1\"", "version = \"01\"", "model.version must be a whole number"},
       {"name = \"fashion-mnist\"", "name = \"fashion mnist\"", "model.name must be 1-64"},
       {"name = \"fashion-mnist\"", "name = \"a@1\"", "model.name must be 1-64"},
+      {"resize = \"stretch\"", "resize = \"crop\"", "unknown mode 'crop' (known: stretch, shorter-side)"},
+      {"resize = \"stretch\"", "resize = \"shorter-side\"", "needs model.resize-to"},
+      {"resize = \"stretch\"", "resize = \"shorter-side\"\nresize-to = 27", "model.resize-to must be from max(width, height)"},
+      {"resize = \"stretch\"", "resize = \"stretch\"\nresize-to = 32", "model.resize-to applies only to resize = \"shorter-side\""},
     }));
     auto dir = copy_of_model("bad-label");
     auto text = manifest_pinning("");
