@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/coordinator_parts.hpp"
+#include "jobs/model_binding.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea::coordinator_parts {
@@ -199,7 +200,8 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
                       "job name \"" + spec.name
                         + "\" must be 1-100 letters, digits, '.', '_' or '-', "
                           "not starting with '.'");
-  journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents};
+  journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents,
+                        spec.top_k};
   auto path = journal_path(st.options.journal_dir, spec.name);
   opened_job opened;
   auto existing = journal_reader::open(path);
@@ -228,9 +230,20 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
   if (had.contents != spec.contents)
     return refuse("its files changed since (same paths, other sizes or "
                   "modification times)");
+  if (had.top_k != spec.top_k)
+    return refuse(had.top_k == 0 ? "it ranked no classes (no --top-k)"
+                                 : "it ranked classes with --top-k "
+                                     + std::to_string(had.top_k));
+  // The name@version its rows came from (the journal's model records hold
+  // only model.pt's SHA-256).
+  std::string label;
   std::vector<prediction> rows;
-  while (existing->next(rows, 4096)) {
-  }
+  while (existing->next(rows, 4096))
+    for (auto& row : rows)
+      if (label.empty())
+        label = row.model;
+  if (auto problem = resume_conflict(label, spec.model); !problem.empty())
+    return refuse(problem);
   // Its rows came from one model: it resumes on that one (and waits for a
   // worker serving it, like any job whose model is not served).
   auto& models = existing->models();

@@ -39,13 +39,14 @@
 namespace fovea {
 
 /// The format this fovea writes and reads.
-constexpr uint32_t journal_format = 3;
+constexpr uint32_t journal_format = 4;
 
 struct journal_header {
   std::string name;
   uint64_t total = 0;
   uint64_t fingerprint = 0; ///< of the ordered input paths
   uint64_t contents = 0;    ///< of the paths, sizes and modification times
+  uint32_t top_k = 0;       ///< classes each row ranks (--top-k; 0: none)
 };
 
 /// The path of job `name`'s journal in `dir`.

@@ -24,7 +24,7 @@ namespace fovea {
 // Boost.Serialization finds these by argument-dependent lookup.
 template <class Archive>
 void serialize(Archive& ar, journal_header& h, unsigned /* version */) {
-  ar& h.name& h.total& h.fingerprint& h.contents;
+  ar& h.name& h.total& h.fingerprint& h.contents& h.top_k;
 }
 
 template <class Archive>

@@ -48,6 +48,18 @@ model_choice choose_model(const model_request& request,
   return out;
 }
 
+std::string resume_conflict(const std::string& journaled,
+                            const std::string& request) {
+  auto had = parse_model_label(journaled);
+  auto asked = parse_model_request(request);
+  if (!had || !asked || asked->name.empty())
+    return {};
+  if (asked->name == had->name
+      && (!asked->version || *asked->version == had->version))
+    return {};
+  return "its rows came from " + journaled + ", not --model " + request;
+}
+
 std::optional<model_id>
 conflicting_model(const model_id& candidate,
                   const std::vector<model_id>& registered) {

@@ -13,7 +13,8 @@
 //   one model name the cluster serves (its newest version), and a cluster
 //   serving several names refuses, listing them, rather than pick one;
 // - a job resumed from its journal asks for the model.pt it began with
-//   (its digest) and gets exactly that, under whatever label serves it;
+//   (its digest) and gets exactly that; a resume whose --model names
+//   another name@version than its rows' is refused (resume_conflict());
 // - a model no worker serves yet is a reason to wait, never a refusal: the
 //   worker may still come (the coordinator gives up after a while).
 #pragma once
@@ -37,6 +38,12 @@ struct model_choice {
 /// serve, in any order, repeats allowed).
 model_choice choose_model(const model_request& request,
                           const std::vector<model_id>& served);
+
+/// Why a job whose journaled rows came from `journaled` (name@version,
+/// empty if none has a model yet) cannot resume under --model `request`
+/// (NAME, NAME@VERSION or empty): the empty string when it can.
+std::string resume_conflict(const std::string& journaled,
+                            const std::string& request);
 
 /// The model among `registered` that has `candidate`'s name and version
 /// but another SHA-256, if any.

@@ -86,7 +86,7 @@ TEST_CASE("a finished named job run again after its files changed labels "
 }
 
 TEST_CASE("an unfinished named job resubmitted after one of its files "
-          "changed is refused with exit 2 saying so",
+          "changed or with another --top-k is refused with exit 2 saying so",
           "[integration][journal]") {
   auto dir = test::fresh_dir("rerun-unfinished");
   auto paths = test::write_pattern_pngs(dir / "imgs", 2000);
@@ -109,8 +109,15 @@ TEST_CASE("an unfinished named job resubmitted after one of its files "
   CHECK(code == 2);
   CHECK_THAT(output, Catch::Contains("submit refused") &&
                          Catch::Contains("its files changed since"));
-  // Put back as it was, it resumes.
+  // Put back as it was, it resumes, but only as it began: without ranks.
   std::filesystem::last_write_time(paths[7], when);
+  auto ranked = args;
+  ranked.insert(ranked.end(), {"--top-k", "3"});
+  auto [ranked_code, ranked_output] = test::run_fovea(ranked);
+  INFO(ranked_output);
+  CHECK(ranked_code == 2);
+  CHECK_THAT(ranked_output,
+             Catch::Contains("it ranked no classes (no --top-k)"));
   auto resumed = test::run_fovea(args);
   INFO(resumed.second);
   CHECK(resumed.first == 0);

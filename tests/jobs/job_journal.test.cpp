@@ -148,7 +148,7 @@ TEST_CASE("an empty journal counts as absent, and one of another format is "
   auto old = journal_reader::open(old_path);
   REQUIRE_FALSE(old);
   CHECK_THAT(describe(old.error()),
-             Catch::Contains("is not a fovea job journal of format 3")
+             Catch::Contains("is not a fovea job journal of format 4")
                && Catch::Contains("remove the file to run the job afresh"));
 }
 

@@ -114,6 +114,25 @@ TEST_CASE("a resumed job gets exactly the model.pt its journal began with",
   CHECK(choose_model(resumed, served).what == model_choice::outcome::waiting);
 }
 
+TEST_CASE("a resume naming another model than its rows' is refused",
+          "[unit][models]") {
+  auto [journaled, request, refused] =
+      GENERATE(table<std::string, std::string, bool>({
+          {"fashion@1", "", false},
+          {"fashion@1", "fashion", false},
+          {"fashion@1", "fashion@1", false},
+          {"", "shoes@2", false}, // no row has a model yet: the digest rules
+          {"fashion@1", "fashion@2", true},
+          {"fashion@1", "shoes", true},
+      }));
+  INFO(journaled << " resumed with --model " << request);
+  auto why = resume_conflict(journaled, request);
+  CHECK(why.empty() == !refused);
+  if (refused)
+    CHECK(why == "its rows came from " + journaled + ", not --model " +
+                     request);
+}
+
 TEST_CASE("one name@version has one digest", "[unit][models]") {
   std::vector<model_id> registered{m("fashion", 1, 'a'), m("fashion", 2, 'b')};
   CHECK_FALSE(conflicting_model(m("fashion", 1, 'a'), registered));
