@@ -165,7 +165,8 @@ std::string script_run::expect(const script_run::words& w) {
                                             : std::string{};
   if (w.size() < 3)
     return "usage: expect rows|errors|nodes N, expect rows-by WORKER OP N, "
-           "expect accuracy OP X, or expect running";
+           "expect rows-from MODEL OP N, expect accuracy OP X, or expect "
+           "running";
   const auto& what = w[1];
   if (what == "nodes") {
     auto want = parse_number(w[2]);
@@ -181,7 +182,8 @@ std::string script_run::expect(const script_run::words& w) {
   auto job = shell_.last_job();
   if (!job)
     return "no job has finished yet (expect refers to the last one)";
-  if (what == "rows" || what == "errors" || what == "rows-by")
+  if (what == "rows" || what == "errors" || what == "rows-by"
+      || what == "rows-from")
     return expect_rows(w);
   if (what == "accuracy") {
     auto bound = w.size() == 4 ? parse_number(w[3]) : std::nullopt;
@@ -198,24 +200,29 @@ std::string script_run::expect(const script_run::words& w) {
                  : "accuracy " + std::string{text} + " is not " + op + " "
                      + w[3];
   }
-  return "expect what? rows, errors, rows-by, accuracy, nodes or running";
+  return "expect what? rows, errors, rows-by, rows-from, accuracy, nodes or "
+         "running";
 }
 
 // Counted in the results file as it is on the disk, not as the writer
 // remembers it: the check is of what a user would find.
 std::string script_run::expect_rows(const script_run::words& w) {
   const auto& what = w[1];
-  auto by = what == "rows-by";
+  // rows-by WORKER and rows-from MODEL (name@version) compare a share.
+  auto by = what == "rows-by" || what == "rows-from";
   auto want = parse_number(w.back());
   if (!want || w.size() != (by ? 5u : 3u))
-    return by ? "usage: expect rows-by WORKER >=|>|<=|<|== N"
+    return by ? "usage: expect " + what
+                  + (what == "rows-by" ? " WORKER" : " MODEL")
+                  + " >=|>|<=|<|== N"
               : "usage: expect " + what + " N";
   auto counts = count_results(shell_.last_job()->out);
   if (!counts)
     return describe(counts.error());
   if (by) {
-    auto found = counts->by_worker.find(w[2]);
-    double have = found == counts->by_worker.end() ? 0 : found->second;
+    auto& share = what == "rows-by" ? counts->by_worker : counts->by_model;
+    auto found = share.find(w[2]);
+    double have = found == share.end() ? 0 : found->second;
     return compare(have, w[3], *want)
              ? std::string{}
              : w[2] + " has " + std::to_string(static_cast<uint64_t>(have))

@@ -81,6 +81,10 @@ void shell_driver::join_background(uint64_t id) {
   for (auto i = background_.begin(); i != background_.end(); ++i)
     if (i->id->load() == id) {
       i->thread.join();
+      if (*i->summary) {
+        std::lock_guard<std::mutex> guard{mutex_};
+        last_job_ = *i->summary;
+      }
       background_.erase(i);
       return;
     }
@@ -219,16 +223,19 @@ bool shell_driver::submit(const std::vector<std::string>& words) {
     id->store(job);
     mark_opened();
   };
-  auto thread = std::thread{[this, request, options, mark_opened]() mutable {
+  auto finished = std::make_shared<std::optional<job_summary>>();
+  auto thread = std::thread{[this, request, options, mark_opened,
+                             finished]() mutable {
     job_summary summary;
     auto code = run_job(sys_, request, std::move(options), &summary);
     mark_opened();
     if (code == 0) {
+      *finished = summary;
       std::lock_guard<std::mutex> guard{mutex_};
       last_job_ = summary;
     }
   }};
-  background_.push_back({id, std::move(thread)});
+  background_.push_back({id, std::move(thread), finished});
   // Say the job's number once the coordinator gave one (or the job failed).
   opened_future.wait();
   if (id->load() == 0)

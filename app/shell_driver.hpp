@@ -41,7 +41,8 @@ public:
   /// coordinator goes away (a script stopping its cluster, say).
   void close();
 
-  /// The last job `submit` finished, for `expect` lines.
+  /// The last job `submit` finished, or the one `wait N` waited for, for
+  /// `expect` lines.
   std::optional<job_summary> last_job();
 
   /// The rows of the last `nodes` command.
@@ -61,13 +62,16 @@ private:
   struct background_job {
     std::shared_ptr<std::atomic<uint64_t>> id; ///< 0 until the job opened
     std::thread thread;
+    /// Set by the thread if the job succeeded; read after joining it.
+    std::shared_ptr<std::optional<job_summary>> summary;
   };
 
   bool submit(const std::vector<std::string>& words);
 
   coordinator_actor coordinator();
 
-  /// Joins the detached submit of job `id`, if any, so its summary counts.
+  /// Joins the detached submit of job `id`, if any, and makes its summary
+  /// the one `expect` lines refer to.
   void join_background(uint64_t id);
 
   std::vector<background_job> background_;

@@ -65,6 +65,7 @@ caf::expected<results_counts> count_results(const std::string& path) {
     if (!fields[5].empty())
       ++counts.errors;
     ++counts.by_worker[fields[4]];
+    ++counts.by_model[fields.size() > 6 ? fields[6] : std::string{}];
   }
   return counts;
 }

@@ -1,6 +1,6 @@
 // results_reader: what a committed results file holds, read back from the
 // disk (not from what the writer remembers): rows, error rows, and rows per
-// worker. For checks such as `fovea run`'s `expect rows N`.
+// worker and per model. For checks such as `fovea run`'s `expect rows N`.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@ struct results_counts {
   uint64_t rows = 0;
   uint64_t errors = 0;
   std::map<std::string, uint64_t> by_worker;
+  std::map<std::string, uint64_t> by_model; ///< name@version; "" in old files
 };
 
 /// Counts the rows of results file `path` (RFC 4180 quoting, newlines in
