@@ -47,17 +47,36 @@ fs::path relabelled_model(const fs::path& dir, const std::string& from,
   return to;
 }
 
-// The labels of `model` in reverse: rows of that model are told apart by
-// their class names.
-void reverse_labels(const fs::path& model) {
+std::vector<std::string> labels_of(const fs::path& model) {
   std::ifstream in{model / "labels.txt"};
   std::vector<std::string> labels;
   for (std::string line; std::getline(in, line);)
     labels.push_back(line);
+  return labels;
+}
+
+// The labels of `model` in reverse: rows of that model are told apart by
+// their class names.
+void reverse_labels(const fs::path& model) {
+  auto labels = labels_of(model);
   std::reverse(labels.begin(), labels.end());
   std::ofstream out{model / "labels.txt", std::ios::trunc};
   for (auto& label : labels)
     out << label << "\n";
+}
+
+// Every row of `results` comes from `model` (name@version) and names its
+// class from that model's label list.
+void check_rows_of(const fs::path& results, const std::string& model,
+                   const fs::path& folder) {
+  auto labels = labels_of(folder);
+  for (auto& row : test::read_results(results).rows) {
+    INFO(results << ": " << row.path);
+    CHECK(row.model == model);
+    REQUIRE(row.label >= 0);
+    REQUIRE(row.label < static_cast<int>(labels.size()));
+    CHECK(row.class_name == labels[row.label]);
+  }
 }
 
 std::set<std::string> workers_of(const fs::path& results) {
@@ -74,7 +93,9 @@ TEST_CASE("each job runs on the model it names, and a cluster of two model "
           "[integration][models]") {
   auto dir = test::fresh_dir("two-models");
   auto paths = test::write_pattern_pngs(dir / "images", 120);
-  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  // Two real networks (version 1 and version 2's), the second under
+  // another name and with its label list reversed.
+  auto shoes = relabelled_model(dir, "fashion-mnist-2", "shoes-only", "7");
   reverse_labels(shoes);
   test::local_cluster cluster{1};
   cluster.add_worker({"--fovea.model=" + shoes.string()}); // w2
@@ -121,6 +142,9 @@ TEST_CASE("each job runs on the model it names, and a cluster of two model "
   CHECK(shell.output().find("shoes-only@7           1         0") !=
         std::string::npos);
   // The same images, two label lists: the rows name their model's classes.
+  check_rows_of(dir / "w1.csv", "fashion-mnist@1",
+                fs::path{test::source_dir()} / "models" / "fashion-mnist");
+  check_rows_of(dir / "w2.csv", "shoes-only@7", shoes);
   auto fashion = test::read_results(dir / "w1.csv").rows;
   auto reversed = test::read_results(dir / "w2.csv").rows;
   REQUIRE(fashion.size() == reversed.size());

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <unistd.h>
 
@@ -103,6 +104,52 @@ TEST_CASE("the example cluster scripts pass on the Fashion-MNIST test set",
   }
   auto rows = test::read_results(dir / "failure-drill.csv").rows;
   CHECK(rows.size() == 10000);
+}
+
+TEST_CASE("the rolling-upgrade drill moves new jobs to version 2 while a job "
+          "on version 1 runs, and no job mixes the two",
+          "[integration][run][slow]") {
+  auto dir = test::fresh_dir("run-upgrade");
+  auto test_set = dir / "test";
+  auto imported = test::run_fovea(
+    {"dataset", "fashion-mnist", "--split", "test", "--out", test_set.string()});
+  REQUIRE(imported.first == 0);
+  // Three links to each test image: the first job then outlasts version
+  // 2's workers' load (10,000 images took 5-6 s here, the load 2-5 s).
+  auto images = dir / "images";
+  for (auto copy : {"a", "b", "c"}) {
+    fs::create_directories(images / copy);
+    for (auto& entry : fs::directory_iterator{test_set})
+      if (entry.path().extension() == ".png")
+        fs::create_hard_link(entry.path(),
+                             images / copy / entry.path().filename());
+  }
+  auto [code, output] = test::run_fovea(
+    {"run", "config/clusters/rolling-upgrade.fovea", "--dir",
+     (dir / "logs").string(), "--set", "images=" + images.string(), "--set",
+     "rows=30000", "--set", "out=" + dir.string()},
+    300s);
+  INFO(output);
+  CHECK(code == 0);
+  CHECK(output.find("lines ok, 0 skipped") != std::string::npos);
+  // The script checked every row's model (expect rows-from ... == rows);
+  // here: two real networks, whose labels differ on some images only.
+  auto before = test::read_results(dir / "upgrade-v1.csv").rows;
+  auto after = test::read_results(dir / "upgrade-v2.csv").rows;
+  REQUIRE(before.size() == 30000);
+  REQUIRE(after.size() == 30000);
+  std::map<std::string, int> label_before;
+  for (auto& row : before)
+    label_before[row.path] = row.label;
+  size_t differ = 0;
+  for (auto& row : after) {
+    CHECK(row.model == "fashion-mnist@2");
+    differ += label_before.at(row.path) != row.label ? 1 : 0;
+  }
+  for (auto& row : before)
+    CHECK(row.model == "fashion-mnist@1");
+  CHECK(differ > 0);
+  CHECK(differ < 6000); // both are good models of the same classes
 }
 
 TEST_CASE("a run with tls DIR gives each node its certificate from DIR, and "
