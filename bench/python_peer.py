@@ -34,26 +34,31 @@ def read_manifest(path):
     floats = lambda s: [float(x) for x in s.strip("[]").split(",")]
     if "quantized-engine" in values:  # an int8 model's packed weights need it
         torch.backends.quantized.engine = values["quantized-engine"]
+    # resize = "shorter-side": Resize(resize-to) + CenterCrop, as fovea does.
+    crop_from = int(values["resize-to"]) if values.get("resize") == "shorter-side" else None
     return (int(values["width"]), int(values["height"]),
             int(values["channels"]), floats(values["mean"]),
-            floats(values["std"]))
+            floats(values["std"]), crop_from)
 
 
 class Images(Dataset):
     def __init__(self, paths, manifest):
-        width, height, channels, mean, std = manifest
+        width, height, channels, mean, std, crop_from = manifest
         self.paths = paths
         self.mode = "L" if channels == 1 else "RGB"
         self.size = (width, height)
-        self.prepare = transforms.Compose([
-            transforms.ToTensor(), transforms.Normalize(mean, std)])
+        self.stretch = not crop_from
+        steps = [transforms.ToTensor(), transforms.Normalize(mean, std)]
+        if crop_from:
+            steps = [transforms.Resize(crop_from), transforms.CenterCrop((height, width))] + steps
+        self.prepare = transforms.Compose(steps)
 
     def __len__(self):
         return len(self.paths)
 
     def __getitem__(self, i):
         image = Image.open(self.paths[i]).convert(self.mode)
-        if image.size != self.size:
+        if self.stretch and image.size != self.size:
             image = image.resize(self.size, Image.BILINEAR)
         return self.prepare(image), i
 
