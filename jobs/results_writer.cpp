@@ -88,9 +88,9 @@ bool results_writer::write(const prediction& row) {
   std::snprintf(score, sizeof(score), "%.6f", row.ok() ? row.score : 0.0f);
   auto line = input_order_ ? std::to_string(row.index) + ',' : std::string{};
   line += csv_field(row.path) + ',' + std::to_string(row.label) + ','
-              + csv_field(row.class_name) + ',' + score + ','
-              + csv_field(row.worker) + ',' + csv_field(row.error) + ','
-              + csv_field(row.model);
+          + csv_field(row.class_name) + ',' + score + ','
+          + csv_field(row.worker) + ',' + csv_field(row.error) + ','
+          + csv_field(row.model);
   if (ranked_) {
     // "label:score" pairs, best first, separated by spaces.
     line += ',';
@@ -116,6 +116,8 @@ caf::error results_writer::failure() const {
 
 caf::error results_writer::commit() {
   auto tmp = partial_name(out_);
+  if (!file_)
+    return make_error(errc::invalid_request, out_ + ": committed already");
   if (!complete())
     return make_error(errc::invalid_request,
                       tmp + ": " + std::to_string(total() - written_)
