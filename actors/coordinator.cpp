@@ -47,10 +47,14 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
                       "worker id " + info.id
                         + " is not the name of its certificate ("
                         + who.peer->name + ")");
+  // A worker registers each model it serves on its own, under its id; an
+  // id serving one model twice is two processes sharing an id.
   for (auto& [addr, w] : st.workers)
-    if (w.info.id == info.id && addr != handle.address())
+    if (w.info.id == info.id && addr != handle.address()
+        && w.info.model == info.model)
       return make_error(errc::invalid_request,
-                        "worker id " + info.id + " is already registered");
+                        "worker id " + info.id + " is already registered ("
+                          + info.model + ")");
   // check_worker_info let only NAME@VERSION labels through.
   auto model = *parse_model_label(info.model, info.model_digest);
   if (auto err = model_conflict(st, model, handle.address()))
@@ -227,27 +231,39 @@ caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
 caf::result<uint64_t> drain_worker(coordinator_pointer self,
                                    const std::string& id) {
   auto& st = self->state;
-  auto w = std::find_if(st.workers.begin(), st.workers.end(),
-                        [&](auto& entry) { return entry.second.info.id == id; });
-  // A worker may drain itself; draining another takes an operator.
-  bool itself = w != st.workers.end()
-                && caf::actor_cast<caf::actor_addr>(self->current_sender())
-                     == w->second.handle.address();
-  if (!itself)
+  // A worker may drain itself: the registration it sends from (one of its
+  // models). Draining another takes an operator, and drains every
+  // registration of that id.
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  std::vector<std::map<caf::actor_addr, worker_entry>::iterator> chosen;
+  if (auto itself = st.workers.find(sender);
+      itself != st.workers.end() && itself->second.info.id == id) {
+    chosen.push_back(itself);
+  } else {
     if (auto err = refused(self, request_kind::drain))
       return err;
-  if (w == st.workers.end())
+    for (auto w = st.workers.begin(); w != st.workers.end(); ++w)
+      if (w->second.info.id == id)
+        chosen.push_back(w);
+  }
+  if (chosen.empty())
     return make_error(errc::invalid_request, "no worker " + id);
-  if (w->second.drained)
-    return make_error(errc::invalid_request,
-                      "worker " + id + " is already draining");
-  say(self, "worker " + id + " draining: "
-              + std::to_string(st.sched.in_flight(w->second.registration))
-              + " batches to finish");
-  auto promise = self->make_response_promise<uint64_t>();
-  w->second.drained = promise;
-  st.sched.drain(w->second.registration);
-  release_if_drained(self, w);
+  for (auto w : chosen)
+    if (w->second.drained)
+      return make_error(errc::invalid_request,
+                        "worker " + id + " is already draining");
+  auto request = std::make_shared<drain_request>();
+  request->promise = self->make_response_promise<uint64_t>();
+  request->pending = chosen.size();
+  auto promise = request->promise;
+  for (auto w : chosen) {
+    say(self, "worker " + id + " (" + w->second.info.model + ") draining: "
+                + std::to_string(st.sched.in_flight(w->second.registration))
+                + " batches to finish");
+    w->second.drained = request;
+    st.sched.drain(w->second.registration);
+    release_if_drained(self, w); // may erase w: chosen is not used after
+  }
   return promise;
 }
 
@@ -308,7 +324,7 @@ std::vector<node_row> node_rows(coordinator_state& st) {
     row.done = w.done;
     row.rate = w.rate.per_second();
     row.up_since = w.up_since;
-    row.draining = w.drained.has_value();
+    row.draining = w.drained != nullptr;
   }
   return rows;
 }

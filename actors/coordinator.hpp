@@ -46,6 +46,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -83,6 +84,22 @@ struct coordinator_options {
   std::function<void(const std::string&)> say; ///< one line for people
 };
 
+/// An operator's `drain ID`, answered once every registration of that id
+/// (one per model the worker serves) has drained or gone: with the results
+/// they recorded.
+struct drain_request {
+  caf::typed_response_promise<uint64_t> promise;
+  size_t pending = 0; ///< registrations still draining
+  uint64_t done = 0;  ///< results of those that drained
+
+  /// One registration is done (or lost, `recorded` = 0).
+  void settle(uint64_t recorded) {
+    done += recorded;
+    if (--pending == 0)
+      promise.deliver(done);
+  }
+};
+
 struct worker_entry {
   worker_actor handle;
   worker_info info;
@@ -92,8 +109,8 @@ struct worker_entry {
   std::string address;
   uint64_t registration = 0; ///< its key in the scheduler
   uint64_t done = 0;      ///< results recorded from this worker
-  /// Set while draining: no new work; answered when in_flight reaches 0.
-  std::optional<caf::typed_response_promise<uint64_t>> drained;
+  /// Set while draining: no new work; settled when in_flight reaches 0.
+  std::shared_ptr<drain_request> drained;
   rate_meter rate;
   int64_t up_since = unix_now();
 };

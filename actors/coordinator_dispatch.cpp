@@ -133,7 +133,7 @@ void release_if_drained(coordinator_pointer self,
     return;
   say(self, "worker " + w->second.info.id + " drained: " +
                 std::to_string(w->second.done) + " results; it leaves");
-  w->second.drained->deliver(w->second.done);
+  w->second.drained->settle(w->second.done);
   // Whoever asked (the worker itself on SIGTERM, or an operator), the
   // worker is told to stop now: it holds nothing and will get nothing.
   self->send_exit(w->second.handle, caf::exit_reason::user_shutdown);
@@ -234,6 +234,8 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
   say(self, why + "; the " + std::to_string(held)
               + " batches it held are retried");
   self->demonitor(addr);
+  if (worker->second.drained) // its held batches are retried elsewhere
+    worker->second.drained->settle(0);
   st.worker_keys.erase(key);
   st.workers.erase(worker);
   record_poison(self, st.sched.remove_worker(key, why, clock_type::now()));

@@ -33,7 +33,14 @@ void block_shutdown_signals() {
 
 caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor,
                         std::function<void()> gently) {
-  std::thread signal_thread{[main_actor, gently] {
+  return wait_for_end(sys, std::vector<caf::actor>{main_actor},
+                      std::move(gently));
+}
+
+caf::error wait_for_end(caf::actor_system& sys,
+                        const std::vector<caf::actor>& actors,
+                        std::function<void()> gently) {
+  std::thread signal_thread{[actors, gently] {
     auto set = shutdown_signals();
     int signal = 0;
     sigwait(&set, &signal);
@@ -42,13 +49,19 @@ caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor,
       sigwait(&set, &signal);
     }
     if (signal != SIGUSR1)
-      caf::anon_send_exit(main_actor, caf::exit_reason::user_shutdown);
+      for (auto& actor : actors)
+        caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   }};
   caf::error reason;
   {
     caf::scoped_actor self{sys};
-    self->monitor(main_actor);
-    self->receive([&](caf::down_msg& msg) { reason = std::move(msg.reason); });
+    for (auto& actor : actors)
+      self->monitor(actor);
+    for (size_t ended = 0; ended < actors.size(); ++ended)
+      self->receive([&](caf::down_msg& msg) {
+        if (!reason || reason == caf::exit_reason::user_shutdown)
+          reason = std::move(msg.reason);
+      });
   }
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
   signal_thread.join();

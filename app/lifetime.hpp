@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -20,6 +21,13 @@ void block_shutdown_signals();
 /// signal calls it instead (to wind down without loss) and only a second
 /// one asks `main_actor` to exit at once.
 caf::error wait_for_end(caf::actor_system& sys, const caf::actor& main_actor,
+                        std::function<void()> gently = {});
+
+/// The same for several actors (a worker serving several models): waits
+/// until all of them ended; returns the first reason that is not
+/// user_shutdown, if any.
+caf::error wait_for_end(caf::actor_system& sys,
+                        const std::vector<caf::actor>& actors,
                         std::function<void()> gently = {});
 
 } // namespace fovea

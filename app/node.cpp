@@ -27,6 +27,7 @@
 #include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
 #include "vision/model.hpp"
+#include "vision/model_repository.hpp"
 
 namespace fovea {
 
@@ -184,45 +185,67 @@ int run_worker(fovea_config& cfg) {
     return 2;
   }
   set_inference_threads(cfg.threads);
-  auto loaded = model::load(cfg.model);
-  if (!loaded) {
-    complain("fovea node: fovea.model: " + describe(loaded.error()));
+  auto folders = model_folders(cfg.model);
+  if (!folders) {
+    complain("fovea node: fovea.model: " + describe(folders.error()));
     return 2;
   }
-  inference_options pipeline;
-  if (auto problem = cfg.inference_setup((*loaded)->manifest(), id, pipeline);
-      !problem.empty()) {
-    complain("fovea node: " + problem);
-    return 2;
+  // Each model a worker serves is registered on its own, under the
+  // worker's id, with its own slots and inference pipeline.
+  struct served {
+    std::unique_ptr<model> loaded;
+    inference_options pipeline;
+  };
+  std::vector<served> models;
+  size_t blocking = 0;
+  for (auto& folder : *folders) {
+    auto loaded = model::load(folder);
+    if (!loaded) {
+      complain("fovea node: fovea.model: " + describe(loaded.error()));
+      return 2;
+    }
+    auto& next = models.emplace_back(served{std::move(*loaded), {}});
+    if (auto problem = cfg.inference_setup(next.loaded->manifest(), id,
+                                           next.pipeline);
+        !problem.empty()) {
+      complain("fovea node: " + problem);
+      return 2;
+    }
+    // Ready means fast from the first batch: the graph is chosen and
+    // checked in model::load, and warmed up at the sizes it will run.
+    auto& m = *next.loaded;
+    say("fovea worker " + id + ": " + m.manifest().label() + ", "
+        + m.graph_note());
+    say("fovea worker " + id + ": " + m.warm_up(next.pipeline.batching));
+    blocking += blocking_threads(next.pipeline);
   }
-  // Ready means fast from the first batch: the graph is chosen and checked
-  // in model::load, and warmed up at the sizes this worker will run.
-  say("fovea worker " + id + ": " + (*loaded)->manifest().label() + ", "
-      + (*loaded)->graph_note());
-  say("fovea worker " + id + ": " + (*loaded)->warm_up(pipeline.batching));
-  worker_options options;
-  options.info.id = id;
-  options.info.host = host_name();
-  options.info.model = (*loaded)->manifest().label();
-  options.info.slots = cfg.slots;
-  options.info.classes = static_cast<uint32_t>((*loaded)->labels().size());
-  options.info.model_digest = (*loaded)->digest();
-  options.address = *where;
-  options.routes = front;
-  options.connect_timeout = cfg.connect_timeout;
-  options.say = say;
-  cfg.reserve_threads_for_inference(blocking_threads(pipeline));
+  cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
-  // The inference actor blocks a scheduler thread per batch (one is reserved
-  // for it); the worker faces the network and hands it the batches.
-  auto engine = spawn_inference(sys, std::move(*loaded), pipeline);
-  auto worker_handle = sys.spawn(worker, std::move(options), engine);
-  // Wait until the worker ends: drained after SIGINT/SIGTERM (a second
-  // signal stops it at once), or given up on its coordinator.
-  auto reason = wait_for_end(sys, caf::actor_cast<caf::actor>(worker_handle),
-                             [worker_handle] {
-                               caf::anon_send(worker_handle, drain_atom::value);
-                             });
+  std::vector<caf::actor> workers;
+  for (auto& [loaded, pipeline] : models) {
+    worker_options options;
+    options.info.id = id;
+    options.info.host = host_name();
+    options.info.model = loaded->manifest().label();
+    options.info.slots = cfg.slots;
+    options.info.classes = static_cast<uint32_t>(loaded->labels().size());
+    options.info.model_digest = loaded->digest();
+    options.address = *where;
+    options.routes = front;
+    options.connect_timeout = cfg.connect_timeout;
+    options.say = say;
+    // The inference actor blocks a scheduler thread per batch (one is
+    // reserved for it); the worker faces the network and hands it batches.
+    auto engine = spawn_inference(sys, std::move(loaded), pipeline);
+    workers.push_back(caf::actor_cast<caf::actor>(
+      sys.spawn(worker, std::move(options), engine)));
+  }
+  // Wait until the workers end: drained after SIGINT/SIGTERM (a second
+  // signal stops them at once), or given up on their coordinator.
+  auto reason = wait_for_end(sys, workers, [&workers] {
+    for (auto& handle : workers)
+      caf::anon_send(caf::actor_cast<worker_actor>(handle), drain_atom::value);
+  });
   if (reason && reason != caf::exit_reason::user_shutdown) {
     complain("fovea node: worker " + id + " stopped: " + describe(reason));
     return 2;
