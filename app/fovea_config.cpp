@@ -95,7 +95,7 @@ fovea_config::fovea_config() {
     .add(connect_timeout, "connect-timeout",
          "how long to keep trying to reach the coordinator");
   opt_group{custom_options_, "fovea"}
-    .add(model, "model", "model directory (model.pt, labels.txt, model.ini)")
+    .add(model, "model", "model folder (model.pt, labels.txt, model.ini), or a NAME/VERSION/ repository of them")
     .add(slots, "slots", "task batches a worker accepts at once")
     .add(threads, "threads", "LibTorch intra-op threads per process")
     .add(batch_size, "batch-size", "tasks per batch sent to a worker")

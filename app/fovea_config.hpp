@@ -34,7 +34,8 @@ public:
   std::string coordinator = "127.0.0.1:4242"; ///< what workers/clients join
   caf::timespan connect_timeout = std::chrono::seconds(30);
   // work
-  std::string model = "models/fashion-mnist"; ///< a worker's model directory
+  /// A worker's model folder, or a NAME/VERSION/ repository of them.
+  std::string model = "models/fashion-mnist/1";
   uint32_t slots = 4;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
   uint32_t batch_size = 64; ///< most tasks per batch sent to a worker

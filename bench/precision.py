@@ -14,7 +14,7 @@ import time
 import torch
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(ROOT, "models", "fashion-mnist"))
+sys.path.insert(0, os.path.join(ROOT, "models", "fashion-mnist", "1"))
 import train  # noqa: E402
 
 
@@ -62,7 +62,7 @@ def main():
     torch.backends.quantized.engine = "onednn"
     x, y = train.load_split("test")
     x = train.to_input(x)
-    script = torch.jit.load(os.path.join(ROOT, "models", "fashion-mnist", "model.pt")).eval()
+    script = torch.jit.load(os.path.join(ROOT, "models", "fashion-mnist", "1", "model.pt")).eval()
     eager = train.FashionNet()
     eager.load_state_dict(script.state_dict())
     bf16 = train.FashionNet()
@@ -77,7 +77,7 @@ def main():
          lambda: torch.jit.optimize_for_inference(torch.jit.script(AsBF16(bf16)).eval())),
         ("bf16 autocast (eager)", lambda: Autocast(eager.eval())),
         ("int8, onednn (models/fashion-mnist-int8)",
-         lambda: torch.jit.load(os.path.join(ROOT, "models", "fashion-mnist-int8", "model.pt"))),
+         lambda: torch.jit.load(os.path.join(ROOT, "models", "fashion-mnist-int8", "1", "model.pt"))),
     ]
     print(f"{'variant (PyTorch loop, 1 thread)':45} {'accuracy':>8} {'b64 img/s':>10} {'b256 img/s':>10}")
     for name, make in variants:

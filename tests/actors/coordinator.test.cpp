@@ -54,7 +54,7 @@ struct cluster_fixture : test::actor_fixture {
 
   inference_actor make_engine(const std::string& id) {
     auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
-                              + "/models/fashion-mnist");
+                              + "/models/fashion-mnist/1");
     REQUIRE(loaded);
     inference_options pipeline;
     pipeline.worker_id = id;
@@ -255,7 +255,7 @@ TEST_CASE_METHOD(cluster_fixture,
   auto paths = test::write_pattern_pngs(test::fresh_dir("poison"), 40);
   const auto poison = paths[13];
   auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
-                            + "/models/fashion-mnist");
+                            + "/models/fashion-mnist/1");
   REQUIRE(loaded);
   inference_options pipeline;
   pipeline.worker_id = "picky";

@@ -17,7 +17,7 @@ namespace {
 
 std::unique_ptr<model> shipped_model() {
   auto loaded = model::load(std::string{FOVEA_SOURCE_DIR}
-                            + "/models/fashion-mnist");
+                            + "/models/fashion-mnist/1");
   REQUIRE(loaded);
   return std::move(*loaded);
 }

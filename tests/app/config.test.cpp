@@ -52,8 +52,9 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
        "fovea.decode-threads must be from 1 to 64"},
       {"missing model",
        "[fovea]\nrole = \"worker\"\nmodel = \"/nonexistent/model\"\n", "",
-       "fovea.model: bad model: /nonexistent/model: model directory not "
-       "found"},
+       "fovea.model: bad model: /nonexistent/model: not found (a model "
+       "folder with model.ini, or a repository of NAME/VERSION/ model "
+       "folders)"},
       {"a certificate without its key",
        "[fovea]\nrole = \"coordinator\"\ncertificate = \"c.pem\"\n"
        "ca = \"ca.pem\"\n",

@@ -101,7 +101,7 @@ TEST_CASE("the int8 variant through fovea stays within 0.3 points of the "
     auto out = (dir / (model + ".csv")).string();
     auto run = test::run_fovea(
       {"classify", images, "--model",
-       std::string{FOVEA_SOURCE_DIR} + "/models/" + model, "--out", out},
+       std::string{FOVEA_SOURCE_DIR} + "/models/" + model + "/1", "--out", out},
       300s);
     INFO(run.second);
     REQUIRE(run.first == 0);

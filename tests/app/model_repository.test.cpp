@@ -19,15 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// models/fashion-mnist and models/fashion-mnist-2 as a repository.
+// A copy of the shipped repository models/fashion-mnist: versions 1 and 2.
 fs::path fashion_repository(const fs::path& dir) {
   auto repository = dir / "models";
-  auto source = fs::path{test::source_dir()} / "models";
-  fs::create_directories(repository / "fashion-mnist");
-  fs::copy(source / "fashion-mnist", repository / "fashion-mnist" / "1",
-           fs::copy_options::recursive);
-  fs::copy(source / "fashion-mnist-2", repository / "fashion-mnist" / "2",
-           fs::copy_options::recursive);
+  fs::create_directories(repository);
+  fs::copy(fs::path{test::source_dir()} / "models" / "fashion-mnist",
+           repository / "fashion-mnist", fs::copy_options::recursive);
   return repository;
 }
 

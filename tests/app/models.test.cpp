@@ -95,7 +95,7 @@ TEST_CASE("each job runs on the model it names, and a cluster of two model "
   auto paths = test::write_pattern_pngs(dir / "images", 120);
   // Two real networks (version 1 and version 2's), the second under
   // another name and with its label list reversed.
-  auto shoes = relabelled_model(dir, "fashion-mnist-2", "shoes-only", "7");
+  auto shoes = relabelled_model(dir, "fashion-mnist/2", "shoes-only", "7");
   reverse_labels(shoes);
   test::local_cluster cluster{1};
   cluster.add_worker({"--fovea.model=" + shoes.string()}); // w2
@@ -143,7 +143,7 @@ TEST_CASE("each job runs on the model it names, and a cluster of two model "
         std::string::npos);
   // The same images, two label lists: the rows name their model's classes.
   check_rows_of(dir / "w1.csv", "fashion-mnist@1",
-                fs::path{test::source_dir()} / "models" / "fashion-mnist");
+                fs::path{test::source_dir()} / "models" / "fashion-mnist" / "1");
   check_rows_of(dir / "w2.csv", "shoes-only@7", shoes);
   auto fashion = test::read_results(dir / "w1.csv").rows;
   auto reversed = test::read_results(dir / "w2.csv").rows;
@@ -163,7 +163,7 @@ TEST_CASE("a worker is refused if its name@version is served already from "
           "[integration][models]") {
   auto dir = test::fresh_dir("model-clash");
   // The int8 network under the fp32 model's label: another model.pt.
-  auto impostor = relabelled_model(dir, "fashion-mnist-int8", "fashion-mnist",
+  auto impostor = relabelled_model(dir, "fashion-mnist-int8/1", "fashion-mnist",
                                    "1", "cpu-flags");
   test::local_cluster cluster{1};
   test::child_process worker{{"node", "--config", "config/worker.ini",
@@ -209,7 +209,7 @@ TEST_CASE("a job whose model no worker serves runs on the worker that brings "
           "[integration][models]") {
   auto dir = test::fresh_dir("model-late");
   auto paths = test::write_pattern_pngs(dir / "images", 40);
-  auto shoes = relabelled_model(dir, "fashion-mnist", "shoes-only", "7");
+  auto shoes = relabelled_model(dir, "fashion-mnist/1", "shoes-only", "7");
   test::local_cluster cluster{1}; // fovea.model-wait: 10 min
   auto images = (dir / "images").string();
   test::child_process waiting{{"submit", "--coordinator", cluster.address,

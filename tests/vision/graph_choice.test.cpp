@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path shipped_model() {
-  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist";
+  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist" / "1";
 }
 
 // A copy of the shipped model whose model.ini ends with `inference`
@@ -207,7 +207,7 @@ TEST_CASE("a model that needs a CPU feature this CPU lacks is refused, "
 TEST_CASE("the int8 variant gives each probe image one label, whatever "
           "the batch size",
           "[unit]") {
-  auto dir = fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist-int8";
+  auto dir = fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist-int8" / "1";
   auto missing = missing_cpu_flags({"avx512_vnni"});
   if (!missing.empty()) {
     test::skip_test("this CPU lacks avx512_vnni, which the int8 variant needs");

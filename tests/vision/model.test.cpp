@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path shipped_model() {
-  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist";
+  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist" / "1";
 }
 
 // A copy of the shipped model directory, to break one file of.
@@ -98,7 +98,7 @@ TEST_CASE("a classifier answers every task once, in order, errors as rows",
 // The shipped model.ini with its sha256 line replaced by `pin`.
 static std::string manifest_pinning(const std::string& pin) {
   auto ini = test::read_file(std::string{FOVEA_SOURCE_DIR}
-                             + "/models/fashion-mnist/model.ini");
+                             + "/models/fashion-mnist/1/model.ini");
   std::string text{ini.begin(), ini.end()};
   auto line = text.find("sha256 =");
   REQUIRE(line != std::string::npos);

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path shipped =
-    fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist";
+    fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist" / "1";
 
 // A version folder holding the shipped model.ini relabelled `name@version`
 // (model_folders reads model.ini only).

@@ -1,7 +1,7 @@
 // Serving sees what training saw: Fashion-MNIST test images, exported as
 // PNG and preprocessed by fovea with the shipped model.ini, equal the
 // tensors train.py's loader made for them (tests/fixtures, written by
-// models/fashion-mnist/make_fixture.py).
+// models/fashion-mnist/1/make_fixture.py).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -20,7 +20,7 @@ TEST_CASE("fovea's preprocessing of test-set PNGs equals the training "
           "script's tensors",
           "[unit]") {
   auto manifest = load_manifest(std::string{FOVEA_SOURCE_DIR}
-                                + "/models/fashion-mnist");
+                                + "/models/fashion-mnist/1");
   REQUIRE(manifest);
   auto images = load_fashion_mnist(fashion_mnist_dir, "test");
   REQUIRE(images);

@@ -2,9 +2,9 @@
 """Make fashion-mnist-int8: the shipped fp32 model quantized to int8 for
 oneDNN's quantized engine (post-training, static, FX graph mode).
 
-    /usr/bin/python3 models/fashion-mnist-int8/quantize.py
+    /usr/bin/python3 models/fashion-mnist-int8/1/quantize.py
 
-Reads models/fashion-mnist/model.pt, calibrates activation ranges on the
+Reads models/fashion-mnist/1/model.pt, calibrates activation ranges on the
 first 2,000 images of the training split, and writes a frozen TorchScript
 model.pt here. Weights are int8 per channel, activations uint8; the
 convolutions and linear layers run as oneDNN int8 kernels, which use
@@ -19,7 +19,7 @@ from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fashion-mnist"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "fashion-mnist", "1"))
 import train  # noqa: E402  (the fp32 model's architecture and data loading)
 
 
@@ -33,7 +33,7 @@ def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
     torch.backends.quantized.engine = "onednn"
-    fp32_script = torch.jit.load(os.path.join(HERE, "..", "fashion-mnist", "model.pt"))
+    fp32_script = torch.jit.load(os.path.join(HERE, "..", "..", "fashion-mnist", "1", "model.pt"))
     fp32 = train.FashionNet()
     fp32.load_state_dict(fp32_script.state_dict())
     fp32.eval()

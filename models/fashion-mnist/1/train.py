@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Train fovea's shipped Fashion-MNIST classifier and export it as TorchScript.
 
-Reproduces models/fashion-mnist/model.pt (version 1) and
-models/fashion-mnist-2/model.pt (version 2, another network on the same data and
+Reproduces models/fashion-mnist/1/model.pt (version 1) and
+models/fashion-mnist/2/model.pt (version 2, another network on the same data and
 preprocessing) from Debian's dataset-fashion-mnist package with Debian's
 python3-torch, on the CPU, with fixed seeds:
 
-    /usr/bin/python3 models/fashion-mnist/train.py --out models/fashion-mnist
-    /usr/bin/python3 models/fashion-mnist/train.py --version 2 --epochs 8 \
-        --out models/fashion-mnist-2
+    /usr/bin/python3 models/fashion-mnist/1/train.py --out models/fashion-mnist/1
+    /usr/bin/python3 models/fashion-mnist/1/train.py --version 2 --epochs 8 \
+        --out models/fashion-mnist/2
 
 The preprocessing here must match model.ini, because fovea applies model.ini at
 inference time: 28x28 grayscale, pixel/255, then (x - MEAN) / STD.

@@ -6,7 +6,7 @@ tests/vision/training_parity.test.cpp feeds the same images through fovea
 a change on either side that would make serving differ from training fails
 a test. Regenerate after changing train.py's preprocessing:
 
-    /usr/bin/python3 models/fashion-mnist/make_fixture.py \
+    /usr/bin/python3 models/fashion-mnist/1/make_fixture.py \
         > tests/fixtures/fashion-mnist-preprocess.txt
 """
 import train
