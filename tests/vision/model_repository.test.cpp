@@ -66,6 +66,21 @@ TEST_CASE("a model folder is served alone, a repository by name then version",
                                         repository / "shoes" / "7"});
 }
 
+TEST_CASE("a repository's versions may be links to model folders elsewhere",
+          "[unit][models]") {
+  auto repository = test::fresh_dir("model-repository-links");
+  fs::create_directories(repository / "fashion-mnist");
+  fs::create_directory_symlink(shipped, repository / "fashion-mnist" / "1");
+  auto found = model_folders(repository);
+  REQUIRE(found);
+  CHECK(*found == std::vector<fs::path>{repository / "fashion-mnist" / "1"});
+  // A link under another version than its model.ini says is refused.
+  fs::create_directory_symlink(shipped, repository / "fashion-mnist" / "4");
+  CHECK_THAT(error_of(repository),
+             Catch::Contains("its model.ini says fashion-mnist@1, its folder "
+                             "fashion-mnist@4"));
+}
+
 TEST_CASE("a repository folder that disagrees with its model.ini, or is no "
           "version, is refused by name",
           "[unit][models]") {
