@@ -1,53 +1,33 @@
 #include "jobs/results_reader.hpp"
 
-#include <fstream>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
+#include "jobs/csv.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
 
-namespace {
-
-// The next record's fields; false at the end of the file.
-bool next_record(std::istream& in, std::vector<std::string>& fields) {
-  fields.assign(1, {});
-  bool quoted = false;
-  bool any = false;
-  for (char c; in.get(c);) {
-    any = true;
-    if (quoted) {
-      if (c == '"' && in.peek() == '"')
-        fields.back() += static_cast<char>(in.get());
-      else if (c == '"')
-        quoted = false;
-      else
-        fields.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c == '\n') {
-      return true;
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return any;
-}
-
-} // namespace
-
 caf::expected<results_counts> count_results(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in{
+    std::fopen(path.c_str(), "rb"), &std::fclose};
   if (!in)
     return make_error(errc::no_such_file, "cannot read results " + path);
+  std::string record;
   std::vector<std::string> fields;
+  // The fields of the next record; false at the end of the file.
+  auto next_record = [&] {
+    if (!read_csv_record(in.get(), record))
+      return false;
+    fields = csv_fields(record);
+    return true;
+  };
   // The top_k column is there if the job ranked classes; files of fovea
   // before the model column have the first six.
   std::vector<std::string> header{"path",   "label", "class", "score",
                                   "worker", "error", "model", "top_k"};
-  if (!next_record(in, fields))
+  if (!next_record())
     fields.clear();
   if (fields.size() >= 6 && fields.size() <= header.size())
     header.resize(fields.size());
@@ -55,7 +35,7 @@ caf::expected<results_counts> count_results(const std::string& path) {
     return make_error(errc::invalid_request,
                       path + " is not a fovea results file (no header)");
   results_counts counts;
-  while (next_record(in, fields)) {
+  while (next_record()) {
     if (fields.size() != header.size())
       return make_error(errc::invalid_request,
                         path + ": row " + std::to_string(counts.rows + 1)

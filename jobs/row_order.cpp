@@ -11,6 +11,7 @@
 
 #include <caf/expected.hpp>
 
+#include "jobs/csv.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -181,21 +182,6 @@ caf::error finish(std::FILE* file, const std::string& path) {
 }
 
 } // namespace
-
-bool read_csv_record(std::FILE* file, std::string& record) {
-  record.clear();
-  bool quoted = false;
-  for (int c; (c = std::getc(file)) != EOF;) {
-    record += static_cast<char>(c);
-    // Quotes inside a quoted field come doubled, so parity tells whether
-    // a line break ends the record or belongs to a field.
-    if (c == '"')
-      quoted = !quoted;
-    else if (c == '\n' && !quoted)
-      return true;
-  }
-  return !record.empty();
-}
 
 caf::error order_rows(const std::string& from, const std::string& to,
                       row_order_limits limits) {

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdio>
 #include <string>
 
 #include <caf/error.hpp>
@@ -31,9 +30,5 @@ struct row_order_limits {
 /// written, or the record that has no index.
 caf::error order_rows(const std::string& from, const std::string& to,
                       row_order_limits limits = {});
-
-/// Reads one CSV record (up to a line break outside quotes) into `record`,
-/// line break included; false at the end of the file.
-bool read_csv_record(std::FILE* file, std::string& record);
 
 } // namespace fovea
