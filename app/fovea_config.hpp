@@ -17,6 +17,7 @@
 
 #include "actors/inference.hpp"
 #include "actors/message_checks.hpp"
+#include "app/install_layout.hpp"
 #include "edge/edge_core.hpp"
 #include "jobs/scheduler.hpp"
 #include "edge/tls_credentials.hpp"
@@ -35,7 +36,7 @@ public:
   caf::timespan connect_timeout = std::chrono::seconds(30);
   // work
   /// A worker's model folder, or a NAME/VERSION/ repository of them.
-  std::string model = "models/fashion-mnist/1";
+  std::string model = shipped_model_folder();
   uint32_t slots = 4;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
   uint32_t batch_size = 64; ///< most tasks per batch sent to a worker

@@ -35,6 +35,9 @@ commands:
       DIR/NAME.key signed by it, with the role in the certificate
   certs DIR --revoke NAME...
       list NAMEs in DIR/crl.pem (nodes read it with fovea.crl)
+  version (or --version)
+      this fovea's version, the libraries it was built with, and where its
+      LibTorch module loads from
   help
       show this text
 
@@ -67,7 +70,9 @@ int main(int argc, char** argv) {
                 {"dataset", fovea::dataset_main},
                 {"shell", fovea::shell_main},
                 {"run", fovea::run_main},
-                {"certs", fovea::certs_main}};
+                {"certs", fovea::certs_main},
+                {"version", fovea::version_main},
+                {"--version", fovea::version_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   if (command == "help" || command == "--help" || command == "-h") {

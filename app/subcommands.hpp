@@ -17,5 +17,6 @@ int dataset_main(const arguments& args);  // fovea dataset NAME --out DIR
 int shell_main(const arguments& args);    // fovea shell [HOST:PORT]
 int run_main(const arguments& args);      // fovea run SCRIPT
 int certs_main(const arguments& args);    // fovea certs DIR NAME...
+int version_main(const arguments& args);  // fovea --version
 
 } // namespace fovea

@@ -15,27 +15,40 @@ namespace fovea {
 
 namespace {
 
-// libfovea_torch.so sits next to the executable (the build puts every binary
-// in one folder); failing that, the dynamic loader's own search path.
+// libfovea_torch.so sits next to the executable in a build tree (the build
+// puts every binary in one folder), and in FOVEA_PRIVATE_LIBDIR below the
+// installation prefix once installed (a private library has no place in
+// /usr/bin); failing both, the dynamic loader's own search path.
 std::string torch_module_path() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    auto beside = exe.parent_path() / "libfovea_torch.so";
-    if (std::filesystem::exists(beside, ec))
-      return beside.string();
+    for (auto folder : {exe.parent_path(),
+                        exe.parent_path().parent_path() / FOVEA_PRIVATE_LIBDIR}) {
+      auto candidate = folder / "libfovea_torch.so";
+      if (std::filesystem::exists(candidate, ec))
+        return candidate.string();
+    }
   }
   return "libfovea_torch.so";
 }
 
 // Loads the module once per process and keeps it for the process's life
 // (LibTorch's static state does not survive being unloaded).
-caf::expected<torch_runtime*> runtime() {
+struct loaded_runtime {
+  std::string path;
+  torch_runtime* runtime = nullptr;
+  std::string problem;
+};
+
+const loaded_runtime& load_runtime() {
   static std::once_flag once;
-  static torch_runtime* loaded = nullptr;
-  static std::string problem;
+  static loaded_runtime result;
   std::call_once(once, [] {
-    auto path = torch_module_path();
+    auto& path = result.path;
+    auto& loaded = result.runtime;
+    auto& problem = result.problem;
+    path = torch_module_path();
     auto handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       problem = "cannot load LibTorch through " + path + ": " + ::dlerror();
@@ -48,9 +61,14 @@ caf::expected<torch_runtime*> runtime() {
     else
       loaded = entry();
   });
-  if (loaded == nullptr)
-    return make_error(errc::bad_model, problem);
-  return loaded;
+  return result;
+}
+
+caf::expected<torch_runtime*> runtime() {
+  auto& loaded = load_runtime();
+  if (loaded.runtime == nullptr)
+    return make_error(errc::bad_model, loaded.problem);
+  return loaded.runtime;
 }
 
 caf::expected<std::vector<std::string>>
@@ -216,6 +234,13 @@ std::string model::warm_up(const batching_policy& policy) {
     line += " (stopped at the warm-up budget of "
             + std::to_string(budget.count()) + " ms)";
   return line;
+}
+
+caf::expected<std::string> torch_module() {
+  auto& loaded = load_runtime();
+  if (loaded.runtime == nullptr)
+    return make_error(errc::bad_model, loaded.problem);
+  return loaded.path;
 }
 
 void set_inference_threads(int threads) {

@@ -70,6 +70,10 @@ private:
   std::unique_ptr<torch_program> program_;
 };
 
+/// Loads libfovea_torch.so (once per process, as a model's load would) and
+/// returns the file it came from, or why it does not load.
+caf::expected<std::string> torch_module();
+
 /// Sets LibTorch's intra-op threads for this process (0 keeps its default).
 void set_inference_threads(int threads);
 
