@@ -73,6 +73,7 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
   // Where its connection really comes from, as the edge saw it.
   if (who.peer)
     entry.address = who.peer->address;
+  sample_now(self);
   say(self, "worker " + entry.info.id + " registered from "
               + (entry.address.empty() ? entry.info.host : entry.address)
               + (who.peer && !who.peer->name.empty() ? " (certificate "
@@ -146,8 +147,12 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                 .model = {},
                                 .model_note = {},
                                 .unserved_since = {},
-                                .top_k = spec.top_k});
+                                .top_k = spec.top_k,
+                                .counters = st.options.metrics
+                                  ? st.options.metrics->open_job(id, spec.name)
+                                  : job_result_counters{}});
   bind_or_hold(self, id, choice);
+  sample_now(self);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
               + (opened.recorded ? ", resumed from its journal" : ""));
@@ -338,6 +343,8 @@ coordinator(coordinator_pointer self, coordinator_options options) {
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
   watch_deadlines(self);
+  if (self->state.options.metrics)
+    sample_metrics(self);
   self->set_down_handler([self](caf::down_msg& msg) {
     if (self->state.workers.count(msg.source))
       forget_worker(self, msg.source, msg.reason);

@@ -65,6 +65,7 @@
 #include "jobs/model_binding.hpp"
 #include "jobs/scheduler.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/coordinator_metrics.hpp"
 
 namespace fovea {
 
@@ -82,6 +83,8 @@ struct coordinator_options {
   /// How long a job waits for a worker serving its model before it fails.
   caf::timespan model_wait = std::chrono::minutes(10);
   std::function<void(const std::string&)> say; ///< one line for people
+  /// The cluster's series on the node's /metrics; null: metrics are off.
+  std::shared_ptr<coordinator_metrics> metrics;
 };
 
 /// An operator's `drain ID`, answered once every registration of that id
@@ -142,6 +145,7 @@ struct job_entry {
   /// Since when no worker has served its (chosen) model.
   std::optional<std::chrono::steady_clock::time_point> unserved_since;
   uint32_t top_k = 0;            ///< classes each row ranks (job_spec)
+  job_result_counters counters;  ///< its series in the metrics, if on
 };
 
 struct coordinator_state {
@@ -155,6 +159,8 @@ struct coordinator_state {
   std::deque<uint64_t> waiting;
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
   std::deque<job_row> ended;
+  /// The metrics series of those jobs, dropped with them.
+  std::deque<job_result_counters> ended_series;
   /// Finished jobs whose journal waits for their client's word that the
   /// results file is committed, by job id (oldest first; bounded: past the
   /// bound a journal simply stays, and a resubmit resumes from it).

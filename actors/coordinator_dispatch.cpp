@@ -142,6 +142,7 @@ void release_if_drained(coordinator_pointer self,
                                   clock_type::now());
   self->state.worker_keys.erase(w->second.registration);
   self->state.workers.erase(w);
+  sample_now(self);
 }
 
 // The batches' deadlines, checked by one sweep a fraction of task_timeout
@@ -159,6 +160,9 @@ actor_flow watch_deadlines(coordinator_pointer self) {
     auto& st = self->state;
     bind_waiting_jobs(self); // fails those that waited too long
     auto expired = st.sched.expire(clock_type::now(), recorded_in(st));
+    if (auto& metrics = st.options.metrics)
+      for (auto& overdue : expired.overdue)
+        metrics->tasks_timed_out(overdue.second);
     for (auto& [key, tasks] : expired.overdue)
       say(self, std::to_string(tasks) + " tasks on " + worker_name(st, key)
                   + " not answered within task-timeout; copied to another "
@@ -227,6 +231,8 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
     return;
   auto key = worker->second.registration;
   auto held = st.sched.in_flight(key);
+  if (st.options.metrics)
+    st.options.metrics->worker_lost();
   auto why = "worker " + worker->second.info.id + " lost ("
              + (reason.category() == error_category ? describe(reason)
                                                     : caf::to_string(reason))
@@ -238,6 +244,7 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
     worker->second.drained->settle(0);
   st.worker_keys.erase(key);
   st.workers.erase(worker);
+  sample_now(self);
   record_poison(self, st.sched.remove_worker(key, why, clock_type::now()));
   pump(self);
 }

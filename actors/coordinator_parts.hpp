@@ -3,7 +3,8 @@
 // sound); coordinator_dispatch.cpp moves work (the queue, credit, batches,
 // deadlines, retries, lost workers); coordinator_results.cpp keeps a job's
 // results (the ledger, the journal, delivering rows, ending jobs);
-// coordinator_models.cpp chooses the model each job runs on.
+// coordinator_models.cpp chooses the model each job runs on;
+// coordinator_sampling.cpp keeps the metrics' gauges current.
 // Everything here runs on the coordinator's own thread.
 #pragma once
 
@@ -110,5 +111,14 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
 
 /// Checks batches' deadlines (runs for the coordinator's life).
 actor_flow watch_deadlines(coordinator_pointer self);
+
+// -- metrics -----------------------------------------------------------------
+
+/// Sets the metrics' gauges from the state now (if metrics are on).
+void sample_now(coordinator_pointer self);
+
+/// Sets the metrics' gauges from the state every 250 ms, for as long as the
+/// coordinator runs (only when metrics are on).
+actor_flow sample_metrics(coordinator_pointer self);
 
 } // namespace fovea::coordinator_parts

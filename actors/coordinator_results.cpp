@@ -75,8 +75,17 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   st.ended.push_back(std::move(row));
   if (st.ended.size() > history)
     st.ended.pop_front();
+  if (auto& metrics = st.options.metrics) {
+    metrics->job_ended(to_string(state));
+    st.ended_series.push_back(job->second.counters);
+    if (st.ended_series.size() > history) {
+      metrics->forget_job(st.ended_series.front());
+      st.ended_series.pop_front();
+    }
+  }
   st.jobs.erase(job);
   st.sched.remove_job(id); // its queued tasks go; batches out run unheeded
+  sample_now(self);
 }
 
 // Writes the journal's buffered records to disk; false if the job failed.
@@ -84,10 +93,15 @@ bool sync_journal(coordinator_pointer self, uint64_t id) {
   auto& job = self->state.jobs.at(id);
   if (!job.journal)
     return true;
+  auto start = std::chrono::steady_clock::now();
   if (auto err = job.journal->sync()) {
     fail_job(self, id, err);
     return false;
   }
+  if (auto& metrics = self->state.options.metrics)
+    metrics->journal_synced(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start)
+                              .count());
   return true;
 }
 
@@ -132,6 +146,8 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
       row.model = job->second.model ? job->second.model->label() : "";
       if (!row.ok())
         ++job->second.errors;
+      if (st.options.metrics)
+        coordinator_metrics::count_result(job->second.counters, row.error);
       if (job->second.journal)
         job->second.journal->append(row, model);
       fresh[row.job].push_back(std::move(row));

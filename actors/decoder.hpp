@@ -6,6 +6,10 @@
 // decoders reserves a thread for each (see inference.hpp).
 #pragma once
 
+#include <memory>
+
+#include "metrics/worker_metrics.hpp"
+
 #include <string>
 #include <vector>
 
@@ -27,12 +31,14 @@ struct decoder_state {
   model_manifest manifest;
   decode_limits limits;
   std::string worker_id; ///< written into every row
+  std::shared_ptr<worker_metrics> metrics; ///< null: off
 
   static inline const char* name = "fovea.decoder";
 };
 
 decoder_actor::behavior_type
 decoder(decoder_actor::stateful_pointer<decoder_state> self,
-        model_manifest manifest, decode_limits limits, std::string worker_id);
+        model_manifest manifest, decode_limits limits, std::string worker_id,
+        std::shared_ptr<worker_metrics> metrics);
 
 } // namespace fovea

@@ -18,6 +18,7 @@ struct pipeline_state {
   std::vector<decoder_actor> decoders;
   size_t next_decoder = 0;
   model_runner_actor runner;
+  std::shared_ptr<worker_metrics> metrics; ///< null: off
 
   static inline const char* name = "fovea.inference";
 };
@@ -28,6 +29,18 @@ using rows_promise = caf::typed_response_promise<std::vector<prediction>>;
 actor_flow classify(pipeline_pointer self, std::vector<image_task> tasks,
                     rows_promise promise) {
   auto& st = self->state;
+  // Held from here until answered, whatever the answer.
+  struct held_batch {
+    worker_metrics* metrics;
+    explicit held_batch(worker_metrics* m) : metrics(m) {
+      if (metrics)
+        metrics->batches_held(+1);
+    }
+    ~held_batch() {
+      if (metrics)
+        metrics->batches_held(-1);
+    }
+  } held{st.metrics.get()};
   auto decoder = st.decoders[st.next_decoder++ % st.decoders.size()];
   auto decoding = ask<decoded_batch>(self, decoder, stage_timeout,
                                      decode_atom::value, std::move(tasks));
@@ -48,13 +61,14 @@ actor_flow classify(pipeline_pointer self, std::vector<image_task> tasks,
 
 inference_actor::behavior_type
 pipeline(pipeline_pointer self, std::vector<decoder_actor> decoders,
-         model_runner_actor runner) {
+         model_runner_actor runner, std::shared_ptr<worker_metrics> metrics) {
   // The stages live and die with the pipeline.
   for (auto& d : decoders)
     self->link_to(d);
   self->link_to(runner);
   self->state.decoders = std::move(decoders);
   self->state.runner = std::move(runner);
+  self->state.metrics = std::move(metrics);
   return {
     [self](classify_atom, std::vector<image_task>& tasks) {
       auto promise = self->make_response_promise<std::vector<prediction>>();
@@ -72,9 +86,11 @@ inference_actor spawn_inference(caf::actor_system& sys,
   std::vector<decoder_actor> decoders;
   for (size_t i = 0; i < std::max<size_t>(options.decoders, 1); ++i)
     decoders.push_back(sys.spawn(decoder, engine->manifest(), options.limits,
-                                 options.worker_id));
-  auto runner = sys.spawn(model_runner, std::move(engine), options.batching);
-  return sys.spawn(pipeline, std::move(decoders), std::move(runner));
+                                 options.worker_id, options.metrics));
+  auto runner = sys.spawn(model_runner, std::move(engine), options.batching,
+                          options.metrics);
+  return sys.spawn(pipeline, std::move(decoders), std::move(runner),
+                   options.metrics);
 }
 
 } // namespace fovea

@@ -21,6 +21,10 @@
 #pragma once
 
 #include <memory>
+
+#include "metrics/worker_metrics.hpp"
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +49,8 @@ struct inference_options {
   /// worker's config overrides them).
   batching_policy batching;
   size_t decoders = 1; ///< decode threads
+  /// The model's series on the node's /metrics; null: metrics are off.
+  std::shared_ptr<worker_metrics> metrics;
 };
 
 /// Extra scheduler threads an inference actor's pipeline blocks.

@@ -1,5 +1,7 @@
 #include "actors/model_runner.hpp"
 
+#include <chrono>
+
 #include "actors/coroutine.hpp"
 #include "messages/errors.hpp"
 
@@ -37,7 +39,16 @@ void step(runner_pointer self) {
     return;
   }
   auto batch = queue.take(size);
+  auto start = std::chrono::steady_clock::now();
   auto probabilities = st.engine->infer(batch.inputs, batch.count);
+  if (st.metrics) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now()
+                                         - start;
+    if (probabilities)
+      st.metrics->forward_pass(batch.count, took.count());
+    else
+      st.metrics->failed_images(batch.count);
+  }
   auto done = probabilities
                 ? queue.finish(batch, *probabilities, st.engine->labels(), {})
                 : queue.finish(batch, {}, st.engine->labels(),
@@ -59,11 +70,12 @@ void step(runner_pointer self) {
 
 model_runner_actor::behavior_type
 model_runner(runner_pointer self, std::shared_ptr<model> engine,
-             batching_policy policy) {
+             batching_policy policy, std::shared_ptr<worker_metrics> metrics) {
   auto& st = self->state;
   st.queue.emplace(engine->manifest().input_size());
   st.engine = std::move(engine);
   st.policy = policy;
+  st.metrics = std::move(metrics);
   return {
     [self](classify_atom, decoded_batch& batch)
       -> caf::result<std::vector<prediction>> {

@@ -24,6 +24,7 @@
 #include "actors/local_types.hpp"
 #include "messages/type_ids.hpp"
 #include "vision/batching_policy.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "vision/model.hpp"
 
 namespace fovea {
@@ -41,6 +42,7 @@ struct model_runner_state {
     waiting;
   bool flush_sent = false;          ///< a flush is in the mailbox
   bool delayed_flush_armed = false; ///< a flush will come after the delay
+  std::shared_ptr<worker_metrics> metrics; ///< null: off
 
   static inline const char* name = "fovea.model_runner";
 };
@@ -48,6 +50,6 @@ struct model_runner_state {
 model_runner_actor::behavior_type
 model_runner(model_runner_actor::stateful_pointer<model_runner_state> self,
              std::shared_ptr<model> engine,
-             batching_policy policy);
+             batching_policy policy, std::shared_ptr<worker_metrics> metrics);
 
 } // namespace fovea

@@ -75,6 +75,8 @@ actor_flow join(worker_pointer self) {
         self->state.coordinator = coordinator;
         self->state.registration = *registered;
         self->monitor(coordinator);
+        if (opts.registered)
+          opts.registered(true);
         say(self, "fovea worker " + opts.info.id + " ready: registered with "
                     + (opts.address ? to_string(*opts.address) : "local")
                     + " coordinator (model " + opts.info.model + ", slots "
@@ -115,6 +117,8 @@ actor_flow drain(worker_pointer self) {
     co_return;
   }
   st.draining = true;
+  if (st.options.registered)
+    st.options.registered(false);
   say(self, "fovea worker " + st.options.info.id
               + ": draining (finishing the batches it holds)");
   auto request = ask<uint64_t>(self, st.coordinator, drain_timeout,
@@ -141,6 +145,8 @@ worker_actor::behavior_type worker(worker_pointer self, worker_options options,
     if (msg.source != self->state.coordinator.address())
       return;
     self->state.coordinator = nullptr;
+    if (self->state.options.registered)
+      self->state.options.registered(false);
     if (self->state.draining) {
       // Nothing left to drain into; the drain's request may never be
       // answered (a response promise dies with its coordinator unsent).

@@ -36,6 +36,9 @@ struct worker_options {
   caf::timespan connect_timeout = std::chrono::seconds(30);
   /// Prints one line for people (ready, lost, giving up); may be empty.
   std::function<void(const std::string&)> say;
+  /// Told true once registered, false when the coordinator is lost or the
+  /// worker drains (the node's readiness); may be empty.
+  std::function<void(bool)> registered;
 };
 
 struct worker_state {

@@ -156,6 +156,10 @@ fovea_config::fovea_config() {
     .add(max_open_jobs, "max-open-jobs", "jobs a coordinator runs at once")
     .add(max_jobs_per_client, "max-jobs-per-client",
          "jobs one client (certificate) may have open at once");
+  opt_group{custom_options_, "fovea"}
+    .add(http, "http",
+         "HOST:PORT of the node's /metrics, /healthz and /readyz (HTTPS "
+         "with the node's certificate beyond loopback; empty: off)");
 }
 
 std::string fovea_config::configure(std::vector<std::string> args) {

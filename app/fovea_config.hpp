@@ -73,6 +73,9 @@ public:
   uint64_t max_job_inputs = 10'000'000;
   uint32_t max_open_jobs = 64;
   uint32_t max_jobs_per_client = 8;
+  // operations
+  /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
+  std::string http;
 
   fovea_config();
 

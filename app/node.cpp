@@ -4,6 +4,7 @@
 // one ready line, and runs until SIGINT or SIGTERM. A worker drains first:
 // it finishes the batches it holds, takes no more, then leaves; a second
 // signal stops it at once.
+#include <atomic>
 #include <filesystem>
 #include <malloc.h>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "app/fovea_config.hpp"
 #include "app/lifetime.hpp"
 #include "app/node_edge.hpp"
+#include "app/node_http.hpp"
 #include "app/subcommands.hpp"
 #include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
@@ -115,6 +117,9 @@ int run_coordinator(fovea_config& cfg) {
   if (!opened)
     return 2;
   auto front = std::move(*opened); // outlives the actor system
+  auto http = open_http(cfg, id, "coordinator"); // outlives it too
+  if (!http)
+    return 2;
   if (!tls && !loopback)
     complain("fovea node: WARNING: fovea.insecure: coordinator " + id
              + " listens on " + cfg.host
@@ -137,6 +142,8 @@ int run_coordinator(fovea_config& cfg) {
     options.peers = std::make_shared<unguarded_directory>();
   options.limits = cfg.limits();
   options.say = [id](const std::string& line) { say(id + ": " + line); };
+  if (http->metrics)
+    options.metrics = std::make_shared<coordinator_metrics>(*http->metrics);
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
   // Publish it: CAF on loopback, the edge where the config says (port 0:
   // any free port).
@@ -148,8 +155,12 @@ int run_coordinator(fovea_config& cfg) {
   say("fovea coordinator " + id + ": " + describe_edge(cfg, front.get()));
   say("fovea coordinator " + id + " ready on " + cfg.host + ":"
       + std::to_string(*port));
+  // Ready for clients once a worker registers (its metrics' sample says).
+  http->set_phase(node_health::phase::no_workers);
   // Wait until a signal ends the node.
   wait_for_end(sys, caf::actor_cast<caf::actor>(coordinator_handle));
+  if (http->metrics)
+    http->metrics->health().set_alive(false);
   say("fovea coordinator " + id + " stopped");
   return 0;
 }
@@ -184,6 +195,11 @@ int run_worker(fovea_config& cfg) {
                "starting with '.'");
     return 2;
   }
+  // Before the models load: /readyz says "starting" through load and
+  // warm-up.
+  auto http = open_http(cfg, id, "worker");
+  if (!http)
+    return 2;
   set_inference_threads(cfg.threads);
   auto folders = model_folders(cfg.model);
   if (!folders) {
@@ -217,11 +233,18 @@ int run_worker(fovea_config& cfg) {
     say("fovea worker " + id + ": " + m.manifest().label() + ", "
         + m.graph_note());
     say("fovea worker " + id + ": " + m.warm_up(next.pipeline.batching));
+    if (http->metrics)
+      next.pipeline.metrics = std::make_shared<worker_metrics>(
+        *http->metrics, m.manifest().label());
     blocking += blocking_threads(next.pipeline);
   }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
   std::vector<caf::actor> workers;
+  // Ready once every model's worker is registered; any one lost (or
+  // draining) makes the node unready.
+  http->set_phase(node_health::phase::unregistered);
+  auto registered = std::make_shared<std::atomic<size_t>>(0);
   for (auto& [loaded, pipeline] : models) {
     worker_options options;
     options.info.id = id;
@@ -234,6 +257,17 @@ int run_worker(fovea_config& cfg) {
     options.routes = front;
     options.connect_timeout = cfg.connect_timeout;
     options.say = say;
+    if (http->metrics)
+      options.registered = [registered, total = models.size(),
+                            health = &http->metrics->health(),
+                            mine = std::make_shared<bool>(false)](bool now) {
+        if (*mine == now)
+          return;
+        *mine = now;
+        auto count = now ? ++*registered : --*registered;
+        health->set_phase(count == total ? node_health::phase::ready
+                                         : node_health::phase::unregistered);
+      };
     // The inference actor blocks a scheduler thread per batch (one is
     // reserved for it); the worker faces the network and hands it batches.
     auto engine = spawn_inference(sys, std::move(loaded), pipeline);
@@ -242,7 +276,8 @@ int run_worker(fovea_config& cfg) {
   }
   // Wait until the workers end: drained after SIGINT/SIGTERM (a second
   // signal stops them at once), or given up on their coordinator.
-  auto reason = wait_for_end(sys, workers, [&workers] {
+  auto reason = wait_for_end(sys, workers, [&workers, &http] {
+    http->set_phase(node_health::phase::stopping);
     for (auto& handle : workers)
       caf::anon_send(caf::actor_cast<worker_actor>(handle), drain_atom::value);
   });

@@ -121,6 +121,11 @@ public:
   size_t held_bytes() const noexcept {
     return queued_bytes_ + in_flight_bytes_;
   }
+  /// Tasks queued to be sent again, since the start: after a failed batch or
+  /// a lost worker, or copied from an overdue batch.
+  uint64_t tasks_sent_again() const noexcept { return sent_again_; }
+  /// Batches in flight on all workers (answered ones are gone).
+  size_t batches_in_flight() const noexcept { return sent_.size(); }
   /// Tasks of the job in batches now: its share of the cluster.
   size_t in_flight_tasks(uint64_t job) const;
 
@@ -221,6 +226,7 @@ private:
   size_t queued_tasks_ = 0;
   size_t queued_bytes_ = 0;
   size_t in_flight_bytes_ = 0;
+  uint64_t sent_again_ = 0;
   uint64_t last_job_ = 0;      ///< round-robin: the job served last
   worker_key last_worker_ = 0; ///< and the worker
   batch_key next_batch_ = 1;

@@ -188,6 +188,7 @@ void scheduler::push_retry(retry r) {
   if (q == jobs_.end())
     return;
   ++r.task.attempt;
+  ++sent_again_;
   ++queued_tasks_;
   queued_bytes_ += r.task.bytes.size();
   q->second.retries.push_back(std::move(r));

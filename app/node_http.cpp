@@ -1,0 +1,69 @@
+#include "app/node_http.hpp"
+
+#include "actors/endpoint.hpp"
+#include "app/build_info.hpp"
+#include "app/console.hpp"
+#include "app/node_edge.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea {
+
+std::optional<node_http> open_http(const fovea_config& cfg,
+                                   const std::string& node,
+                                   const std::string& role) {
+  node_http result;
+  if (cfg.http.empty())
+    return result;
+  // Port 0 (any free port, said in the log line) is fine here, unlike for
+  // an address to connect to.
+  auto any_port = cfg.http.size() > 2
+                  && cfg.http.compare(cfg.http.size() - 2, 2, ":0") == 0;
+  auto where = parse_endpoint(
+    any_port ? cfg.http.substr(0, cfg.http.size() - 1) + "1" : cfg.http);
+  if (where && any_port)
+    where->port = 0;
+  if (!where) {
+    complain("fovea node: fovea.http: " + describe(where.error()));
+    return std::nullopt;
+  }
+  http_options options;
+  options.host = where->host;
+  options.port = where->port;
+  auto tls = !cfg.certificate.empty();
+  if (!is_loopback(options.host)) {
+    if (!tls && !cfg.insecure) {
+      complain("fovea node: fovea.http = " + cfg.http
+               + " is not a loopback address and this node has no "
+                 "certificate to serve HTTPS with: its metrics would be "
+                 "open to anyone who reaches it. Give the node "
+                 "fovea.certificate, fovea.key and fovea.ca, or set "
+                 "fovea.insecure = true on a network you trust");
+      return std::nullopt;
+    }
+    if (tls) {
+      options.certificate = cfg.certificate;
+      options.key = cfg.key;
+      options.ca = cfg.ca;
+    }
+  }
+  auto versions = build_info();
+  result.metrics = std::make_shared<node_metrics>(
+    node, role,
+    std::map<std::string, std::string>{{"version", versions.fovea},
+                                       {"caf", versions.caf},
+                                       {"libtorch", versions.libtorch},
+                                       {"opencv", versions.opencv},
+                                       {"openssl", versions.openssl}});
+  std::string problem;
+  result.endpoint = http_endpoint::start(options, *result.metrics, problem);
+  if (!result.endpoint) {
+    complain("fovea node: fovea.http: " + problem);
+    return std::nullopt;
+  }
+  // Not the word "ready": scripts and tests wait for a node's ready line.
+  say("fovea " + role + " " + node + ": metrics on "
+      + result.endpoint->url() + "/metrics, with health probes");
+  return result;
+}
+
+} // namespace fovea

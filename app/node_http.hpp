@@ -1,0 +1,39 @@
+// node_http: a node's metrics and its HTTP endpoint, as fovea.http asks.
+//
+// Guarantees: with fovea.http empty, nothing is made and no port opens
+// (metrics cost nothing: the actors see null). Otherwise the endpoint is
+// listening before the node loads a model or listens for CAF, so /readyz
+// answers 503 "starting" through a model's load and warm-up. Beyond
+// loopback it serves HTTPS with the node's certificate (and asks clients
+// for one of the cluster's CA), or in clear text only with fovea.insecure;
+// anything else is a configuration error, said once (exit 2).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/fovea_config.hpp"
+#include "metrics/http_endpoint.hpp"
+#include "metrics/node_metrics.hpp"
+
+namespace fovea {
+
+struct node_http {
+  std::shared_ptr<node_metrics> metrics; ///< null: fovea.http is off
+  std::unique_ptr<http_endpoint> endpoint;
+
+  /// Sets the node's readiness (does nothing when off).
+  void set_phase(node_health::phase p) const {
+    if (metrics)
+      metrics->health().set_phase(p);
+  }
+};
+
+/// Starts what fovea.http asks for; nothing after complaining (the caller
+/// exits 2). `role` is "coordinator" or "worker".
+std::optional<node_http> open_http(const fovea_config& cfg,
+                                   const std::string& node,
+                                   const std::string& role);
+
+} // namespace fovea
