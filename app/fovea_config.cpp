@@ -159,7 +159,10 @@ fovea_config::fovea_config() {
   opt_group{custom_options_, "fovea"}
     .add(http, "http",
          "HOST:PORT of the node's /metrics, /healthz and /readyz (HTTPS "
-         "with the node's certificate beyond loopback; empty: off)");
+         "with the node's certificate beyond loopback; empty: off)")
+    .add(log_format, "log-format",
+         "a node's log lines: text, for people, or json, one object per "
+         "line (time, level, node, event, message, fields)");
 }
 
 std::string fovea_config::configure(std::vector<std::string> args) {
@@ -216,6 +219,9 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.decode-threads must be from 1 to 64";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
+  if (log_format != "text" && log_format != "json")
+    return "fovea.log-format must be \"text\" or \"json\" (it is \""
+           + log_format + "\")";
   return check_edge_settings();
 }
 

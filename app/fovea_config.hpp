@@ -76,6 +76,8 @@ public:
   // operations
   /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
   std::string http;
+  /// "text" (lines for people) or "json" (one object per line).
+  std::string log_format = "text";
 
   fovea_config();
 

@@ -189,6 +189,7 @@ int run_worker(fovea_config& cfg) {
     return 2;
   }
   auto id = certified.empty() ? cfg.node_id() : certified;
+  set_log_node(id);
   if (!valid_job_name(id)) {
     complain("fovea node: fovea.id = " + id
              + ": a worker id is 1-100 letters, digits, '.', '_' or '-', not "
@@ -310,6 +311,8 @@ int node_main(const arguments& args) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  if (cfg.log_format == "json")
+    use_json_log(cfg.node_id());
   if (cfg.role == "coordinator")
     return run_coordinator(cfg);
   if (cfg.role == "worker")

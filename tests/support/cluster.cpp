@@ -61,7 +61,11 @@ void local_cluster::start_coordinator(const std::string& port) {
   auto ready = coordinator->wait_for_line("ready on", 30s);
   INFO(coordinator->output());
   REQUIRE(ready);
-  address = "127.0.0.1:" + ready->substr(ready->rfind(':') + 1);
+  // The digits after "ready on HOST:" (a JSON log line has more after them).
+  auto at = ready->find("ready on ");
+  auto digits = ready->substr(ready->find(':', at) + 1);
+  address = "127.0.0.1:"
+            + digits.substr(0, digits.find_first_not_of("0123456789"));
 }
 
 void local_cluster::restart_coordinator() {
