@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 namespace fovea {
 
 namespace {
@@ -78,6 +80,13 @@ http_endpoint::start(const http_options& options, node_metrics& metrics,
     result->port_ = options.port;
   }
   result->thread_ = std::thread{[&server] { server.listen_after_bind(); }};
+  // httplib's stop() does nothing until the listening thread has marked the
+  // server running, so a node that fails right after this (its CAF port is
+  // taken) would join a thread that never ends. That mark is the thread's
+  // first step: wait for it here.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
   return result;
 }
 

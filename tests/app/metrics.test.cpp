@@ -78,6 +78,14 @@ TEST_CASE("readyz follows a worker's model load and a coordinator's "
   auto unready = test::http_get("127.0.0.1", coordinator_http, "/readyz");
   CHECK(unready.status == 503);
   CHECK(unready.body == "no worker registered\n");
+  // A second coordinator on the same port opens its endpoint, then fails
+  // to listen: it must still exit 2 (the endpoint stops), not hang.
+  auto taken = test::run_fovea({"node", "--config", "config/coordinator.ini",
+                                "--fovea.port=" + address.substr(10),
+                                on_any_port},
+                               30s);
+  INFO(taken.second);
+  CHECK(taken.first == 2);
 
   test::child_process worker{{"node", "--config", "config/worker.ini",
                               "--fovea.coordinator=" + address,
