@@ -7,9 +7,6 @@
 #pragma once
 
 #include <memory>
-
-#include "metrics/worker_metrics.hpp"
-
 #include <string>
 #include <vector>
 
@@ -19,6 +16,7 @@
 #include "actors/local_types.hpp"
 #include "messages/image_task.hpp"
 #include "messages/type_ids.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "vision/manifest.hpp"
 #include "vision/preprocess.hpp"
 

@@ -21,10 +21,6 @@
 #pragma once
 
 #include <memory>
-
-#include "metrics/worker_metrics.hpp"
-
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +28,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "messages/interfaces.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "vision/batching_policy.hpp"
 #include "vision/model.hpp"
 #include "vision/preprocess.hpp"
