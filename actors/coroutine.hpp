@@ -10,8 +10,9 @@
 // - a flow runs only on its actor's thread: it starts inside a handler and
 //   each co_await resumes from the response (or error) handler CAF installs
 //   with request(...).then(ok, err), so actor state needs no locks;
-// - every request has a timeout (cancelled when the answer comes), and
-//   every failure (timeout, error reply, receiver down) arrives as a
+// - every request has a timeout (cancelled when the answer comes), except
+//   ask_linked's to an actor linked to the asker, whose death ends the asker
+//   too; every failure (timeout, error reply, receiver down) arrives as a
 //   caf::error in the caf::expected: a failed request never quits the
 //   actor, unlike then() without an error handler;
 // - if the actor terminates while a flow waits, CAF discards the handlers
@@ -33,6 +34,7 @@
 
 #include <caf/actor_clock.hpp>
 #include <caf/behavior.hpp>
+#include <caf/duration.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/message_id.hpp>
@@ -89,7 +91,8 @@ public:
                        std::tuple_element_t<0, std::tuple<Ts...>>,
                        std::tuple<Ts...>>;
 
-  request_awaiter(Self* self, Dest dest, caf::timespan timeout, Args args)
+  /// An invalid `timeout` (caf::infinite) sets none.
+  request_awaiter(Self* self, Dest dest, caf::duration timeout, Args args)
     : self_(self),
       dest_(std::move(dest)),
       timeout_(timeout),
@@ -129,12 +132,13 @@ private:
   // answered or not (holding a reference to the actor): an actor making
   // thousands of requests with long timeouts would grow by one entry each.
   void forget_timeout(caf::message_id id) {
-    self_->clock().cancel_request_timeout(self_, id);
+    if (timeout_.valid())
+      self_->clock().cancel_request_timeout(self_, id);
   }
 
   Self* self_;
   Dest dest_;
-  caf::timespan timeout_;
+  caf::duration timeout_;
   Args args_; ///< the request's content, sent when the flow suspends
   std::optional<caf::expected<value_type>> result_;
 };
@@ -145,7 +149,21 @@ template <class... Ts, class Self, class Dest, class... Args>
 auto ask(Self* self, const Dest& dest, caf::timespan timeout, Args&&... args) {
   using args_tuple = std::tuple<std::decay_t<Args>...>;
   return request_awaiter<Self, Dest, args_tuple, Ts...>{
-    self, dest, timeout, args_tuple{std::forward<Args>(args)...}};
+    self, dest, caf::duration{timeout}, args_tuple{std::forward<Args>(args)...}};
+}
+
+/// ask without a timeout, for the stages of one pipeline: `dest` is linked
+/// to `self`, so if it dies, so does `self` (and a request to a dead actor
+/// is answered with an error at once). Each timeout costs two trips through
+/// the actor clock's thread (set, then cancel), which on a saturated machine
+/// wakes that thread twice per request: measured as context switches that
+/// preempt forward passes.
+template <class... Ts, class Self, class Dest, class... Args>
+auto ask_linked(Self* self, const Dest& dest, Args&&... args) {
+  using args_tuple = std::tuple<std::decay_t<Args>...>;
+  return request_awaiter<Self, Dest, args_tuple, Ts...>{
+    self, dest, caf::duration{caf::infinite},
+    args_tuple{std::forward<Args>(args)...}};
 }
 
 /// Resumes the flow after `delay` (a backoff between retries, say), using

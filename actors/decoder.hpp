@@ -34,6 +34,14 @@ struct decoder_state {
   static inline const char* name = "fovea.decoder";
 };
 
+/// decode_tasks, timed into `metrics` (if not null): what a decoder does
+/// with each request, and a model runner that decodes for itself.
+decoded_batch decode_counted(const std::vector<image_task>& tasks,
+                             const model_manifest& manifest,
+                             const decode_limits& limits,
+                             const std::string& worker_id,
+                             worker_metrics* metrics);
+
 decoder_actor::behavior_type
 decoder(decoder_actor::stateful_pointer<decoder_state> self,
         model_manifest manifest, decode_limits limits, std::string worker_id,

@@ -10,10 +10,6 @@ namespace fovea {
 
 namespace {
 
-// The pipeline's stages only fail if an actor of this process is gone; the
-// coordinator's per-batch deadline is the timeout that matters.
-constexpr auto stage_timeout = std::chrono::hours(1);
-
 struct pipeline_state {
   std::vector<decoder_actor> decoders;
   size_t next_decoder = 0;
@@ -42,16 +38,17 @@ actor_flow classify(pipeline_pointer self, std::vector<image_task> tasks,
     }
   } held{st.metrics.get()};
   auto decoder = st.decoders[st.next_decoder++ % st.decoders.size()];
-  auto decoding = ask<decoded_batch>(self, decoder, stage_timeout,
-                                     decode_atom::value, std::move(tasks));
+  // The stages are linked to us: no timeouts (the coordinator's per-batch
+  // deadline is the one that matters).
+  auto decoding = ask_linked<decoded_batch>(self, decoder, decode_atom::value,
+                                            std::move(tasks));
   auto decoded = co_await decoding;
   if (!decoded) {
     promise.deliver(std::move(decoded.error()));
     co_return;
   }
-  auto running = ask<std::vector<prediction>>(self, st.runner, stage_timeout,
-                                              classify_atom::value,
-                                              std::move(*decoded));
+  auto running = ask_linked<std::vector<prediction>>(
+    self, st.runner, classify_atom::value, std::move(*decoded));
   auto rows = co_await running;
   if (rows)
     promise.deliver(std::move(*rows));
@@ -83,12 +80,16 @@ pipeline(pipeline_pointer self, std::vector<decoder_actor> decoders,
 inference_actor spawn_inference(caf::actor_system& sys,
                                 std::shared_ptr<model> engine,
                                 inference_options options) {
+  runner_decoding decoding{engine->manifest(), options.limits,
+                           options.worker_id};
+  auto runner = sys.spawn(model_runner, engine, options.batching,
+                          options.metrics, std::move(decoding));
+  if (options.decoders == 0)
+    return runner; // it decodes for itself
   std::vector<decoder_actor> decoders;
-  for (size_t i = 0; i < std::max<size_t>(options.decoders, 1); ++i)
+  for (size_t i = 0; i < options.decoders; ++i)
     decoders.push_back(sys.spawn(decoder, engine->manifest(), options.limits,
                                  options.worker_id, options.metrics));
-  auto runner = sys.spawn(model_runner, std::move(engine), options.batching,
-                          options.metrics);
   return sys.spawn(pipeline, std::move(decoders), std::move(runner),
                    options.metrics);
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/coroutine.hpp"
+#include "actors/decoder.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -66,28 +67,40 @@ void step(runner_pointer self) {
     flush_soon(self);
 }
 
+caf::result<std::vector<prediction>> queue_batch(runner_pointer self,
+                                                 decoded_batch batch) {
+  if (batch.images.empty())
+    return std::move(batch.rows); // nothing for the model to do
+  auto& st = self->state;
+  auto promise = self->make_response_promise<std::vector<prediction>>();
+  auto ticket = st.queue->push(std::move(batch), batch_queue::clock::now());
+  st.waiting.emplace(ticket, promise);
+  flush_soon(self);
+  return promise;
+}
+
 } // namespace
 
 model_runner_actor::behavior_type
 model_runner(runner_pointer self, std::shared_ptr<model> engine,
-             batching_policy policy, std::shared_ptr<worker_metrics> metrics) {
+             batching_policy policy, std::shared_ptr<worker_metrics> metrics,
+             runner_decoding decoding) {
   auto& st = self->state;
   st.queue.emplace(engine->manifest().input_size());
   st.engine = std::move(engine);
   st.policy = policy;
   st.metrics = std::move(metrics);
+  st.decoding = std::move(decoding);
   return {
-    [self](classify_atom, decoded_batch& batch)
-      -> caf::result<std::vector<prediction>> {
-      if (batch.images.empty())
-        return std::move(batch.rows); // nothing for the model to do
+    [self](classify_atom, const std::vector<image_task>& tasks) {
       auto& st = self->state;
-      auto promise = self->make_response_promise<std::vector<prediction>>();
-      auto ticket = st.queue->push(std::move(batch),
-                                   batch_queue::clock::now());
-      st.waiting.emplace(ticket, promise);
-      flush_soon(self);
-      return promise;
+      auto& how = st.decoding;
+      return queue_batch(self, decode_counted(tasks, how.manifest, how.limits,
+                                              how.worker_id,
+                                              st.metrics.get()));
+    },
+    [self](classify_atom, decoded_batch& batch) {
+      return queue_batch(self, std::move(batch));
     },
     [self](flush_atom) {
       self->state.flush_sent = false;

@@ -8,6 +8,13 @@
 // mailbox, so the requests that arrived during the last forward pass all
 // join the next one. Each request is answered once all its images are done.
 //
+// A runner may also decode: given raw tasks (a worker with decode-threads
+// = 0), it decodes them on its own thread as they arrive, between forward
+// passes. On a machine whose cores all run forward passes a separate
+// decoder thread gains nothing (it takes its core time from a forward
+// pass) and costs a hand-off per batch: two messages, and a thread woken
+// that preempts a forward pass.
+//
 // A forward pass blocks a scheduler thread (see inference.hpp).
 #pragma once
 
@@ -22,16 +29,28 @@
 
 #include "actors/batch_queue.hpp"
 #include "actors/local_types.hpp"
+#include "messages/image_task.hpp"
 #include "messages/type_ids.hpp"
 #include "vision/batching_policy.hpp"
 #include "metrics/worker_metrics.hpp"
+#include "vision/manifest.hpp"
 #include "vision/model.hpp"
+#include "vision/preprocess.hpp"
 
 namespace fovea {
 
 using model_runner_actor = caf::typed_actor<
+  caf::replies_to<classify_atom, std::vector<image_task>>::with<
+    std::vector<prediction>>,
   caf::replies_to<classify_atom, decoded_batch>::with<std::vector<prediction>>,
   caf::reacts_to<flush_atom>>;
+
+/// What a runner needs to decode raw tasks itself.
+struct runner_decoding {
+  model_manifest manifest;
+  decode_limits limits;
+  std::string worker_id; ///< written into every row
+};
 
 struct model_runner_state {
   std::shared_ptr<model> engine; ///< used by this actor's thread only
@@ -43,6 +62,7 @@ struct model_runner_state {
   bool flush_sent = false;          ///< a flush is in the mailbox
   bool delayed_flush_armed = false; ///< a flush will come after the delay
   std::shared_ptr<worker_metrics> metrics; ///< null: off
+  runner_decoding decoding;
 
   static inline const char* name = "fovea.model_runner";
 };
@@ -50,6 +70,7 @@ struct model_runner_state {
 model_runner_actor::behavior_type
 model_runner(model_runner_actor::stateful_pointer<model_runner_state> self,
              std::shared_ptr<model> engine,
-             batching_policy policy, std::shared_ptr<worker_metrics> metrics);
+             batching_policy policy, std::shared_ptr<worker_metrics> metrics,
+             runner_decoding decoding);
 
 } // namespace fovea

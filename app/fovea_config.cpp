@@ -215,8 +215,8 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.max-queued-bytes must be at least 1 MiB";
   if (max_pixels == 0 || max_image_bytes == 0)
     return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
-  if (decode_threads == 0 || decode_threads > 64)
-    return "fovea.decode-threads must be from 1 to 64";
+  if (decode_threads > 64)
+    return "fovea.decode-threads must be from 0 to 64";
   if (threads < 0)
     return "fovea.threads must be 0 (LibTorch's default) or more";
   if (log_format != "text" && log_format != "json")

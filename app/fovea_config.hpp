@@ -48,7 +48,7 @@ public:
   /// How long a job waits for a worker serving its model before it fails.
   caf::timespan model_wait = std::chrono::minutes(10);
   // a worker's pipeline (batching knobs: the model's unless set here)
-  uint32_t decode_threads = 1;
+  uint32_t decode_threads = 0;
   uint32_t max_batch_size = 0;
   std::vector<uint32_t> preferred_batch_sizes;
   caf::timespan max_queue_delay{0};

@@ -1,4 +1,5 @@
-// The inference pipeline (decoders + model runner with dynamic batching)
+// The inference pipeline (decoders + model runner with dynamic batching, or
+// a runner that decodes for itself)
 // answers concurrent requests exactly as one classifier answering them one
 // at a time would: same labels, same scores, each request whole.
 #include <catch2/catch.hpp>
@@ -45,7 +46,9 @@ TEST_CASE_METHOD(test::actor_fixture,
                  "answers each like a one-at-a-time classifier",
                  "[unit]") {
   auto [max_batch, delay, decoders]
-    = GENERATE(std::tuple{size_t{4}, 0ms, size_t{1}},
+    = GENERATE(std::tuple{size_t{4}, 0ms, size_t{0}},
+               std::tuple{size_t{5}, 2ms, size_t{0}},
+               std::tuple{size_t{4}, 0ms, size_t{1}},
                std::tuple{size_t{7}, 20ms, size_t{2}},
                std::tuple{size_t{64}, 5ms, size_t{3}});
   INFO("max batch " << max_batch << ", delay " << delay.count()

@@ -47,9 +47,9 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
        "", "batching of model fashion-mnist@1 (model.ini [batching] and "
            "fovea.* overrides): preferred-batch-sizes must each be from 1 "
            "to max-batch-size"},
-      {"no decode threads",
-       "[fovea]\nrole = \"worker\"\n", "--fovea.decode-threads=0",
-       "fovea.decode-threads must be from 1 to 64"},
+      {"too many decode threads",
+       "[fovea]\nrole = \"worker\"\n", "--fovea.decode-threads=65",
+       "fovea.decode-threads must be from 0 to 64"},
       {"missing model",
        "[fovea]\nrole = \"worker\"\nmodel = \"/nonexistent/model\"\n", "",
        "fovea.model: bad model: /nonexistent/model: not found (a model "
