@@ -109,3 +109,30 @@ TEST_CASE("the content fingerprint changes with a file's size or time, the "
   CHECK(content_fingerprint(a) != content_fingerprint(c));
   CHECK(content_fingerprint(a) == content_fingerprint(a));
 }
+
+TEST_CASE("an image is named by its last extension, in any case, and a "
+          "hidden file's name is not an extension", "[unit]") {
+  for (auto path : {"a.png", "a.PNG", "dir.d/a.Jpg", "a.jpeg", "a.b.jpeg",
+                    "/abs/x.png"})
+    CHECK(has_image_extension(path));
+  for (auto path : {".png", "dir/.jpg", "a.png.txt", "a.pngx", "a.", "a",
+                    "dir.png/a", "..", "a.jpe"})
+    CHECK_FALSE(has_image_extension(path));
+}
+
+TEST_CASE("a walked file keeps its size and time, whatever the root's "
+          "spelling", "[unit]") {
+  auto dir = test::fresh_dir("walk-stat");
+  test::write_file(dir / "a.png", {1, 2, 3});
+  struct stat st {};
+  REQUIRE(::stat((dir / "a.png").c_str(), &st) == 0);
+  for (auto root : {dir.string(), dir.string() + "/"}) {
+    INFO(root);
+    auto inputs = collect_inputs({root}).items;
+    REQUIRE(inputs.size() == 1);
+    CHECK(inputs[0].path == (dir / "a.png").string());
+    CHECK(inputs[0].size == 3);
+    CHECK(inputs[0].modified
+          == int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec);
+  }
+}
