@@ -10,6 +10,7 @@
 
 #include "messages/errors.hpp"
 #include "vision/image_header.hpp"
+#include "vision/plain_png.hpp"
 
 namespace fovea {
 
@@ -77,7 +78,9 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
     cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
                 const_cast<uint8_t*>(bytes.data()));
     auto flags = m.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
-    image = cv::imdecode(raw, flags);
+    if (header.format != image_format::png
+        || !decode_plain_png(bytes, m.channels, image))
+      image = cv::imdecode(raw, flags);
     if (image.empty())
       return bad_image("cannot decode image");
     if (m.resize == resize_mode::shorter_side) {

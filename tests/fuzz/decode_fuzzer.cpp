@@ -10,7 +10,11 @@
 #include <span>
 #include <vector>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
 #include "vision/image_header.hpp"
+#include "vision/plain_png.hpp"
 #include "vision/preprocess.hpp"
 
 namespace {
@@ -41,6 +45,21 @@ void decode(std::span<const uint8_t> bytes, const fovea::model_manifest& m) {
       std::abort();
 }
 
+// Differential: whatever the plain PNG path decodes, OpenCV must decode to
+// the same pixels (the path promises exactly that).
+void compare_plain_png(std::span<const uint8_t> bytes, int channels) {
+  cv::Mat fast;
+  if (!fovea::decode_plain_png(bytes, channels, fast))
+    return;
+  cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
+              const_cast<uint8_t*>(bytes.data()));
+  auto slow = cv::imdecode(raw, channels == 1 ? cv::IMREAD_GRAYSCALE
+                                              : cv::IMREAD_COLOR);
+  if (slow.empty() || slow.size() != fast.size() || slow.type() != fast.type()
+      || cv::norm(slow, fast, cv::NORM_INF) != 0)
+    std::abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -52,5 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto rgb = manifest(32, 3);
   decode(bytes, gray);
   decode(bytes, rgb);
+  if (header.problem.empty() && header.pixels() <= limits.max_pixels) {
+    compare_plain_png(bytes, 1);
+    compare_plain_png(bytes, 3);
+  }
   return 0;
 }
