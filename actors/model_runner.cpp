@@ -56,10 +56,13 @@ void step(runner_pointer self) {
                                describe(probabilities.error()));
   for (auto& request : done) {
     auto waiting = st.waiting.find(request.id);
+    auto& [promise, held] = waiting->second;
+    if (held) // before the answer, which may be read at once
+      st.hold(-1);
     if (request.failure.empty())
-      waiting->second.deliver(std::move(request.rows));
+      promise.deliver(std::move(request.rows));
     else // the coordinator retries the batch elsewhere
-      waiting->second.deliver(make_error(errc::bad_model, request.failure));
+      promise.deliver(make_error(errc::bad_model, request.failure));
     st.waiting.erase(waiting);
   }
   // Whatever arrived during this pass is in the mailbox ahead of the flush.
@@ -67,14 +70,18 @@ void step(runner_pointer self) {
     flush_soon(self);
 }
 
-caf::result<std::vector<prediction>> queue_batch(runner_pointer self,
-                                                 decoded_batch batch) {
+// `held`: the request came from the coordinator, not from a decoder in
+// front of us, so it counts as a batch the worker holds until answered.
+caf::result<std::vector<prediction>>
+queue_batch(runner_pointer self, decoded_batch batch, bool held) {
   if (batch.images.empty())
     return std::move(batch.rows); // nothing for the model to do
   auto& st = self->state;
   auto promise = self->make_response_promise<std::vector<prediction>>();
   auto ticket = st.queue->push(std::move(batch), batch_queue::clock::now());
-  st.waiting.emplace(ticket, promise);
+  st.waiting.emplace(ticket, model_runner_state::request{promise, held});
+  if (held)
+    st.hold(+1);
   flush_soon(self);
   return promise;
 }
@@ -95,12 +102,13 @@ model_runner(runner_pointer self, std::shared_ptr<model> engine,
     [self](classify_atom, const std::vector<image_task>& tasks) {
       auto& st = self->state;
       auto& how = st.decoding;
-      return queue_batch(self, decode_counted(tasks, how.manifest, how.limits,
-                                              how.worker_id,
-                                              st.metrics.get()));
+      return queue_batch(self,
+                         decode_counted(tasks, how.manifest, how.limits,
+                                        how.worker_id, st.metrics.get()),
+                         true);
     },
     [self](classify_atom, decoded_batch& batch) {
-      return queue_batch(self, std::move(batch));
+      return queue_batch(self, std::move(batch), false);
     },
     [self](flush_atom) {
       self->state.flush_sent = false;

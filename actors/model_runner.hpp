@@ -56,13 +56,25 @@ struct model_runner_state {
   std::shared_ptr<model> engine; ///< used by this actor's thread only
   batching_policy policy;
   std::optional<batch_queue> queue;
-  std::map<batch_queue::ticket,
-           caf::typed_response_promise<std::vector<prediction>>>
-    waiting;
+  struct request {
+    caf::typed_response_promise<std::vector<prediction>> promise;
+    bool held; ///< counted in the worker's batches in flight
+  };
+  std::map<batch_queue::ticket, request> waiting;
+  long held = 0; ///< requests counted in metrics' batches in flight
   bool flush_sent = false;          ///< a flush is in the mailbox
   bool delayed_flush_armed = false; ///< a flush will come after the delay
   std::shared_ptr<worker_metrics> metrics; ///< null: off
   runner_decoding decoding;
+
+  /// Counts `change` more batches held (a runner that decodes for itself
+  /// is the worker's inference actor: it keeps the gauge a pipeline would).
+  void hold(long change) {
+    held += change;
+    if (metrics)
+      metrics->batches_held(change);
+  }
+  ~model_runner_state() { hold(-held); } // unanswered when the actor ends
 
   static inline const char* name = "fovea.model_runner";
 };

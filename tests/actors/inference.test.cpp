@@ -86,3 +86,61 @@ TEST_CASE_METHOD(test::actor_fixture,
   }
   self->send_exit(engine, caf::exit_reason::user_shutdown);
 }
+
+namespace {
+
+// The value of fovea_worker_batches_in_flight in a scrape.
+double batches_in_flight(const node_metrics& node) {
+  auto text = node.scrape();
+  auto at = text.find("\nfovea_worker_batches_in_flight{");
+  REQUIRE(at != std::string::npos);
+  auto value = text.find("} ", at);
+  return std::stod(text.substr(value + 2));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(test::actor_fixture,
+                 "a runner that decodes for itself counts the batches it "
+                 "holds, until answered or gone",
+                 "[unit]") {
+  node_metrics node{"w", "worker", {}};
+  inference_options options;
+  options.worker_id = "w";
+  options.decoders = 0;
+  options.metrics = std::make_shared<worker_metrics>(node, "fashion-mnist@1");
+  SECTION("answered") {
+    auto engine = spawn_inference(sys, shipped_model(), options);
+    for (uint64_t r = 0; r < 3; ++r)
+      self->send(engine, classify_atom::value, request(r));
+    for (int i = 0; i < 3; ++i)
+      self->receive([](std::vector<prediction>&) {});
+    CHECK(batches_in_flight(node) == 0);
+    self->monitor(engine);
+    self->send_exit(engine, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {}); // it used `node`
+  }
+  SECTION("held, then the actor ends") {
+    // One image each, far below the batch size, and a long delay: the
+    // requests wait in the runner's queue.
+    options.batching.max_batch_size = 64;
+    options.batching.max_queue_delay = 10s;
+    auto engine = spawn_inference(sys, shipped_model(), options);
+    for (uint64_t r = 0; r < 3; ++r)
+      self->send(engine, classify_atom::value, request(0));
+    // A request with no image is answered at once, and only after the
+    // three before it were queued (one mailbox, in order).
+    std::vector<image_task> nothing(1);
+    nothing[0].bytes = {'n', 'o'};
+    self->send(engine, classify_atom::value, nothing);
+    self->receive([](std::vector<prediction>& rows) {
+      REQUIRE(rows.size() == 1);
+      CHECK_FALSE(rows[0].error.empty());
+    });
+    CHECK(batches_in_flight(node) == 3);
+    self->monitor(engine);
+    self->send_exit(engine, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {});
+    CHECK(batches_in_flight(node) == 0);
+  }
+}
