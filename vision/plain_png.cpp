@@ -17,12 +17,12 @@ uint32_t big_endian(const uint8_t* p) {
          | uint32_t{p[3]};
 }
 
-// Ancillary chunks that change no pixel of what imdecode returns. Any other
-// (tRNS, gAMA, sRGB, iCCP, sBIT, ...) sends the image to OpenCV, whose
+// Ancillary chunks that change no pixel of what imdecode returns, and that
+// libpng reads without decompressing anything. Any other (tRNS, gAMA, sRGB,
+// iCCP, sBIT, compressed text, ...) sends the image to OpenCV, whose
 // handling of it is then the one that counts.
 bool harmless(std::string_view type) {
-  return type == "tEXt" || type == "zTXt" || type == "iTXt" || type == "tIME"
-         || type == "pHYs";
+  return type == "tEXt" || type == "tIME" || type == "pHYs";
 }
 
 uint8_t paeth(uint8_t a, uint8_t b, uint8_t c) {
@@ -148,6 +148,8 @@ bool decode_plain_png(std::span<const uint8_t> bytes, int channels,
       }
       seen_idat = true;
     } else if (name == "IEND") {
+      if (length != 0)
+        return false;
       seen_iend = true;
     } else if (!harmless(name)) {
       return false;

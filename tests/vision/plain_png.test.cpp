@@ -49,6 +49,7 @@ struct png_spec {
   std::vector<chunk> between_idats; ///< after the first IDAT part
   uint8_t depth = 8, colour = 255, interlace = 0; ///< colour 255: by channels
   int extra_rows = 0; ///< rows of data beyond the height (negative: fewer)
+  std::vector<uint8_t> iend; ///< IEND's data (a valid one has none)
 };
 
 uint8_t pixel(int x, int y, int c) {
@@ -105,7 +106,7 @@ std::vector<uint8_t> make_png(const png_spec& s) {
       for (auto& c : s.between_idats)
         put_chunk(png, c);
   }
-  put_chunk(png, {"IEND", {}});
+  put_chunk(png, {"IEND", s.iend});
   return png;
 }
 
@@ -157,7 +158,7 @@ TEST_CASE("split IDATs and text chunks decode; colour management and "
   s.idat_parts = 3;
   s.before_idat = {{"tEXt", {'a', 0, 'b'}}, {"pHYs", std::vector<uint8_t>(9)}};
   require_same_as_opencv(make_png(s), 1);
-  for (auto type : {"gAMA", "sRGB", "tRNS", "iCCP", "sBIT", "zzZz"}) {
+  for (auto type : {"gAMA", "sRGB", "tRNS", "iCCP", "sBIT", "zTXt", "zzZz"}) {
     INFO(type);
     png_spec t;
     t.before_idat = {{type, {0, 0, 0, 1}}};
@@ -221,6 +222,11 @@ TEST_CASE("a flawed PNG is never decoded by the plain path", "[unit]") {
   SECTION("less image data than the header's rows") {
     png_spec f;
     f.extra_rows = -1;
+    CHECK_FALSE(plain(make_png(f), 1));
+  }
+  SECTION("an IEND with data") {
+    png_spec f;
+    f.iend = {0};
     CHECK_FALSE(plain(make_png(f), 1));
   }
   SECTION("IDATs that are not consecutive") {
