@@ -151,7 +151,7 @@ TEST_CASE("every PNG filter, grey and colour, decodes to OpenCV's pixels",
   require_same_as_opencv(make_png(s), channels);
 }
 
-TEST_CASE("split IDATs and text chunks decode; colour management and "
+TEST_CASE("split IDATs and text chunks decode, while colour management and "
           "transparency go to OpenCV", "[unit]") {
   png_spec s;
   s.filters = {4, 1};
