@@ -152,11 +152,12 @@ int run_coordinator(fovea_config& cfg) {
     caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
     return 2;
   }
+  // Ready for clients once a worker registers (its metrics' sample says).
+  // Set before the ready line: whoever reads that line may ask /readyz.
+  http->set_phase(node_health::phase::no_workers);
   say("fovea coordinator " + id + ": " + describe_edge(cfg, front.get()));
   say("fovea coordinator " + id + " ready on " + cfg.host + ":"
       + std::to_string(*port));
-  // Ready for clients once a worker registers (its metrics' sample says).
-  http->set_phase(node_health::phase::no_workers);
   // Wait until a signal ends the node.
   wait_for_end(sys, caf::actor_cast<caf::actor>(coordinator_handle));
   if (http->metrics)
