@@ -166,6 +166,15 @@ bool decode_plain_png(std::span<const uint8_t> bytes, int channels,
   const uint64_t expected = (stride + 1) * height;
   if (expected > max_plain_bytes)
     return false;
+  // libpng inflates within the window the zlib header declares and rejects
+  // a stream that reaches further back; libdeflate always allows 32 KiB.
+  // They agree when the window is 32 KiB or covers the whole image (as
+  // libpng's encoder declares for small ones: 1 KiB for 28x28).
+  if (compressed.size() < 2)
+    return false;
+  const uint64_t window = uint64_t{1} << ((compressed[0] >> 4) + 8);
+  if (window < 32768 && expected > window)
+    return false;
   thread_local std::vector<uint8_t> inflated;
   inflated.resize(expected);
   size_t produced = 0;

@@ -6,7 +6,8 @@
 //   decoding is small beside their model), not interlaced, every chunk's
 //   CRC right,
 //   no chunk but IHDR, IDAT, an empty IEND and the ones that change no pixel
-//   (tEXt, tIME, pHYs); and then `out` holds exactly the pixels OpenCV's
+//   (tEXt, tIME, pHYs), a zlib window of 32 KiB or the whole image; and
+//   then `out` holds exactly the pixels OpenCV's
 //   imdecode would (a PNG's pixels are fixed by the format: nothing to
 //   choose), in OpenCV's layout (CV_8UC1, or CV_8UC3 as BGR);
 // - anything else, or anything wrong (a bad CRC, a short or long zlib

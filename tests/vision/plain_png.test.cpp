@@ -50,6 +50,7 @@ struct png_spec {
   uint8_t depth = 8, colour = 255, interlace = 0; ///< colour 255: by channels
   int extra_rows = 0; ///< rows of data beyond the height (negative: fewer)
   std::vector<uint8_t> iend; ///< IEND's data (a valid one has none)
+  int window_bits = 15;      ///< zlib's; the header declares the window
 };
 
 uint8_t pixel(int x, int y, int c) {
@@ -79,11 +80,17 @@ std::vector<uint8_t> idat_data(const png_spec& s) {
     }
     prev = row;
   }
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  std::vector<uint8_t> out(size);
-  REQUIRE(compress2(out.data(), &size, raw.data(),
-                    static_cast<uLong>(raw.size()), 9) == Z_OK);
-  out.resize(size);
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, s.window_bits, 9,
+                       Z_DEFAULT_STRATEGY) == Z_OK);
+  std::vector<uint8_t> out(deflateBound(&z, static_cast<uLong>(raw.size())));
+  z.next_in = raw.data();
+  z.avail_in = static_cast<uInt>(raw.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
   return out;
 }
 
@@ -181,6 +188,14 @@ TEST_CASE("a PNG the plain path does not take is left to OpenCV", "[unit]") {
   png_spec palette;
   palette.colour = 3;
   CHECK_FALSE(plain(make_png(palette), 1));
+  png_spec small_window; // 512 bytes declared, 812 to inflate
+  small_window.width = small_window.height = 28;
+  small_window.window_bits = 9;
+  CHECK_FALSE(plain(make_png(small_window), 1));
+  png_spec covering_window; // 512 bytes declared, 40 to inflate
+  covering_window.window_bits = 9;
+  covering_window.filters = {4, 2};
+  require_same_as_opencv(make_png(covering_window), 1);
   png_spec large; // over 1 MiB of pixels: OpenCV's
   large.width = 1100;
   large.height = 1000;
