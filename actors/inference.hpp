@@ -13,7 +13,7 @@
 // and while the model runs one batch, the decoders prepare the next ones (a
 // worker with slots >= 2 holds that many batches). That pays only where a
 // core would otherwise idle: on a 2-core machine running two 1-thread
-// workers, it cost 52,000 more context switches per 40,000 images and no
+// workers, it cost 52,000 more context switches per 50,000 images and no
 // throughput (fovea classify, Fashion-MNIST).
 //
 // Decoders and the runner block a scheduler thread per batch, so whoever
