@@ -80,8 +80,7 @@ pipeline(pipeline_pointer self, std::vector<decoder_actor> decoders,
 inference_actor spawn_inference(caf::actor_system& sys,
                                 std::shared_ptr<model> engine,
                                 inference_options options) {
-  runner_decoding decoding{engine->manifest(), options.limits,
-                           options.worker_id};
+  runner_decoding decoding{options.limits, options.worker_id};
   auto runner = sys.spawn(model_runner, engine, options.batching,
                           options.metrics, std::move(decoding));
   if (options.decoders == 0)

@@ -101,11 +101,10 @@ model_runner(runner_pointer self, std::shared_ptr<model> engine,
   return {
     [self](classify_atom, const std::vector<image_task>& tasks) {
       auto& st = self->state;
-      auto& how = st.decoding;
-      return queue_batch(self,
-                         decode_counted(tasks, how.manifest, how.limits,
-                                        how.worker_id, st.metrics.get()),
-                         true);
+      auto batch = decode_counted(tasks, st.engine->manifest(),
+                                  st.decoding.limits, st.decoding.worker_id,
+                                  st.metrics.get());
+      return queue_batch(self, std::move(batch), true);
     },
     [self](classify_atom, decoded_batch& batch) {
       return queue_batch(self, std::move(batch), false);

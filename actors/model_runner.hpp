@@ -33,7 +33,6 @@
 #include "messages/type_ids.hpp"
 #include "vision/batching_policy.hpp"
 #include "metrics/worker_metrics.hpp"
-#include "vision/manifest.hpp"
 #include "vision/model.hpp"
 #include "vision/preprocess.hpp"
 
@@ -45,9 +44,9 @@ using model_runner_actor = caf::typed_actor<
   caf::replies_to<classify_atom, decoded_batch>::with<std::vector<prediction>>,
   caf::reacts_to<flush_atom>>;
 
-/// What a runner needs to decode raw tasks itself.
+/// What a runner needs to decode raw tasks itself (besides its model's
+/// manifest).
 struct runner_decoding {
-  model_manifest manifest;
   decode_limits limits;
   std::string worker_id; ///< written into every row
 };
@@ -61,7 +60,6 @@ struct model_runner_state {
     bool held; ///< counted in the worker's batches in flight
   };
   std::map<batch_queue::ticket, request> waiting;
-  long held = 0; ///< requests counted in metrics' batches in flight
   bool flush_sent = false;          ///< a flush is in the mailbox
   bool delayed_flush_armed = false; ///< a flush will come after the delay
   std::shared_ptr<worker_metrics> metrics; ///< null: off
@@ -70,11 +68,14 @@ struct model_runner_state {
   /// Counts `change` more batches held (a runner that decodes for itself
   /// is the worker's inference actor: it keeps the gauge a pipeline would).
   void hold(long change) {
-    held += change;
     if (metrics)
       metrics->batches_held(change);
   }
-  ~model_runner_state() { hold(-held); } // unanswered when the actor ends
+  ~model_runner_state() { // what is unanswered when the actor ends
+    for (auto& [ticket, r] : waiting)
+      if (r.held)
+        hold(-1);
+  }
 
   static inline const char* name = "fovea.model_runner";
 };
