@@ -1,20 +1,78 @@
 #include "actors/remote.hpp"
 
 #include <cstdlib>
+#include <unistd.h>
 
+#include <caf/io/basp_broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/send.hpp>
+
+#include "actors/access.hpp"
 #include "messages/protocol.hpp"
 
 namespace fovea {
 
-caf::expected<endpoint> caf_target(const endpoint& where,
-                                   route_table* routes) {
-  if (!routes)
-    return where;
+namespace {
+
+// The port a connection handed over by the edge is offered on, as CAF
+// keys its published actors: any one number, the same for every
+// connection (no port of the machine is behind it).
+constexpr uint16_t edge_offer_port = 1;
+
+} // namespace
+
+caf::actor basp_broker_of(caf::actor_system& sys) {
+  return sys.middleman().named_broker<caf::io::basp_broker>(
+    caf::atom("BASP"));
+}
+
+caf::expected<caf::io::scribe_ptr>
+open_connection(caf::actor_system& sys, const endpoint& where,
+                route_table* routes) {
+  auto& backend = sys.middleman().backend();
+  if (!routes) {
+    auto connection = backend.new_tcp_scribe(where.host, where.port);
+    if (!connection)
+      return make_error(errc::no_coordinator,
+                        to_string(where) + ": " + sys.render(connection.error()));
+    return connection;
+  }
   std::string problem;
-  auto port = routes->route(where.host, where.port, problem);
-  if (!port)
+  auto fd = routes->dial(where.host, where.port, problem);
+  if (!fd)
     return make_error(errc::no_coordinator, to_string(where) + ": " + problem);
-  return endpoint{"127.0.0.1", *port};
+  return backend.new_scribe(*fd);
+}
+
+void attach_edge(caf::actor_system& sys, edge& front,
+                 caf::strong_actor_ptr offered,
+                 std::set<std::string> interface) {
+  caf_side side;
+  side.node = node_key(sys, sys.node());
+  if (offered)
+    side.accept = [&sys, offered = std::move(offered),
+                   interface = std::move(interface)](int fd,
+                                                     std::string& problem) {
+      return offer_on_socket(sys, fd, offered, interface, problem);
+    };
+  front.attach(std::move(side));
+}
+
+bool offer_on_socket(caf::actor_system& sys, int fd,
+                     const caf::strong_actor_ptr& published,
+                     const std::set<std::string>& interface,
+                     std::string& problem) {
+  if (!published) {
+    ::close(fd);
+    problem = "this node offers no actor";
+    return false;
+  }
+  auto connection = sys.middleman().backend().new_scribe(fd);
+  caf::anon_send(basp_broker_of(sys), caf::publish_atom::value,
+                 std::move(connection), edge_offer_port, published,
+                 interface);
+  return true;
 }
 
 bool final_refusal(const caf::error& err) {

@@ -47,12 +47,7 @@ actor_flow connect(shell_pointer self, std::string address) {
     co_return;
   }
   auto& routes = self->state.options.routes;
-  auto target = caf_target(*where, routes.get());
-  if (!target) {
-    fail(self, describe(target.error()));
-    co_return;
-  }
-  auto attempt = ask_connect(self, *target,
+  auto attempt = ask_connect(self, *where, routes.get(),
                              self->state.options.request_timeout);
   auto reply = co_await attempt;
   auto found = as_coordinator(self->system(), std::move(reply), *where,

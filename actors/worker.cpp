@@ -53,12 +53,8 @@ actor_flow join(worker_pointer self) {
   for (;;) {
     coordinator_actor coordinator = opts.local_coordinator;
     if (opts.address) {
-      auto target = caf_target(*opts.address, opts.routes.get());
-      if (!target) {
-        self->quit(std::move(target.error()));
-        co_return;
-      }
-      auto attempt = ask_connect(self, *target, max_backoff * 5);
+      auto attempt = ask_connect(self, *opts.address, opts.routes.get(),
+                                 max_backoff * 5);
       auto reply = co_await attempt;
       auto found = as_coordinator(self->system(), std::move(reply),
                                   *opts.address, opts.routes.get());

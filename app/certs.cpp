@@ -17,7 +17,7 @@ namespace fovea {
 namespace {
 
 constexpr const char* usage =
-    "usage: fovea certs DIR NAME... [--role coordinator|worker|client|"
+    "usage: fovea certs DIR NAME... [--role coordinator|worker|client|monitor|"
     "operator] [--days N]\n"
     "       fovea certs DIR --revoke NAME...";
 
@@ -49,7 +49,7 @@ int certs_main(const arguments& args) {
   auto role = parse_peer_role(role_text);
   if (!role) {
     complain("fovea certs: --role " + role_text +
-             ": a role is coordinator, worker, client or operator");
+             ": a role is coordinator, worker, client, operator or monitor");
     return 2;
   }
   validity valid;

@@ -149,7 +149,19 @@ fovea_config::fovea_config() {
     .add(handshake_timeout, "handshake-timeout",
          "time a new connection has for its TLS (or CAF) handshake")
     .add(idle_timeout, "idle-timeout",
-         "longest silence of a connection before the edge closes it");
+         "longest silence of a connection before the edge closes it")
+    .add(write_stall_timeout, "write-stall-timeout",
+         "longest a peer may leave what the edge sends it unread before "
+         "the edge closes the connection")
+    .add(max_inflight_bytes, "max-inflight-bytes",
+         "bytes of messages CAF may buffer across all connections (each "
+         "keeps its largest message's size for as long as it lasts)")
+    .add(max_handshakes, "max-handshakes",
+         "connections an edge holds in their TLS handshake at once")
+    .add(max_handshakes_per_address, "max-handshakes-per-address",
+         "connections in their TLS handshake from one address (or IPv6 /64)")
+    .add(max_connections_per_certificate, "max-connections-per-certificate",
+         "live connections with one certificate name");
   opt_group{custom_options_, "fovea"}
     .add(max_job_inputs, "max-job-inputs",
          "most inputs of one job a coordinator accepts")
@@ -235,12 +247,21 @@ std::string fovea_config::check_edge_settings() const {
            + ") must stay 1 MiB below fovea.max-message-bytes ("
            + std::to_string(max_message_bytes)
            + "): an image travels in one message";
-  if (max_connections == 0 || max_connections_per_address == 0)
-    return "fovea.max-connections and fovea.max-connections-per-address "
-           "must be at least 1";
-  if (handshake_timeout.count() <= 0 || idle_timeout.count() <= 0)
-    return "fovea.handshake-timeout and fovea.idle-timeout must be more "
-           "than 0";
+  if (max_connections == 0 || max_connections_per_address == 0
+      || max_handshakes == 0 || max_handshakes_per_address == 0
+      || max_connections_per_certificate == 0)
+    return "fovea.max-connections, fovea.max-connections-per-address, "
+           "fovea.max-handshakes, fovea.max-handshakes-per-address and "
+           "fovea.max-connections-per-certificate must be at least 1";
+  if (handshake_timeout.count() <= 0 || idle_timeout.count() <= 0
+      || write_stall_timeout.count() <= 0)
+    return "fovea.handshake-timeout, fovea.idle-timeout and "
+           "fovea.write-stall-timeout must be more than 0";
+  if (max_inflight_bytes < max_message_bytes)
+    return "fovea.max-inflight-bytes (" + std::to_string(max_inflight_bytes)
+           + ") must be at least fovea.max-message-bytes ("
+           + std::to_string(max_message_bytes)
+           + "): the largest message must fit";
   auto heartbeat = caf::get_or(content, "middleman.heartbeat-interval",
                                caf::timespan{0});
   if (heartbeat.count() > 0 && idle_timeout < 3 * heartbeat)
@@ -294,6 +315,13 @@ edge_limits fovea_config::edge_settings() const {
     = std::chrono::duration_cast<std::chrono::milliseconds>(handshake_timeout);
   result.idle_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(idle_timeout);
+  result.write_stall_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(
+      write_stall_timeout);
+  result.max_inflight_bytes = max_inflight_bytes;
+  result.max_handshakes = max_handshakes;
+  result.max_handshakes_per_address = max_handshakes_per_address;
+  result.max_connections_per_certificate = max_connections_per_certificate;
   return result;
 }
 

@@ -69,6 +69,11 @@ public:
   uint32_t max_connections_per_address = 64;
   caf::timespan handshake_timeout = std::chrono::seconds(10);
   caf::timespan idle_timeout = std::chrono::seconds(60);
+  caf::timespan write_stall_timeout = std::chrono::seconds(30);
+  uint64_t max_inflight_bytes = 144ull << 20; ///< what CAF may buffer
+  uint32_t max_handshakes = 64;
+  uint32_t max_handshakes_per_address = 8;
+  uint32_t max_connections_per_certificate = 32;
   // what a coordinator accepts from clients
   uint64_t max_job_inputs = 10'000'000;
   uint32_t max_open_jobs = 64;

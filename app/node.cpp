@@ -18,6 +18,7 @@
 
 #include "actors/coordinator.hpp"
 #include "actors/inference.hpp"
+#include "actors/remote.hpp"
 #include "actors/worker.hpp"
 #include "app/command_line.hpp"
 #include "app/console.hpp"
@@ -35,9 +36,9 @@ namespace fovea {
 
 namespace {
 
-// Where a coordinator listens: through its edge (CAF on a loopback port
-// behind it), or, with fovea.edge = false, CAF itself. Returns the port, or
-// nothing after saying why.
+// Where a coordinator listens: through its edge (which hands CAF each
+// connection over a socket pair), or, with fovea.edge = false, CAF itself.
+// Returns the port, or nothing after saying why.
 std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
                                edge* front, const coordinator_actor& handle) {
   auto cannot = [&](const std::string& why) {
@@ -55,11 +56,10 @@ std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
       return cannot(sys.render(port.error()));
     return *port;
   }
-  auto caf_port = sys.middleman().publish(handle, 0, "127.0.0.1", false);
-  if (!caf_port)
-    return cannot("CAF's loopback port: " + sys.render(caf_port.error()));
+  attach_edge(sys, *front, caf::actor_cast<caf::strong_actor_ptr>(handle),
+              sys.message_types(handle));
   std::string problem;
-  auto port = front->listen(cfg.host, cfg.port, *caf_port, problem);
+  auto port = front->listen(cfg.host, cfg.port, problem);
   if (!port)
     return cannot(problem);
   return port;
@@ -242,6 +242,8 @@ int run_worker(fovea_config& cfg) {
   }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
+  if (front)
+    attach_edge(sys, *front);
   std::vector<caf::actor> workers;
   // Ready once every model's worker is registered; any one lost (or
   // draining) makes the node unready.

@@ -28,6 +28,7 @@
 #include <memory>
 #include <thread>
 
+#include "actors/remote.hpp"
 #include "app/console.hpp"
 #include "app/fovea_config.hpp"
 #include "app/node_edge.hpp"
@@ -35,8 +36,8 @@
 #include "app/run_script.hpp"
 #include "app/run_tls.hpp"
 #include "app/script_text.hpp"
-#include "app/virtual_network.hpp"
 #include "app/subcommands.hpp"
+#include "app/virtual_network.hpp"
 
 namespace fovea {
 
@@ -121,6 +122,8 @@ int run_main(const arguments& args) {
   std::string failure;
   {
     caf::actor_system sys{cfg};
+    if (*front)
+      attach_edge(sys, **front);
     script_run run{sys, dir, *front, tls};
     auto values = given;
     for (auto& [line_number, raw] : lines) {

@@ -17,8 +17,9 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "app/console.hpp"
+#include "actors/remote.hpp"
 #include "app/command_line.hpp"
+#include "app/console.hpp"
 #include "app/fovea_config.hpp"
 #include "app/node_edge.hpp"
 #include "app/shell_driver.hpp"
@@ -101,6 +102,8 @@ int shell_main(const arguments& args) {
   if (!front)
     return 2;
   caf::actor_system sys{cfg};
+  if (*front)
+    attach_edge(sys, **front);
   shell_driver driver{sys, *front};
   bool all_ok = true;
   if (cli.positional.size() == 1)

@@ -4,6 +4,7 @@
 // Sends a job to a running cluster and writes its results.
 #include <caf/actor_system.hpp>
 
+#include "actors/remote.hpp"
 #include "app/console.hpp"
 #include "app/job_runner.hpp"
 #include "app/node_edge.hpp"
@@ -35,6 +36,8 @@ int submit_main(const arguments& args) {
   if (!front)
     return 2;
   caf::actor_system sys{cfg};
+  if (*front)
+    attach_edge(sys, **front);
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.address = *where;

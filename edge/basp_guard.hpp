@@ -1,31 +1,58 @@
-// basp_guard: checks the frames of CAF 0.17's wire protocol (BASP) that
-// flow from the network towards a node's CAF port, as they stream past,
-// before CAF acts on them.
+// basp_guard: the allow-list of CAF 0.17's wire protocol (BASP) for one
+// connection of the edge. It checks every frame that flows from the network
+// towards this node's CAF, as the bytes stream past, and watches the frames
+// this node's CAF sends back, to know which of its actors the peer may
+// answer. A frame not on the list closes the connection before CAF has all
+// of it (CAF acts on a frame only once its last byte is in).
 //
-// CAF trusts what it reads: a 32-byte header that claims a 4 GiB payload
-// makes it allocate 4 GiB before any handshake, and a routed message names
-// its own source node. For the bytes fed to it, the guard guarantees:
-// - no header claims more payload than the limit (64 KiB until the peer's
-//   handshake is through): such a header is refused once its 32 bytes are
-//   in, and CAF, which waits for a whole header, never acts on it;
-// - every header obeys CAF's own validity rules (basp::valid) and is of a
-//   kind fovea's star topology uses: the sender's handshake first, then
-//   direct messages, monitor and down messages and heartbeats; never a
-//   routed message, never the other side's handshake;
-// - the sender names one node: its handshake's node id (CAF's 32-byte
-//   "default" form) stays the same, and every monitor and down message
-//   names it as the source.
-// It keeps at most one header and 32 bytes of payload, whatever it is fed.
+// What a fovea node legitimately receives, with the CAF 0.17.6 code that
+// sends it (libcaf_io/src/io/basp/instance.cpp, basp_broker.cpp):
+//
+// - on a connection it accepted: the connecting node's client handshake,
+//   its node id and nothing else (instance::write_client_handshake, from
+//   basp_broker's connect_atom handler), once with no flags and at most once
+//   more with select_connection_flag (instance::handle, on the server
+//   handshake); on a connection it made: the server handshake once
+//   (write_server_handshake, on new_connection_msg or publish_atom);
+// - heartbeats (instance::send_heartbeats; fovea turns them on);
+// - direct messages (instance::dispatch) to the actor this node published
+//   on the connection (named in its own server handshake) or to an actor
+//   this node sent from on this connection (the source_actor of its
+//   outgoing frames: replies and requests to it), with no flags, an empty
+//   forwarding stack and a content on basp_messages' list; and the one
+//   named message, `(sys, get, "info")` to "SpawnServ"
+//   (basp_broker::learned_new_node);
+// - monitor messages (write_monitor_message, from basp_broker's
+//   monitor_atom handler) and down messages (write_down_message, from
+//   send_basp_down_message) whose source is the connection's node and whose
+//   destination is this node.
+//
+// Everything else is refused: routed messages (fovea's nodes talk
+// directly), the other side's handshake, a second server handshake or a
+// third client one, any handshake naming this node's own id (CAF 0.17
+// would take it: instance::handle has no such check for client
+// handshakes) or another id than the connection's first, unknown flag
+// bits, named messages to any other name or of any other content, monitor
+// and down messages naming a third node, and every header that breaks
+// CAF's own rules (basp::valid) or claims more payload than the limit
+// (64 KiB until the handshake is through, fovea.max-message-bytes after).
+//
+// It keeps at most one header, 1 KiB of one payload and a bounded set of
+// actor ids, whatever it is fed.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "edge/basp_wire.hpp"
 
 namespace fovea {
 
-/// Which end of the BASP connection sends the checked bytes.
+/// Which end of the BASP connection the network side is.
 enum class basp_sender {
   client, ///< the node that connected (its handshake is client_handshake)
   server, ///< the node that accepted (server_handshake)
@@ -33,19 +60,25 @@ enum class basp_sender {
 
 class basp_guard {
 public:
-  static constexpr size_t header_size = 32;
-  static constexpr size_t node_size = 32; ///< a serialized default node_id
   static constexpr uint32_t handshake_limit = 64 * 1024;
+  /// Actor ids of this node remembered per connection, oldest forgotten
+  /// first (an actor that sent on the connection long ago has ended).
+  static constexpr size_t remembered_actors = 4096;
 
-  basp_guard(basp_sender sender, uint32_t max_payload);
+  /// `local_node`: this node's id as CAF serializes it (32 bytes).
+  basp_guard(basp_sender sender, uint32_t max_payload, std::string local_node);
 
   struct verdict {
     std::string refusal;     ///< empty: the bytes may pass
     bool node_named = false; ///< the sender's node became known just now
   };
 
-  /// Checks the next `size` bytes of the stream.
+  /// Checks the next `size` bytes from the network.
   verdict feed(const uint8_t* data, size_t size);
+
+  /// Watches the next `size` bytes this node's CAF sends to the network
+  /// (they are trusted; they tell which actors the peer may address).
+  void observe(const uint8_t* data, size_t size);
 
   /// The sender's node id as serialized by CAF; empty until its handshake
   /// named it.
@@ -54,22 +87,44 @@ public:
   /// True once a complete frame of the sender's handshake has passed.
   bool handshaken() const noexcept { return handshaken_; }
 
+  /// The largest payload any header from the network has announced: what
+  /// CAF's buffer for this connection grows to (it never shrinks).
+  uint32_t largest_payload() const noexcept { return largest_payload_; }
+
 private:
   std::string check_header();
-  std::string check_node_field();
+  std::string check_handshake_node(std::string_view node);
+  std::string check_payload();
+  std::string check_node_pair(basp_wire::wire_reader& r);
+  void remember(uint64_t actor);
+  void observe_frame();
 
   basp_sender sender_;
   uint32_t max_payload_;
-  std::array<uint8_t, header_size> header_{};
+  std::string local_node_;
+
+  // The network side, as it streams.
+  uint8_t header_bytes_[basp_wire::header_size] = {};
   size_t header_have_ = 0;
-  uint8_t operation_ = 0;
+  basp_wire::header header_;
   uint64_t payload_left_ = 0;
-  // The first node_size bytes of a payload that names a node, collected.
-  bool collect_node_ = false;
-  std::string field_;
+  size_t inspect_ = 0; ///< payload bytes to collect before checking
+  std::vector<uint8_t> payload_; ///< the collected first bytes
   std::string node_;
+  int handshakes_ = 0; ///< of the sender's kind, so far
   bool handshaken_ = false;
-  bool frame_is_handshake_ = false;
+  uint32_t largest_payload_ = 0;
+
+  // This node's side, as it streams (only what the checks need).
+  uint8_t out_header_bytes_[basp_wire::header_size] = {};
+  size_t out_header_have_ = 0;
+  basp_wire::header out_header_;
+  uint64_t out_payload_left_ = 0;
+  size_t out_inspect_ = 0;
+  std::vector<uint8_t> out_payload_;
+  uint64_t published_ = 0; ///< the actor this node's server handshake named
+  std::unordered_set<uint64_t> actors_; ///< this node's, seen as senders
+  std::deque<uint64_t> actor_order_;    ///< the same, oldest first
 };
 
 } // namespace fovea

@@ -4,12 +4,12 @@ namespace fovea {
 
 std::string connection_limits::admit(const std::string& address) {
   if (total_ >= total_limit_)
-    return "the edge holds " + std::to_string(total_) +
-           " connections (fovea.max-connections)";
+    return "the edge holds " + std::to_string(total_) + " connections ("
+           + total_key_ + ")";
   auto& count = by_address_[address];
   if (count >= per_address_limit_)
-    return std::to_string(count) + " connections from " + address +
-           " already (fovea.max-connections-per-address)";
+    return std::to_string(count) + " connections from " + address
+           + " already (" + per_address_key_ + ")";
   ++count;
   ++total_;
   return {};

@@ -15,8 +15,14 @@ namespace fovea {
 
 class connection_limits {
 public:
-  connection_limits(size_t total, size_t per_address)
-      : total_limit_(total), per_address_limit_(per_address) {}
+  /// `keys`: the settings the limits come from, named in refusals.
+  connection_limits(size_t total, size_t per_address,
+                    std::string total_key = "fovea.max-connections",
+                    std::string per_address_key =
+                        "fovea.max-connections-per-address")
+      : total_limit_(total), per_address_limit_(per_address),
+        total_key_(std::move(total_key)),
+        per_address_key_(std::move(per_address_key)) {}
 
   /// Counts one more connection from `address`; returns why not (empty if
   /// admitted, in which case release() must follow).
@@ -31,6 +37,8 @@ public:
 private:
   size_t total_limit_;
   size_t per_address_limit_;
+  std::string total_key_;
+  std::string per_address_key_;
   size_t total_ = 0;
   std::unordered_map<std::string, size_t> by_address_;
 };

@@ -56,8 +56,12 @@ auto edge::on_network_thread(F f) -> decltype(f()) {
   return result.get();
 }
 
+void edge::attach(caf_side caf) {
+  on_network_thread([&] { core_->caf = std::move(caf); });
+}
+
 std::optional<uint16_t> edge::listen(const std::string& host, uint16_t port,
-                                     uint16_t caf_port, std::string& problem) {
+                                     std::string& problem) {
   return on_network_thread([&]() -> std::optional<uint16_t> {
     // A name (localhost, this host's) as well as an address, as CAF's own
     // publish took: the first address it resolves to.
@@ -86,7 +90,7 @@ std::optional<uint16_t> edge::listen(const std::string& host, uint16_t port,
       return std::nullopt;
     }
     auto bound = acceptor.local_endpoint().port();
-    start_inbound(*core_, std::move(acceptor), caf_port);
+    start_inbound(*core_, std::move(acceptor));
     return bound;
   });
 }
@@ -99,17 +103,10 @@ void edge::disconnect(std::string_view node, const std::string& why) const {
   core_->disconnect(std::string{node}, why);
 }
 
-std::optional<uint16_t> edge::route(const std::string& host, uint16_t port,
-                                    std::string& problem) {
-  std::lock_guard guard{routes_mutex_};
-  auto key = route_key(host, port);
-  if (auto found = routes_.find(key); found != routes_.end())
-    return found->second;
-  auto opened = on_network_thread(
+std::optional<int> edge::dial(const std::string& host, uint16_t port,
+                              std::string& problem) {
+  return on_network_thread(
       [&] { return open_route(*core_, host, port, problem); });
-  if (opened)
-    routes_.emplace(key, *opened);
-  return opened;
 }
 
 std::string edge::failure(const std::string& host, uint16_t port) const {

@@ -1,17 +1,19 @@
 // edge: what faces the network for a fovea node, in the node's own process.
-// CAF listens only on loopback; the edge accepts the world's connections
-// and relays those that pass to CAF, and carries CAF's outgoing
-// connections to other nodes. With a node's TLS credentials it speaks
-// mutual TLS against the cluster CA; without, it is a plain relay that
-// still enforces every limit.
+// CAF listens nowhere: the edge accepts the world's connections and hands
+// those that pass to CAF over socket pairs, and carries CAF's outgoing
+// connections to other nodes the same way. With a node's TLS credentials it
+// speaks mutual TLS against the cluster CA; without, it is a plain relay
+// that still enforces every limit.
 //
 // What it enforces that CAF 0.17 cannot: a handshake timeout, an idle
-// timeout, caps on connections (in all and per source address), a cap on
-// every BASP frame (fovea.max-message-bytes, checked from the header before
-// CAF allocates), the frame kinds and node names of basp_guard, and, for
-// outgoing routes, that only this process's user may use them. It knows who
-// is behind each relayed connection (peer_directory) and why a route's last
-// connection failed (route_table).
+// timeout, a write-stall timeout, caps on connections (in all, per source
+// address, in their handshake, per certificate), a cap on every BASP frame
+// (fovea.max-message-bytes, checked from the header before CAF allocates)
+// and on what CAF buffers across connections (fovea.max-inflight-bytes),
+// and basp_guard's allow-list of frames. No port or path on the machine
+// leads to CAF, so no other local user can reach it or ride this node's
+// certificate. It knows who is behind each relayed connection
+// (peer_directory) and why a route's last connection failed (route_table).
 //
 // One network thread, started by the constructor and joined by the
 // destructor; every public function is safe from any thread.
@@ -45,11 +47,15 @@ public:
   edge(const edge&) = delete;
   edge& operator=(const edge&) = delete;
 
-  /// Listens on `host`:`port` (port 0: any free one) and relays what passes
-  /// to 127.0.0.1:`caf_port`. Returns the port it listens on, or nothing
-  /// and `problem`.
+  /// Connects the edge to this node's CAF, once it runs: before this, no
+  /// connection is relayed either way.
+  void attach(caf_side caf);
+
+  /// Listens on `host`:`port` (port 0: any free one) and hands what passes
+  /// to the attached CAF. Returns the port it listens on, or nothing and
+  /// `problem`.
   std::optional<uint16_t> listen(const std::string& host, uint16_t port,
-                                 uint16_t caf_port, std::string& problem);
+                                 std::string& problem);
 
   bool tls() const noexcept { return core_->credentials != nullptr; }
 
@@ -63,8 +69,8 @@ public:
   void disconnect(std::string_view node,
                   const std::string& why) const override;
 
-  std::optional<uint16_t> route(const std::string& host, uint16_t port,
-                                std::string& problem) override;
+  std::optional<int> dial(const std::string& host, uint16_t port,
+                          std::string& problem) override;
 
   std::string failure(const std::string& host, uint16_t port) const override;
 
@@ -74,8 +80,6 @@ private:
   auto on_network_thread(F f) -> decltype(f());
 
   std::unique_ptr<edge_core> core_;
-  std::map<std::string, uint16_t> routes_; ///< guarded by routes_mutex_
-  std::mutex routes_mutex_;
   std::thread thread_;
 };
 

@@ -11,6 +11,9 @@ edge_core::edge_core(edge_limits limits,
                      std::function<void(const std::string&)> say)
     : limits(limits), credentials(std::move(credentials)),
       connections(limits.max_connections, limits.max_connections_per_address),
+      inflight(limits.max_inflight_bytes),
+      handshakes(limits.max_handshakes, limits.max_handshakes_per_address,
+                 "fovea.max-handshakes", "fovea.max-handshakes-per-address"),
       say_(std::move(say)) {
   if (this->credentials) {
     server_tls = make_tls_context(*this->credentials, true);
@@ -34,9 +37,31 @@ void edge_core::sweep_sessions() {
   }
 }
 
+namespace {
+
+// The host of "host:port" (or "[v6]:port").
+std::string_view host_of(std::string_view address) {
+  return address.substr(0, address.rfind(':'));
+}
+
+bool same_identity(const peer_identity& a, const peer_identity& b) {
+  if (a.role != b.role || a.name != b.name)
+    return false;
+  // Without certificates, a node is known by where it connects from.
+  return !a.name.empty() || host_of(a.address) == host_of(b.address);
+}
+
+} // namespace
+
 bool edge_core::claim(const std::string& node, const peer_identity& who) {
   std::lock_guard guard{mutex_};
-  return nodes_.emplace(node, who).second;
+  if (node == caf.node)
+    return false;
+  auto [entry, fresh] = nodes_.try_emplace(node, claimed{who, 0});
+  if (!fresh && !same_identity(entry->second.who, who))
+    return false;
+  ++entry->second.connections;
+  return true;
 }
 
 void edge_core::bind(const std::string& node,
@@ -58,7 +83,9 @@ void edge_core::disconnect(std::string node, std::string why) {
 
 void edge_core::release(const std::string& node) {
   std::lock_guard guard{mutex_};
-  nodes_.erase(node);
+  auto found = nodes_.find(node);
+  if (found != nodes_.end() && --found->second.connections == 0)
+    nodes_.erase(found);
 }
 
 std::optional<peer_identity> edge_core::identify(std::string_view node) const {
@@ -66,7 +93,7 @@ std::optional<peer_identity> edge_core::identify(std::string_view node) const {
   auto found = nodes_.find(node);
   if (found == nodes_.end())
     return std::nullopt;
-  return found->second;
+  return found->second.who;
 }
 
 void edge_core::fail(const std::string& route, const std::string& why) {

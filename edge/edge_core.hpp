@@ -1,11 +1,14 @@
 // edge_core: what the parts of one edge share (inside edge/ only): its
-// network thread's io_context, its limits and TLS contexts, the sessions
-// its sweep watches, which node each relayed connection speaks for, why
+// network thread's io_context, its limits and TLS contexts, the node's CAF
+// (its id, and how to hand it a connection), the sessions its sweep
+// watches, the connections in their handshake and per certificate, the
+// bytes CAF may buffer, which node each relayed connection speaks for, why
 // routes failed, and a rate-limited log.
 //
 // Guarantees: everything but identify/claim/release/failure/say runs on
 // the edge's one network thread, which needs no locks; those five are
-// safe from any thread. A node is claimed by at most one live connection.
+// safe from any thread. A node is claimed by at most one live connection,
+// and never this node's own id.
 #pragma once
 
 #include <chrono>
@@ -22,6 +25,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "edge/connection_limits.hpp"
+#include "edge/inflight_budget.hpp"
 #include "edge/peer_identity.hpp"
 #include "edge/tls_credentials.hpp"
 
@@ -39,6 +43,29 @@ struct edge_limits {
   /// Longest silence from the network side of a relayed connection (CAF's
   /// heartbeats keep a live one talking).
   std::chrono::milliseconds idle_timeout{60000};
+  /// Longest a write towards the network may wait for the peer to read:
+  /// past it, the peer has stopped reading and CAF would buffer towards it
+  /// without bound.
+  std::chrono::milliseconds write_stall_timeout{30000};
+  /// Bytes of frames CAF may buffer across all connections (inflight_budget).
+  size_t max_inflight_bytes = 144u << 20;
+  /// Inbound connections still in their TLS handshake (or, plain, before
+  /// their first bytes), in all and from one source address (or IPv6
+  /// /64): a few hosts that stall handshakes cannot keep others out.
+  size_t max_handshakes = 64;
+  size_t max_handshakes_per_address = 8;
+  /// Live inbound connections with one certificate name.
+  size_t max_connections_per_certificate = 32;
+};
+
+/// This node's CAF, as the edge hands it connections.
+struct caf_side {
+  /// This node's id as CAF serializes it (32 bytes): no peer may claim it.
+  std::string node;
+  /// Takes one end of a connected socket pair as a new connection from the
+  /// network, on which CAF offers the node's published actor (inbound
+  /// edges only); false, and `problem`, if CAF could not take it.
+  std::function<bool(int fd, std::string& problem)> accept;
 };
 
 /// One connection the sweep looks after: it closes itself once it is past
@@ -62,6 +89,11 @@ public:
   std::unique_ptr<boost::asio::ssl::context> server_tls;
   std::unique_ptr<boost::asio::ssl::context> client_tls;
   connection_limits connections; ///< inbound; network thread only
+  inflight_budget inflight;      ///< network thread only
+  caf_side caf;                  ///< set once by edge::attach
+  connection_limits handshakes;  ///< inbound ones; network thread only
+  /// Live inbound connections by certificate name; network thread only.
+  std::map<std::string, size_t> by_certificate;
 
   /// Adds a session to the sweep (network thread only).
   void watch(std::weak_ptr<edge_session> session);
@@ -70,7 +102,10 @@ public:
   void sweep_sessions();
 
   /// Records that the relayed connection of `who` speaks for `node` (the
-  /// node id its handshake named); false if another live connection does.
+  /// node id its handshake named); false if it is this node's own id, or a
+  /// live connection of another identity (certificate, or without TLS,
+  /// host) speaks for it. One node may hold several connections of its own
+  /// (CAF closes the redundant ones itself).
   bool claim(const std::string& node, const peer_identity& who);
   void release(const std::string& node);
   std::optional<peer_identity> identify(std::string_view node) const;
@@ -94,7 +129,11 @@ private:
   /// Network thread only; expired entries go at the next bind.
   std::map<std::string, std::weak_ptr<edge_session>> bound_;
   mutable std::mutex mutex_;
-  std::map<std::string, peer_identity, std::less<>> nodes_;
+  struct claimed {
+    peer_identity who;
+    size_t connections = 0;
+  };
+  std::map<std::string, claimed, std::less<>> nodes_;
   std::map<std::string, std::string> failures_;
   std::function<void(const std::string&)> say_;
   edge_clock::time_point window_start_{};

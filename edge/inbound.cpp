@@ -1,8 +1,9 @@
 #include "edge/inbound.hpp"
 
-#include <boost/asio/connect.hpp>
+#include <unistd.h>
 
 #include "edge/accept_loop.hpp"
+#include "edge/outbound.hpp"
 #include "edge/relay.hpp"
 #include "edge/tls_context.hpp"
 
@@ -13,12 +14,50 @@ namespace {
 using boost::asio::ip::tcp;
 
 // Counts a connection against the caps for as long as any part of the edge
-// holds it.
+// holds it: its source (address, or an IPv6 address's /64), and, once its
+// certificate is known, its name.
 struct admission {
-  admission(edge_core& core, std::string host) : core(core), host(host) {}
-  ~admission() { core.connections.release(host); }
+  admission(edge_core& core, std::string source) : core(core), source(source) {}
+  ~admission() {
+    core.connections.release(source);
+    if (!name.empty() && --core.by_certificate[name] == 0)
+      core.by_certificate.erase(name);
+  }
+
+  /// Counts the connection against its certificate's name; why not, if the
+  /// name has as many as it may.
+  std::string count_certificate(const std::string& certificate) {
+    auto& count = core.by_certificate[certificate];
+    if (count >= core.limits.max_connections_per_certificate)
+      return "certificate " + certificate + " has "
+             + std::to_string(count)
+             + " connections already (fovea.max-connections-per-certificate)";
+    ++count;
+    name = certificate;
+    return {};
+  }
+
   edge_core& core;
-  std::string host;
+  std::string source;
+  std::string name; ///< counted against, once known
+};
+
+// While a connection is in its handshake, it counts against
+// fovea.max-handshakes, in all and per source: a few hosts stalling
+// handshakes cannot fill every connection the edge has.
+struct handshake_slot {
+  handshake_slot(edge_core& core, std::string source)
+      : core(&core), source(std::move(source)) {}
+  ~handshake_slot() { leave(); }
+  handshake_slot(const handshake_slot&) = delete;
+  handshake_slot& operator=(const handshake_slot&) = delete;
+  void leave() {
+    if (core)
+      core->handshakes.release(source);
+    core = nullptr;
+  }
+  edge_core* core;
+  std::string source;
 };
 
 // One accepted connection from its accept until it is relayed (or refused).
@@ -26,9 +65,9 @@ class inbound_session : public edge_session,
                         public std::enable_shared_from_this<inbound_session> {
 public:
   inbound_session(edge_core& core, tcp::socket socket, std::string address,
-                  std::shared_ptr<admission> admitted, uint16_t caf_port)
+                  std::shared_ptr<admission> admitted)
       : core_(core), address_(std::move(address)),
-        admitted_(std::move(admitted)), caf_port_(caf_port),
+        admitted_(std::move(admitted)), handshaking_(core, admitted_->source),
         plain_(std::move(socket)),
         deadline_(edge_clock::now() + core.limits.handshake_timeout) {}
 
@@ -44,7 +83,7 @@ public:
                           if (speaks_tls())
                             return refuse_tls();
                           identity_.address = address_;
-                          connect_caf();
+                          hand_to_caf();
                         });
       return;
     }
@@ -63,8 +102,15 @@ public:
           if (identity_.role == peer_role::coordinator)
             return finish("certificate " + identity_.name +
                           " is a coordinator's: it may not join one");
+          if (identity_.role == peer_role::monitor)
+            return finish("certificate " + identity_.name +
+                          " has role monitor: it may read a node's HTTP "
+                          "front, not speak to its actors");
+          if (auto why = admitted_->count_certificate(identity_.name);
+              !why.empty())
+            return finish(why);
           identity_.address = address_;
-          connect_caf();
+          hand_to_caf();
         });
   }
 
@@ -96,27 +142,30 @@ private:
         "it speaks TLS, and this node has no certificate (fovea.certificate)");
   }
 
-  void connect_caf() {
-    auto self = shared_from_this();
-    auto caf = std::make_shared<tcp::socket>(core_.io);
-    tcp::endpoint where{boost::asio::ip::address_v4::loopback(), caf_port_};
-    caf->async_connect(
-        where, [this, self, caf](const boost::system::error_code& ec) {
-          if (done_)
-            return;
-          if (ec)
-            return finish("cannot reach this node's CAF port: " + ec.message());
-          done_ = true;
-          caf->set_option(tcp::no_delay(true));
-          if (tls_)
-            hand_over(std::move(*tls_), std::move(*caf));
-          else
-            hand_over(std::move(plain_), std::move(*caf));
-        });
+  // CAF gets one end of a socket pair, the relay the other: no CAF port
+  // exists for anyone else to reach.
+  void hand_to_caf() {
+    caf_socket mine{core_.io};
+    int theirs = -1;
+    std::string problem;
+    if (!make_socket_pair(core_.io, mine, theirs, problem))
+      return finish(problem);
+    if (!core_.caf.accept) {
+      ::close(theirs);
+      return finish("this node's CAF is not attached to its edge");
+    }
+    if (!core_.caf.accept(theirs, problem)) // it took the socket either way
+      return finish("this node's CAF cannot take it: " + problem);
+    done_ = true;
+    handshaking_.leave();
+    if (tls_)
+      hand_over(std::move(*tls_), std::move(mine));
+    else
+      hand_over(std::move(plain_), std::move(mine));
   }
 
   template <class Stream>
-  void hand_over(Stream network, tcp::socket caf) {
+  void hand_over(Stream network, caf_socket caf) {
     auto& core = core_;
     auto who = identity_;
     relay_hooks hooks;
@@ -129,8 +178,8 @@ private:
     auto itself = std::make_shared<std::weak_ptr<edge_session>>();
     hooks.on_node = [&core, who, claimed, itself](const std::string& node) {
       if (!core.claim(node, who))
-        return std::string{"its handshake names a node that another "
-                           "connection speaks for"};
+        return std::string{"its handshake names this node, or a node that "
+                           "a connection of another identity speaks for"};
       *claimed = node;
       core.bind(node, *itself);
       return std::string{};
@@ -159,13 +208,14 @@ private:
     boost::system::error_code ignored;
     auto& socket = tls_ ? tls_->lowest_layer() : plain_.lowest_layer();
     socket.close(ignored);
+    handshaking_.leave();
     core_.say("refused " + address_ + ": " + why);
   }
 
   edge_core& core_;
   std::string address_;
   std::shared_ptr<admission> admitted_;
-  uint16_t caf_port_;
+  handshake_slot handshaking_;
   tcp::socket plain_;
   std::optional<tls_stream> tls_;
   peer_identity identity_;
@@ -173,33 +223,52 @@ private:
   bool done_ = false;
 };
 
+// Where a connection counts against the per-address cap: its address, or
+// for IPv6 its /64, which one host usually holds whole.
+std::string source_of(const boost::asio::ip::address& address) {
+  if (!address.is_v6() || address.to_v6().is_v4_mapped())
+    return address.is_v6() ? boost::asio::ip::make_address_v4(
+                                 boost::asio::ip::v4_mapped,
+                                 address.to_v6())
+                                 .to_string()
+                           : address.to_string();
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return boost::asio::ip::address_v6{bytes}.to_string() + "/64";
+}
+
 // Counts a new connection against the caps and starts its session.
-void admit(edge_core& core, tcp::socket socket, uint16_t caf_port) {
+void admit(edge_core& core, tcp::socket socket) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec)
     return;
-  auto host = peer.address().to_string();
+  auto source = source_of(peer.address());
   auto address = address_text(peer);
-  if (auto why = core.connections.admit(host); !why.empty()) {
+  auto refuse = [&](const std::string& why) {
     core.say("refused " + address + ": " + why);
     socket.close(ec);
-    return;
+  };
+  if (auto why = core.connections.admit(source); !why.empty())
+    return refuse(why);
+  if (auto why = core.handshakes.admit(source); !why.empty()) {
+    core.connections.release(source);
+    return refuse("in their handshake, " + why);
   }
-  auto admitted = std::make_shared<admission>(core, host);
+  auto admitted = std::make_shared<admission>(core, source);
   socket.set_option(tcp::no_delay(true), ec);
   auto session = std::make_shared<inbound_session>(
-      core, std::move(socket), address, std::move(admitted), caf_port);
+      core, std::move(socket), address, std::move(admitted));
   core.watch(session);
   session->start();
 }
 
 } // namespace
 
-void start_inbound(edge_core& core, tcp::acceptor acceptor, uint16_t caf_port) {
+void start_inbound(edge_core& core, tcp::acceptor acceptor) {
   keep_accepting(core, std::move(acceptor), "edge",
-                 [&core, caf_port](tcp::socket socket) {
-                   admit(core, std::move(socket), caf_port);
+                 [&core](tcp::socket socket) {
+                   admit(core, std::move(socket));
                  });
 }
 

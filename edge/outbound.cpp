@@ -1,11 +1,13 @@
 #include "edge/outbound.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
-#include "edge/accept_loop.hpp"
-#include "edge/loopback_owner.hpp"
 #include "edge/relay.hpp"
 #include "edge/tls_context.hpp"
 
@@ -14,12 +16,12 @@ namespace fovea {
 namespace {
 
 using boost::asio::ip::tcp;
-
-// One connection from CAF, from its accept until it is relayed or failed.
+// One connection from CAF, from its socket pair until it is relayed or
+// failed.
 class outbound_session : public edge_session,
                          public std::enable_shared_from_this<outbound_session> {
 public:
-  outbound_session(edge_core& core, tcp::socket caf, std::string host,
+  outbound_session(edge_core& core, caf_socket caf, std::string host,
                    uint16_t port)
       : core_(core), caf_(std::move(caf)), host_(std::move(host)), port_(port),
         key_(route_key(host_, port_)), resolver_(core.io), remote_(core.io),
@@ -79,11 +81,11 @@ private:
                                 problem))
             return fail(problem);
           if (who.role != peer_role::coordinator)
-            return fail("it presented certificate " + who.name + " of role " +
-                        to_string(who.role) + ", not a coordinator's");
+            return fail("it presented certificate " + who.name + " of role "
+                        + to_string(who.role) + ", not a coordinator's");
           done_ = true;
-          auto label = "coordinator " + who.name + " at " + key_ + " (" +
-                       negotiated(tls_->native_handle()) + ")";
+          auto label = "coordinator " + who.name + " at " + key_ + " ("
+                       + negotiated(tls_->native_handle()) + ")";
           hand_over(std::move(*tls_), label);
         });
   }
@@ -135,7 +137,7 @@ private:
   }
 
   edge_core& core_;
-  tcp::socket caf_;
+  caf_socket caf_;
   std::string host_;
   uint16_t port_;
   std::string key_;
@@ -146,32 +148,6 @@ private:
   bool done_ = false;
 };
 
-// Relays a connection from this process's CAF, after checking that it is
-// this process's user's.
-void admit(edge_core& core, tcp::socket socket, const std::string& host,
-           uint16_t port) {
-  boost::system::error_code ec;
-  auto peer = socket.remote_endpoint(ec);
-  auto here = socket.local_endpoint(ec);
-  if (ec)
-    return;
-  auto owner = loopback_owner(peer.port(), here.port());
-  if (owner != ::geteuid()) {
-    core.say("route to " + route_key(host, port) +
-             ": refused a local connection from " +
-             (owner ? "user " + std::to_string(*owner)
-                    : std::string{"an unknown process"}) +
-             " (only this node's own user may use its certificate)");
-    socket.close(ec);
-    return;
-  }
-  socket.set_option(tcp::no_delay(true), ec);
-  auto session =
-      std::make_shared<outbound_session>(core, std::move(socket), host, port);
-  core.watch(session);
-  session->start();
-}
-
 } // namespace
 
 std::string route_key(const std::string& host, uint16_t port) {
@@ -180,26 +156,42 @@ std::string route_key(const std::string& host, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-std::optional<uint16_t> open_route(edge_core& core, const std::string& host,
-                                   uint16_t port, std::string& problem) {
+bool make_socket_pair(boost::asio::io_context& io, caf_socket& mine,
+                      int& theirs, std::string& problem) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    problem = std::string{"cannot make a socket pair: "} + std::strerror(errno);
+    return false;
+  }
+  caf_socket socket{io};
   boost::system::error_code ec;
-  tcp::acceptor acceptor{core.io};
-  tcp::endpoint here{boost::asio::ip::address_v4::loopback(), 0};
-  acceptor.open(here.protocol(), ec);
-  if (!ec)
-    acceptor.bind(here, ec);
-  if (!ec)
-    acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+  socket.assign(boost::asio::local::stream_protocol{}, fds[0], ec);
   if (ec) {
-    problem = "cannot open a loopback port: " + ec.message();
+    ::close(fds[0]);
+    ::close(fds[1]);
+    problem = "cannot use a socket pair: " + ec.message();
+    return false;
+  }
+  mine = std::move(socket);
+  theirs = fds[1];
+  return true;
+}
+
+std::optional<int> open_route(edge_core& core, const std::string& host,
+                              uint16_t port, std::string& problem) {
+  if (core.caf.node.empty()) {
+    problem = "the edge is not attached to this node's CAF yet";
     return std::nullopt;
   }
-  auto local_port = acceptor.local_endpoint().port();
-  keep_accepting(core, std::move(acceptor), "route to " + route_key(host, port),
-                 [&core, host, port](tcp::socket socket) {
-                   admit(core, std::move(socket), host, port);
-                 });
-  return local_port;
+  caf_socket mine{core.io};
+  int theirs = -1;
+  if (!make_socket_pair(core.io, mine, theirs, problem))
+    return std::nullopt;
+  auto session =
+      std::make_shared<outbound_session>(core, std::move(mine), host, port);
+  core.watch(session);
+  session->start();
+  return theirs;
 }
 
 } // namespace fovea

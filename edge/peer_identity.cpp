@@ -14,6 +14,8 @@ std::string to_string(peer_role role) {
     return "client";
   case peer_role::operator_:
     return "operator";
+  case peer_role::monitor:
+    return "monitor";
   case peer_role::unauthenticated:
     break;
   }
@@ -22,7 +24,8 @@ std::string to_string(peer_role role) {
 
 std::optional<peer_role> parse_peer_role(std::string_view text) {
   for (auto role : {peer_role::coordinator, peer_role::worker,
-                    peer_role::client, peer_role::operator_})
+                    peer_role::client, peer_role::operator_,
+                    peer_role::monitor})
     if (text == to_string(role))
       return role;
   return std::nullopt;

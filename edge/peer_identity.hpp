@@ -2,9 +2,11 @@
 // its certificate carries, and the address it really connects from.
 //
 // Roles are what a cluster trusts a certificate holder with: a `worker`
-// registers and classifies, a `client` submits jobs, an `operator` also
-// cancels jobs and drains workers, and a `coordinator` is what every other
-// role dials. Connections through a plain (non-TLS) edge carry no
+// registers and classifies, a `client` submits jobs and looks after its
+// own, an `operator` also cancels any job and drains workers, a `monitor`
+// only reads a node's HTTP front (metrics, health, status: for scrapers
+// and probes) and never reaches its actors, and a `coordinator` is what
+// every other role dials. Connections through a plain (non-TLS) edge carry no
 // certificate: they are `unauthenticated`, and a coordinator without TLS
 // trusts them with every role, as its operator chose.
 #pragma once
@@ -20,13 +22,14 @@ enum class peer_role {
   worker,
   client,
   operator_,
+  monitor,
   unauthenticated
 };
 
 /// "coordinator", "worker", "client", "operator" (or "unauthenticated").
 std::string to_string(peer_role role);
 
-/// The role a certificate names, or nothing if it is not one of the four.
+/// The role a certificate names, or nothing if it is not one of the five.
 std::optional<peer_role> parse_peer_role(std::string_view text);
 
 struct peer_identity {

@@ -20,19 +20,18 @@ boost::asio::ip::tcp::socket::lowest_layer_type& lowest(tls_stream& s) {
 }
 
 bool orderly(const boost::system::error_code& ec) {
-  return ec == boost::asio::error::eof ||
-         ec == boost::asio::error::operation_aborted ||
-         ec == boost::asio::ssl::error::stream_truncated;
+  return ec == boost::asio::error::eof
+         || ec == boost::asio::error::operation_aborted
+         || ec == boost::asio::ssl::error::stream_truncated;
 }
 
 } // namespace
 
 template <class Stream>
-relay<Stream>::relay(edge_core& core, Stream network,
-                     boost::asio::ip::tcp::socket local,
+relay<Stream>::relay(edge_core& core, Stream network, caf_socket local,
                      basp_sender network_side, relay_hooks hooks)
     : core_(core), network_(std::move(network)), local_(std::move(local)),
-      guard_(network_side, core.limits.max_message_bytes),
+      guard_(network_side, core.limits.max_message_bytes, core.caf.node),
       hooks_(std::move(hooks)), from_network_(buffer_size),
       from_local_(buffer_size), last_heard_(edge_clock::now()) {
 }
@@ -45,8 +44,13 @@ void relay<Stream>::start() {
 
 template <class Stream>
 void relay<Stream>::sweep(edge_clock::time_point now) {
-  if (!closed_ && now - last_heard_ > core_.limits.idle_timeout)
+  if (closed_)
+    return;
+  if (now - last_heard_ > core_.limits.idle_timeout)
     close("silent for longer than fovea.idle-timeout");
+  else if (writing_since_
+           && now - *writing_since_ > core_.limits.write_stall_timeout)
+    close("it read nothing for fovea.write-stall-timeout");
 }
 
 template <class Stream>
@@ -72,14 +76,37 @@ void relay<Stream>::read_network() {
           close("refused: " + verdict.refusal);
           return;
         }
-        boost::asio::async_write(
-            local_, boost::asio::buffer(from_network_.data(), n),
-            [this, self](const boost::system::error_code& ec, size_t) {
-              if (ec)
-                close(orderly(ec) ? std::string{} : ec.message());
-              else
-                read_network();
-            });
+        if (pass_when_budget_allows(n))
+          return;
+        core_.say(hooks_.label + ": a frame of "
+                  + std::to_string(guard_.largest_payload())
+                  + " bytes waits for room in fovea.max-inflight-bytes");
+        core_.inflight.wait([this, self, n] {
+          return closed_ || pass_when_budget_allows(n);
+        });
+      });
+}
+
+// The bytes may go to CAF once the budget covers the largest frame this
+// connection has announced: CAF will buffer that much for it.
+template <class Stream>
+bool relay<Stream>::pass_when_budget_allows(size_t n) {
+  if (!core_.inflight.raise(budget_held_, guard_.largest_payload()))
+    return false;
+  pass_to_caf(n);
+  return true;
+}
+
+template <class Stream>
+void relay<Stream>::pass_to_caf(size_t n) {
+  auto self = this->shared_from_this();
+  boost::asio::async_write(
+      local_, boost::asio::buffer(from_network_.data(), n),
+      [this, self](const boost::system::error_code& ec, size_t) {
+        if (ec)
+          close(orderly(ec) ? std::string{} : ec.message());
+        else
+          read_network();
       });
 }
 
@@ -93,9 +120,12 @@ void relay<Stream>::read_local() {
           close(ec && !orderly(ec) ? ec.message() : std::string{});
           return;
         }
+        guard_.observe(from_local_.data(), n);
+        writing_since_ = edge_clock::now();
         boost::asio::async_write(
             network_, boost::asio::buffer(from_local_.data(), n),
             [this, self](const boost::system::error_code& ec, size_t) {
+              writing_since_.reset();
               if (ec)
                 close(orderly(ec) ? std::string{} : ec.message());
               else
@@ -118,6 +148,7 @@ void relay<Stream>::close(const std::string& why) {
   lowest(network_).close(ignored);
   local_.shutdown(boost::asio::socket_base::shutdown_both, ignored);
   local_.close(ignored);
+  core_.inflight.release(budget_held_);
 }
 
 template class relay<tls_stream>;

@@ -1,7 +1,9 @@
 // route_table: how this process's CAF reaches another node through the
-// edge. CAF connects to the loopback port a route gives; the edge carries
-// the connection on (with TLS when the node has credentials), and, when it
-// fails before the other node spoke, says why.
+// edge. The edge hands CAF one end of a socket pair and carries what CAF
+// writes there to the other node (with TLS when the node has credentials);
+// when the connection fails before the other node spoke, it says why.
+// No port is opened on this machine for it: no other process can reach
+// this node's CAF, nor ride its certificate.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +16,10 @@ class route_table {
 public:
   virtual ~route_table() = default;
 
-  /// The loopback port that leads to `host`:`port` (the same one each time
-  /// for the same target); nothing and `problem` if none can be opened.
-  virtual std::optional<uint16_t> route(const std::string& host, uint16_t port,
-                                        std::string& problem) = 0;
+  /// A connected socket (the caller owns it) whose other end the edge
+  /// carries to `host`:`port`; nothing and `problem` if none can be made.
+  virtual std::optional<int> dial(const std::string& host, uint16_t port,
+                                  std::string& problem) = 0;
 
   /// Why the last connection to `host`:`port` failed before the other node
   /// spoke, or "" if it did not fail (or none was made).

@@ -73,8 +73,13 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
        "fovea.idle-timeout must be at least 3 x middleman.heartbeat-interval"},
       {"no connections allowed",
        "[fovea]\nrole = \"coordinator\"\n", "--fovea.max-connections=0",
-       "fovea.max-connections and fovea.max-connections-per-address must be "
-       "at least 1"},
+       "fovea.max-connections, fovea.max-connections-per-address, "
+       "fovea.max-handshakes, fovea.max-handshakes-per-address and "
+       "fovea.max-connections-per-certificate must be at least 1"},
+      {"an in-flight budget below one message",
+       "[fovea]\nrole = \"coordinator\"\n", "--fovea.max-inflight-bytes=1000000",
+       "fovea.max-inflight-bytes (1000000) must be at least "
+       "fovea.max-message-bytes (75497472)"},
       {"a worker id that is a path",
        "[fovea]\nrole = \"worker\"\nid = \"../w1\"\n", "",
        "fovea.id = ../w1: a worker id is 1-100 letters"},

@@ -178,9 +178,11 @@ TEST_CASE("4 GiB headers and 100 idle connections leave the coordinator "
   bool tls = GENERATE(true, false);
   INFO((tls ? "TLS" : "plain") << " coordinator");
   // Enough room per address that every attacking connection is admitted
-  // (they all come from 127.0.0.1 here).
+  // (they all come from 127.0.0.1 here), handshakes stalled included.
   test::local_cluster cluster{2,
-                              {"--fovea.max-connections-per-address=200"},
+                              {"--fovea.max-connections-per-address=200",
+                               "--fovea.max-handshakes=200",
+                               "--fovea.max-handshakes-per-address=200"},
                               {},
                               tls ? pki : std::string{}};
   auto port = port_of(cluster.address);

@@ -1,5 +1,6 @@
 // The edge on its own, with real sockets: a stand-in for the node's CAF
-// port behind it, byte-level peers and real certificates in front.
+// behind it (taking socket pairs), byte-level peers and real certificates
+// in front.
 #include <catch2/catch.hpp>
 
 #include "edge/edge.hpp"
@@ -15,7 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct edge_fixture : test::actor_fixture {
-  test::fake_caf_port caf;
+  test::fake_caf caf;
   std::vector<std::string> said;
   std::mutex said_mutex;
 
@@ -46,23 +47,34 @@ struct edge_fixture : test::actor_fixture {
     return false;
   }
 
+  /// The node id of this test's actor system, as the edge sees it.
+  std::string my_node() {
+    auto bytes = test::serialized(sys, sys.node());
+    return {bytes.begin(), bytes.end()};
+  }
+
+  /// Attaches `e` to the stand-in CAF and listens.
   uint16_t listen(edge& e) {
+    e.attach(caf.side());
     std::string problem;
-    auto port = e.listen("127.0.0.1", 0, caf.port(), problem);
+    auto port = e.listen("127.0.0.1", 0, problem);
     INFO(problem);
     REQUIRE(port);
     return *port;
   }
 
   // Sends a client handshake and a message; true if the server's greeting
-  // and the echo come back through the edge.
-  bool speaks_caf(test::socket_peer& peer) {
-    auto hello = test::client_handshake(sys, sys.node());
+  // comes back and both reach CAF through the edge.
+  // As a CAF client does, it sends to the offered actor only once the
+  // server's handshake has named it.
+  bool speaks_caf(test::socket_peer& peer, caf::node_id node = {}) {
+    auto hello = test::client_handshake(sys, node ? node : sys.node());
     auto message = test::direct_message(sys, 5000);
-    if (!peer.send(hello) || !peer.send(message))
-      return false;
-    auto want = caf.greeting().size() + hello.size() + message.size();
-    return peer.read(want, 10s).size() == want;
+    auto before = caf.received();
+    return peer.send(hello)
+           && peer.read(caf.greeting().size(), 10s) == caf.greeting()
+           && peer.send(message)
+           && caf.wait_for_bytes(before + hello.size() + message.size(), 10s);
   }
 };
 
@@ -81,10 +93,11 @@ TEST_CASE_METHOD(edge_fixture,
   REQUIRE(who);
   CHECK(who->role == peer_role::unauthenticated);
   CHECK_THAT(who->address, Catch::StartsWith("127.0.0.1:"));
-  // A second connection may not speak for the same node.
-  test::socket_peer twin{"127.0.0.1", listen(e)};
-  REQUIRE(twin.send(test::client_handshake(sys, sys.node())));
-  CHECK(twin.closed_within(5s));
+  // No connection may speak for the node behind the edge itself.
+  test::socket_peer impostor{"127.0.0.1", listen(e)};
+  REQUIRE(impostor.send(test::client_handshake(sys, test::fake_caf::node())));
+  CHECK(impostor.closed_within(5s));
+  CHECK(said_something("names this node itself"));
 }
 
 TEST_CASE_METHOD(edge_fixture,
@@ -98,15 +111,13 @@ TEST_CASE_METHOD(edge_fixture,
   REQUIRE(speaks_caf(peer));
   test::socket_peer other{"127.0.0.1", port};
   REQUIRE(other.connected());
-  auto node = test::serialized(sys, sys.node());
-  e.disconnect(std::string(node.begin(), node.end()), "it hung");
+  e.disconnect(my_node(), "it hung");
   CHECK(peer.closed_within(5s));
   CHECK(said_something("it hung"));
-  CHECK_FALSE(e.identify(std::string(node.begin(), node.end())));
-  // Another node's key closes nothing: the other connection still relays
-  // (and may now speak for the node let go).
+  CHECK_FALSE(e.identify(my_node()));
+  // Another node's key closes nothing: the other connection still relays.
   e.disconnect(std::string(32, 'x'), "nobody");
-  CHECK(speaks_caf(other));
+  CHECK(speaks_caf(other, test::some_other_node()));
 }
 
 TEST_CASE_METHOD(edge_fixture,
@@ -161,7 +172,9 @@ TEST_CASE_METHOD(edge_fixture,
   test::test_pki pki{dir / "pki",
                      {{"coord", peer_role::coordinator},
                       {"w1", peer_role::worker},
-                      {"c2", peer_role::coordinator}}};
+                      {"w2", peer_role::worker},
+                      {"c2", peer_role::coordinator},
+                      {"prometheus", peer_role::monitor}}};
   test::test_pki other{dir / "other", {{"w1", peer_role::worker}}};
   // Handshakes here are not about their timeout: a loaded machine may take
   // its time (this test once failed to relay under a parallel ASan run).
@@ -181,27 +194,38 @@ TEST_CASE_METHOD(edge_fixture,
       INFO("the edge said: " << line);
     REQUIRE(relayed);
   }
-  auto node = test::serialized(sys, sys.node());
-  auto who = e.identify(std::string(node.begin(), node.end()));
+  auto who = e.identify(my_node());
   REQUIRE(who);
   CHECK(who->name == "w1");
   CHECK(who->role == peer_role::worker);
+  // Another certificate may not speak for a node that w1's connection does.
+  test::socket_peer w2{"127.0.0.1", port, pki.credentials("w2")};
+  REQUIRE(w2.connected());
+  REQUIRE(w2.send(test::client_handshake(sys, sys.node())));
+  CHECK(w2.closed_within(5s));
+  CHECK(said_something("a connection of another identity speaks for"));
 
   auto refused = [&](test::socket_peer& peer) {
     // TLS 1.3 clients finish their handshake before the server checks
     // them; the refusal arrives as the connection closes.
     return !peer.connected() || peer.closed_within(5s);
   };
+  // A scraper's certificate reads the HTTP front, never CAF.
+  test::socket_peer scraper{"127.0.0.1", port, pki.credentials("prometheus")};
+  CHECK(refused(scraper));
+  CHECK(said_something("has role monitor"));
   test::socket_peer anonymous{"127.0.0.1", port, nullptr, true};
   CHECK(refused(anonymous));
   test::socket_peer stranger{"127.0.0.1", port, other.credentials("w1")};
   CHECK(refused(stranger));
   test::socket_peer coordinator{"127.0.0.1", port, pki.credentials("c2")};
   CHECK(refused(coordinator));
+
   test::socket_peer plain{"127.0.0.1", port};
   REQUIRE(plain.send(test::client_handshake(sys, test::some_other_node())));
   CHECK(plain.closed_within(5s));
-  CHECK(caf.connections() == 1);
+  // w1 and w2 passed TLS and reached CAF; w2's handshake did not.
+  CHECK(caf.connections() == 2);
 }
 
 TEST_CASE_METHOD(edge_fixture,
@@ -220,12 +244,14 @@ TEST_CASE_METHOD(edge_fixture,
   auto plain_port = listen(plain_server);
 
   auto through = [&](edge& client, uint16_t port) {
+    client.attach(caf_side{my_node(), {}});
     std::string problem;
-    auto route = client.route("127.0.0.1", port, problem);
+    auto route = client.dial("127.0.0.1", port, problem);
     INFO(problem);
     REQUIRE(route);
-    test::socket_peer caf_client{"127.0.0.1", *route};
-    REQUIRE(caf_client.send(test::client_handshake(sys, sys.node())));
+    test::socket_peer caf_client{*route};
+    // The edge may have given up on the route already (nothing listens).
+    caf_client.send(test::client_handshake(sys, sys.node()));
     auto greeting = caf_client.read(caf.greeting().size(), 10s);
     if (greeting == caf.greeting())
       return std::string{};
@@ -253,9 +279,10 @@ TEST_CASE_METHOD(edge_fixture,
                  "and names one it cannot resolve",
                  "[unit][edge]") {
   edge e{options(nullptr)};
+  e.attach(caf.side());
   std::string problem;
-  CHECK(e.listen("localhost", 0, caf.port(), problem));
+  CHECK(e.listen("localhost", 0, problem));
   CHECK(problem.empty());
-  CHECK_FALSE(e.listen("no-such-host.invalid", 0, caf.port(), problem));
+  CHECK_FALSE(e.listen("no-such-host.invalid", 0, problem));
   CHECK_THAT(problem, Catch::StartsWith("cannot resolve no-such-host.invalid"));
 }

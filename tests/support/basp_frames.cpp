@@ -1,5 +1,7 @@
 #include "tests/support/basp_frames.hpp"
 
+#include "messages/type_ids.hpp"
+
 namespace fovea::test {
 
 namespace basp = caf::io::basp;
@@ -7,9 +9,9 @@ namespace basp = caf::io::basp;
 bytes basp_frame(caf::actor_system& sys, basp::message_type op,
                  uint64_t operation_data, caf::actor_id source,
                  caf::actor_id dest, const std::vector<char>& payload,
-                 std::optional<uint32_t> claimed_len) {
+                 std::optional<uint32_t> claimed_len, uint8_t flags) {
   basp::header hdr{op,
-                   0,
+                   flags,
                    claimed_len.value_or(static_cast<uint32_t>(payload.size())),
                    operation_data,
                    source,
@@ -31,9 +33,17 @@ bytes server_handshake(caf::actor_system& sys, const caf::node_id& node) {
                                caf::actor_id{1}, std::set<std::string>{}));
 }
 
+bytes direct_message_of(caf::actor_system& sys, caf::actor_id dest,
+                        const caf::message& content, uint8_t flags,
+                        std::vector<caf::strong_actor_ptr> stages,
+                        caf::actor_id source) {
+  return basp_frame(sys, basp::message_type::direct_message, 0, source, dest,
+                    serialized(sys, stages, content), {}, flags);
+}
+
 bytes direct_message(caf::actor_system& sys, size_t size) {
-  return basp_frame(sys, basp::message_type::direct_message, 0, 0, 42,
-                    std::vector<char>(size, 'x'));
+  return direct_message_of(
+    sys, 1, caf::make_message(drain_atom::value, std::string(size, 'x')));
 }
 
 bytes four_gib_header() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/message.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/io/basp/header.hpp>
 #include <caf/node_id.hpp>
@@ -19,7 +20,7 @@ using bytes = std::vector<uint8_t>;
 bytes basp_frame(caf::actor_system& sys, caf::io::basp::message_type op,
                  uint64_t operation_data, caf::actor_id source,
                  caf::actor_id dest, const std::vector<char>& payload,
-                 std::optional<uint32_t> claimed_len = {});
+                 std::optional<uint32_t> claimed_len = {}, uint8_t flags = 0);
 
 /// CAF's binary serialization of `xs...`.
 template <class... Ts>
@@ -36,7 +37,16 @@ bytes client_handshake(caf::actor_system& sys, const caf::node_id& node);
 /// What a CAF server sends first on a new connection.
 bytes server_handshake(caf::actor_system& sys, const caf::node_id& node);
 
-/// A direct message with `size` bytes of payload.
+/// A direct message to actor `dest` with `content`, as CAF's
+/// instance::dispatch writes it: the forwarding stack (empty unless
+/// `stages` are given), then the message.
+bytes direct_message_of(caf::actor_system& sys, caf::actor_id dest,
+                        const caf::message& content, uint8_t flags = 0,
+                        std::vector<caf::strong_actor_ptr> stages = {},
+                        caf::actor_id source = 7);
+
+/// A direct message to actor 1 (what fake_caf offers) of at least `size`
+/// bytes of payload: a drain request whose worker id pads it out.
 bytes direct_message(caf::actor_system& sys, size_t size);
 
 /// The header the 4 GiB attack sends: a client handshake that claims

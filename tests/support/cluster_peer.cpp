@@ -13,22 +13,23 @@ cluster_peer::cluster_peer(const std::string& address,
   options.credentials = std::move(credentials);
   edge_ = std::make_shared<edge>(std::move(options));
   sys_ = std::make_unique<caf::actor_system>(cfg_);
+  attach_edge(*sys_, *edge_);
   self_ = std::make_unique<caf::scoped_actor>(*sys_);
   auto where = parse_endpoint(address);
   if (!where) {
     problem_ = describe(where.error());
     return;
   }
-  auto target = caf_target(*where, edge_.get());
-  if (!target) {
-    problem_ = describe(target.error());
+  auto connection = open_connection(*sys_, *where, edge_.get());
+  if (!connection) {
+    problem_ = describe(connection.error());
     return;
   }
   caf::expected<connect_reply> reply{
       caf::make_error(caf::sec::request_timeout)};
   (*self_)
-      ->request(sys_->middleman().actor_handle(), std::chrono::seconds(10),
-                caf::connect_atom::value, target->host, target->port)
+      ->request(basp_broker_of(*sys_), std::chrono::seconds(10),
+                caf::connect_atom::value, std::move(*connection), where->port)
       .receive(
           [&](caf::node_id& node, caf::strong_actor_ptr& handle,
               std::set<std::string>& interface) {

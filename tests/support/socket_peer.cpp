@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -56,12 +57,41 @@ socket_peer::socket_peer(const std::string& host, uint16_t port,
   connected_ = true;
 }
 
+socket_peer::socket_peer(int fd) {
+  boost::asio::local::stream_protocol::socket socket{io_};
+  boost::system::error_code ec;
+  socket.assign(boost::asio::local::stream_protocol{}, fd, ec);
+  if (ec) {
+    problem_ = ec.message();
+    return;
+  }
+  local_.emplace(std::move(socket));
+  connected_ = true;
+}
+
+int socket_peer::fd() {
+  return tls_     ? tls_->lowest_layer().native_handle()
+         : plain_ ? plain_->native_handle()
+         : local_ ? local_->native_handle()
+                  : -1;
+}
+
+size_t socket_peer::read_some(std::vector<uint8_t>& chunk,
+                              boost::system::error_code& ec) {
+  auto buffer = boost::asio::buffer(chunk);
+  return tls_     ? tls_->read_some(buffer, ec)
+         : plain_ ? plain_->read_some(buffer, ec)
+                  : local_->read_some(buffer, ec);
+}
+
 bool socket_peer::send(const std::vector<uint8_t>& bytes) {
   boost::system::error_code ec;
   if (tls_)
     boost::asio::write(*tls_, boost::asio::buffer(bytes), ec);
   else if (plain_)
     boost::asio::write(*plain_, boost::asio::buffer(bytes), ec);
+  else if (local_)
+    boost::asio::write(*local_, boost::asio::buffer(bytes), ec);
   else
     return false;
   return !ec;
@@ -71,9 +101,7 @@ std::vector<uint8_t> socket_peer::read(size_t count,
                                        std::chrono::milliseconds timeout) {
   std::vector<uint8_t> got;
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto fd = tls_     ? tls_->lowest_layer().native_handle()
-            : plain_ ? plain_->native_handle()
-                     : -1;
+  auto fd = this->fd();
   while (fd >= 0 && got.size() < count) {
     // TLS may hold decrypted bytes already: only wait when it has none.
     bool buffered = tls_ && SSL_pending(tls_->native_handle()) > 0;
@@ -83,8 +111,7 @@ std::vector<uint8_t> socket_peer::read(size_t count,
       break;
     std::vector<uint8_t> chunk(count - got.size());
     boost::system::error_code ec;
-    auto n = tls_ ? tls_->read_some(boost::asio::buffer(chunk), ec)
-                  : plain_->read_some(boost::asio::buffer(chunk), ec);
+    auto n = read_some(chunk, ec);
     if (ec || n == 0)
       break;
     got.insert(got.end(), chunk.begin(), chunk.begin() + n);
@@ -94,9 +121,7 @@ std::vector<uint8_t> socket_peer::read(size_t count,
 
 bool socket_peer::closed_within(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto fd = tls_     ? tls_->lowest_layer().native_handle()
-            : plain_ ? plain_->native_handle()
-                     : -1;
+  auto fd = this->fd();
   if (fd < 0)
     return true;
   for (;;) {
@@ -104,10 +129,9 @@ bool socket_peer::closed_within(std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !readable(fd, left))
       return false;
-    char chunk[4096];
+    std::vector<uint8_t> chunk(4096);
     boost::system::error_code ec;
-    auto n = tls_ ? tls_->read_some(boost::asio::buffer(chunk), ec)
-                  : plain_->read_some(boost::asio::buffer(chunk), ec);
+    auto n = read_some(chunk, ec);
     if (ec || n == 0)
       return true;
   }
@@ -117,32 +141,34 @@ std::string socket_peer::tls_version() {
   return tls_ ? SSL_get_version(tls_->native_handle()) : "";
 }
 
-fake_caf_port::fake_caf_port(bool echo) : acceptor_(io_), echo_(echo) {
-  tcp::endpoint here{boost::asio::ip::address_v4::loopback(), 0};
-  acceptor_.open(here.protocol());
-  acceptor_.bind(here);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
-  {
-    test_config cfg;
-    caf::actor_system sys{cfg};
-    greeting_ = server_handshake(sys, some_other_node(99));
-  }
-  accept();
-  thread_ = std::thread{[this] { io_.run(); }};
+fake_caf::fake_caf() {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  greeting_ = server_handshake(sys, node());
+  auto id = serialized(sys, node());
+  node_key_.assign(id.begin(), id.end());
+  thread_ = std::thread{[this] {
+    auto guard = boost::asio::make_work_guard(io_);
+    io_.run();
+  }};
 }
 
-fake_caf_port::~fake_caf_port() {
+fake_caf::~fake_caf() {
   io_.stop();
   thread_.join();
 }
 
+caf::node_id fake_caf::node() {
+  return some_other_node(99);
+}
+
 namespace {
 
-// One connection to the stand-in: counts what arrives and echoes it back.
-struct echo_session : std::enable_shared_from_this<echo_session> {
-  echo_session(tcp::socket socket, std::atomic<uint64_t>& received, bool echo)
-      : socket(std::move(socket)), received(received), echo(echo) {}
+// One connection to the stand-in: counts what arrives.
+struct counting_session : std::enable_shared_from_this<counting_session> {
+  counting_session(boost::asio::local::stream_protocol::socket socket,
+                   std::function<void(size_t)> count)
+      : socket(std::move(socket)), count(std::move(count)) {}
 
   void read() {
     auto self = shared_from_this();
@@ -151,36 +177,53 @@ struct echo_session : std::enable_shared_from_this<echo_session> {
         [self](const boost::system::error_code& ec, size_t n) {
           if (ec)
             return;
-          self->received += n;
-          if (self->echo) {
-            boost::system::error_code ignored;
-            boost::asio::write(self->socket,
-                               boost::asio::buffer(self->buffer.data(), n),
-                               ignored);
-          }
+          self->count(n);
           self->read();
         });
   }
 
-  tcp::socket socket;
-  std::atomic<uint64_t>& received;
-  bool echo;
+  boost::asio::local::stream_protocol::socket socket;
+  std::function<void(size_t)> count;
   std::array<uint8_t, 65536> buffer{};
 };
 
 } // namespace
 
-void fake_caf_port::accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec,
-                                tcp::socket socket) {
-    if (ec)
-      return;
+caf_side fake_caf::side() {
+  caf_side result;
+  result.node = node_key_;
+  result.accept = [this](int fd, std::string& problem) {
+    boost::asio::local::stream_protocol::socket socket{io_};
+    boost::system::error_code ec;
+    socket.assign(boost::asio::local::stream_protocol{}, fd, ec);
+    if (ec) {
+      problem = ec.message();
+      return false;
+    }
     ++connections_;
-    boost::system::error_code ignored;
-    boost::asio::write(socket, boost::asio::buffer(greeting_), ignored);
-    std::make_shared<echo_session>(std::move(socket), received_, echo_)->read();
-    accept();
-  });
+    boost::asio::write(socket, boost::asio::buffer(greeting_), ec);
+    auto session = std::make_shared<counting_session>(
+        std::move(socket), [this](size_t n) {
+          std::lock_guard guard{mutex_};
+          received_ += n;
+          arrived_.notify_all();
+        });
+    boost::asio::post(io_, [session] { session->read(); });
+    return true;
+  };
+  return result;
+}
+
+uint64_t fake_caf::received() const {
+  std::lock_guard guard{mutex_};
+  return received_;
+}
+
+bool fake_caf::wait_for_bytes(uint64_t bytes,
+                              std::chrono::milliseconds timeout) {
+  std::unique_lock guard{mutex_};
+  return arrived_.wait_for(guard, timeout,
+                           [&] { return received_ >= bytes; });
 }
 
 } // namespace fovea::test

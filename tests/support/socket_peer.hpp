@@ -1,12 +1,15 @@
 // Byte-level peers for tests of the edge: a client that connects (plain or
-// TLS) and sends and reads raw bytes with bounded waits, and a stand-in for
-// a node's CAF port that answers like a CAF server and counts what reaches
-// it. Waiting is on the sockets themselves (a read with a deadline), never
-// on sleeps.
+// TLS, or takes a socket the edge dialled) and sends and reads raw bytes
+// with bounded waits, and a stand-in for a node's CAF that takes the
+// connections the edge hands it, answers like a CAF server and counts what
+// reaches it. Waiting is on the sockets themselves (a read with a
+// deadline) or on a condition variable, never on sleeps.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,9 +19,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
+#include <caf/node_id.hpp>
+
+#include "edge/edge_core.hpp"
 #include "edge/tls_credentials.hpp"
 
 namespace fovea::test {
@@ -31,6 +38,9 @@ public:
   socket_peer(const std::string& host, uint16_t port,
               std::shared_ptr<const tls_credentials> credentials = nullptr,
               bool tls_without_certificate = false);
+
+  /// Takes one end of a socket pair (what an edge's dial gives CAF).
+  explicit socket_peer(int fd);
 
   bool connected() const noexcept { return connected_; }
   const std::string& problem() const noexcept { return problem_; }
@@ -50,39 +60,48 @@ public:
   std::string tls_version();
 
 private:
+  int fd();
+  size_t read_some(std::vector<uint8_t>& chunk, boost::system::error_code& ec);
+
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ssl::context> context_;
   std::optional<boost::asio::ip::tcp::socket> plain_;
+  std::optional<boost::asio::local::stream_protocol::socket> local_;
   std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
   bool connected_ = false;
   std::string problem_;
 };
 
-/// Stands in for a node's CAF port: accepts on loopback, sends each new
-/// connection a server handshake (as CAF does), then echoes what it gets.
-class fake_caf_port {
+/// Stands in for a node's CAF behind an edge: takes each connection the
+/// edge hands it (a socket pair's end), greets it with a server handshake
+/// (as CAF does) offering actor 1, and counts what reaches it.
+class fake_caf {
 public:
-  explicit fake_caf_port(bool echo = true);
-  ~fake_caf_port();
+  fake_caf();
+  ~fake_caf();
 
-  uint16_t port() const noexcept { return port_; }
+  /// What the edge is attached to.
+  caf_side side();
+
+  /// The node it speaks for (not the test's actor system's).
+  static caf::node_id node();
 
   /// Bytes received over all connections.
-  uint64_t received() const noexcept { return received_; }
+  uint64_t received() const;
+  /// True once `bytes` have arrived in all, false after `timeout`.
+  bool wait_for_bytes(uint64_t bytes, std::chrono::milliseconds timeout);
   int connections() const noexcept { return connections_; }
 
   /// The server handshake it sends.
   const std::vector<uint8_t>& greeting() const noexcept { return greeting_; }
 
 private:
-  void accept();
-
   boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  bool echo_;
-  uint16_t port_ = 0;
   std::vector<uint8_t> greeting_;
-  std::atomic<uint64_t> received_{0};
+  std::string node_key_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  uint64_t received_ = 0;
   std::atomic<int> connections_{0};
   std::thread thread_;
 };
