@@ -1,5 +1,6 @@
 #include "actors/access.hpp"
 
+#include <caf/actor_proxy.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/binary_serializer.hpp>
 
@@ -15,10 +16,13 @@ std::string node_key(caf::actor_system& sys, const caf::node_id& node) {
   return {bytes.begin(), bytes.end()};
 }
 
-request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
+request_sender identify_sender(caf::actor_system& sys,
+                               const caf::strong_actor_ptr& sender,
                                const peer_directory* peers) {
   request_sender who;
-  if (node == sys.node()) {
+  auto node = sender ? sender->node() : caf::node_id{};
+  if (sender && node == sys.node()
+      && dynamic_cast<caf::actor_proxy*>(sender->get()) == nullptr) {
     who.local = true;
     who.principal = "local";
     return who;

@@ -1,11 +1,14 @@
 // Who may ask the coordinator for what.
 //
-// A request's sender is known by its node: this process (an embedded
-// client or worker, trusted with everything), a node whose connection came
-// through the edge (its certificate's name and role, or, through a plain
-// edge, no certificate: trusted with every role, as the operator chose by
-// running without TLS), or a node the edge does not know (a connection that
-// bypassed it): refused everything.
+// A request's sender is known by what it is: an actor that lives in this
+// process (an embedded client or worker, trusted with everything), or a
+// proxy for an actor of another node, known by that node: a node whose
+// connection came through the edge (its certificate's name and role, or,
+// through a plain edge, no certificate: trusted with every role, as the
+// operator chose by running without TLS), or a node the edge does not know
+// (a connection that bypassed it): refused everything. A proxy is never
+// local, whatever node id it carries: a peer that named this node's own id
+// in its handshake (which the edge refuses anyway) still gains nothing.
 //
 // The rules: only `worker` certificates register, as the worker their
 // certificate names; only `client` and `operator` submit; only `operator`
@@ -19,6 +22,7 @@
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
 #include <caf/node_id.hpp>
+#include <caf/actor_control_block.hpp>
 
 #include "edge/peer_directory.hpp"
 
@@ -34,8 +38,10 @@ struct request_sender {
   std::string principal;
 };
 
-/// Who sent a message from `node`, as far as this coordinator can tell.
-request_sender identify_sender(caf::actor_system& sys, const caf::node_id& node,
+/// Who sent a message as `sender` (null: anonymous, refused everything
+/// but what an unknown node may do), as far as this coordinator can tell.
+request_sender identify_sender(caf::actor_system& sys,
+                               const caf::strong_actor_ptr& sender,
                                const peer_directory* peers);
 
 /// Why `who` may not make a request of `kind`, or none.

@@ -2,8 +2,8 @@
 
 #include <caf/system_messages.hpp>
 
-#include "actors/coroutine.hpp"
 #include "actors/remote.hpp"
+#include "messages/credit.hpp"
 #include "messages/errors.hpp"
 #include "vision/image_file.hpp"
 
@@ -44,18 +44,126 @@ actor_flow complete(client_pointer self) {
   finish(self, caf::none);
 }
 
-// connect -> submit -> enqueue every batch; rows arrive in the behavior.
+// The unspent credit below which the client asks for more: half of what
+// it asks for, so that a grant arrives before the last is spent.
+uint64_t unspent(const client_state& st) {
+  return st.credit->granted - st.spent;
+}
+
+// Asks for credit once at a time: enough for `need` (the next task), and
+// up to a window of a few batches, so several can be in flight.
+void ask_credit(client_pointer self, uint64_t need) {
+  auto& st = self->state;
+  if (st.asked)
+    return;
+  auto window = std::max(need, 4 * st.options.batch_bytes);
+  st.asked = true;
+  self->send(st.coordinator, credit_atom::value, st.job, need,
+             std::min(window, st.credit->ceiling));
+}
+
+// The next input not yet answered, read into a task; an input whose charge
+// is over the coordinator's whole budget becomes an error task, unread.
+image_task read_next(client_pointer self, size_t index) {
+  auto& st = self->state;
+  auto& inputs = *st.options.inputs;
+  auto& credit = *st.credit;
+  auto too_large = [&](uint64_t bytes) {
+    return task_charge(bytes, inputs[index].path.size(), credit.task_floor)
+           > credit.ceiling;
+  };
+  auto refuse = [&](image_task task, uint64_t bytes) {
+    task.bytes.clear();
+    task.error = "the file is " + std::to_string(bytes)
+                 + " bytes, more than the coordinator holds in all ("
+                 + std::to_string(credit.ceiling)
+                 + " bytes, fovea.max-queued-bytes)";
+    return task;
+  };
+  if (inputs[index].error.empty() && too_large(inputs[index].size)) {
+    image_task task;
+    task.job = st.job;
+    task.index = index;
+    task.path = inputs[index].path;
+    return refuse(std::move(task), inputs[index].size);
+  }
+  auto read = read_tasks(inputs, st.job, index, 1, st.options.max_image_bytes);
+  auto& task = read.front();
+  if (too_large(task.bytes.size()))
+    return refuse(std::move(task), task.bytes.size());
+  return std::move(task);
+}
+
+// Sends one batch without waiting for its reply: a refusal ends the job.
+void send_batch(client_pointer self, std::vector<image_task> batch,
+                uint64_t charge) {
+  auto& st = self->state;
+  st.spent += charge;
+  self
+    ->request(st.coordinator, st.options.request_timeout, enqueue_atom::value,
+              st.job, std::move(batch))
+    .then([](uint64_t) {}, [self](caf::error& err) { finish(self, err); });
+}
+
+// Sends every input that has no row yet, in batches within the credit.
+actor_flow send_inputs(client_pointer self) {
+  auto& st = self->state;
+  auto& opts = st.options;
+  auto& inputs = *opts.inputs;
+  // The first credit message says how tasks are charged.
+  while (!st.credit && !st.done) {
+    auto first = st.credited.wait();
+    co_await first;
+  }
+  std::optional<image_task> next_task;
+  size_t next = 0;
+  while (!st.done) {
+    std::vector<image_task> batch;
+    uint64_t charge = 0;
+    uint64_t bytes = 0;
+    uint64_t blocked_on = 0; // the charge of a task that waits for credit
+    while (batch.size() < opts.batch_size && bytes < opts.batch_bytes) {
+      if (!next_task) {
+        // Rows the coordinator had in its journal arrived right after the
+        // job id and are marked seen: those inputs are not read again.
+        while (next < inputs.size() && st.seen[next])
+          ++next;
+        if (next == inputs.size())
+          break;
+        next_task = read_next(self, next++);
+      }
+      auto cost = task_charge(*next_task, st.credit->task_floor);
+      if (charge + cost > unspent(st)) {
+        blocked_on = cost;
+        break;
+      }
+      charge += cost;
+      bytes += next_task->bytes.size();
+      batch.push_back(std::move(*next_task));
+      next_task.reset();
+    }
+    if (!batch.empty()) {
+      send_batch(self, std::move(batch), charge);
+      if (unspent(st) < 2 * opts.batch_bytes)
+        ask_credit(self, blocked_on);
+      continue;
+    }
+    if (!next_task)
+      co_return; // every input is sent
+    ask_credit(self, blocked_on);
+    auto more = st.credited.wait();
+    co_await more;
+  }
+}
+
+// connect -> submit -> send every input; rows arrive in the behavior.
 actor_flow run(client_pointer self) {
   auto& st = self->state;
   auto& opts = st.options;
   coordinator_actor coordinator = opts.local_coordinator;
   if (opts.address) {
-    auto target = caf_target(*opts.address, opts.routes.get());
-    if (!target) {
-      finish(self, target.error());
-      co_return;
-    }
-    auto attempt = ask_connect(self, *target, opts.connect_timeout);
+    auto attempt = ask_connect(self, *opts.address, opts.routes.get(),
+                               opts.connect_timeout);
     auto reply = co_await attempt;
     auto found = as_coordinator(self->system(), std::move(reply),
                                 *opts.address, opts.routes.get());
@@ -68,8 +176,11 @@ actor_flow run(client_pointer self) {
   st.coordinator = coordinator;
   self->monitor(coordinator);
   auto& inputs = *opts.inputs;
-  job_spec spec{opts.job_name, inputs.size(), input_fingerprint(inputs),
-                content_fingerprint(inputs)};
+  job_spec spec;
+  spec.name = opts.job_name;
+  spec.total = inputs.size();
+  spec.fingerprint = input_fingerprint(inputs);
+  spec.contents = content_fingerprint(inputs);
   spec.model = opts.model;
   spec.top_k = opts.top_k;
   auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
@@ -86,28 +197,7 @@ actor_flow run(client_pointer self) {
     complete(self);
     co_return;
   }
-  // Rows the coordinator had in its journal arrive right after the job id
-  // and are marked seen; those inputs are not read or sent again.
-  for (size_t next = 0; next < inputs.size() && !st.done;) {
-    while (next < inputs.size() && st.seen[next])
-      ++next;
-    size_t count = 0;
-    while (next + count < inputs.size() && count < opts.batch_size
-           && !st.seen[next + count])
-      ++count;
-    if (count == 0)
-      break;
-    auto batch = read_tasks(inputs, st.job, next, count,
-                            opts.max_image_bytes, opts.batch_bytes);
-    next += batch.size();
-    auto enqueue = ask<uint64_t>(self, coordinator, opts.request_timeout,
-                                 enqueue_atom::value, st.job, std::move(batch));
-    auto accepted = co_await enqueue;
-    if (!accepted) {
-      finish(self, accepted.error());
-      co_return;
-    }
-  }
+  send_inputs(self);
 }
 
 } // namespace
@@ -170,6 +260,19 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
       // the coordinator's journal did.
       if (job == self->state.job && !self->state.committed)
         finish(self, make_error(errc::job_ended, why));
+    },
+    [self](credit_atom, const job_credit& credit) {
+      auto& st = self->state;
+      if (credit.job != st.job || st.done)
+        return;
+      // Grants only grow; the first message says how tasks are charged.
+      if (st.credit) {
+        st.credit->granted = std::max(st.credit->granted, credit.granted);
+        st.asked = false;
+      } else {
+        st.credit = credit;
+      }
+      st.credited.notify();
     },
   };
 }

@@ -1,12 +1,16 @@
 // The client actor: submits one job and collects its results.
 //
 // It reads the inputs itself and sends their bytes (workers share no file
-// system with it), a batch at a time: the next batch goes out only when the
-// coordinator has accepted the last, so memory stays flat however large the
-// job. Every input is handed to on_row exactly once; once every input has
-// its row, `commit` (the results file moved into place) runs, the
-// coordinator hears that the results are safe (it retires the job's
-// journal), and on_done is called once, with no error.
+// system with it), in batches, within the credit the coordinator grants
+// its job (messages/credit.hpp): it never sends past it, keeps as many
+// batches in flight as the credit allows, asks for more before it runs
+// out, and holds at most one read input that waits for credit, so its
+// memory stays flat however large the job. An input whose charge is over
+// the coordinator's whole budget is sent as that input's error. Every input
+// is handed to on_row exactly once; once every input has its row, `commit`
+// (the results file moved into place) runs, the coordinator hears that the
+// results are safe (it retires the job's journal), and on_done is called
+// once, with no error.
 #pragma once
 
 #include <functional>
@@ -18,6 +22,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/coroutine.hpp"
 #include "actors/endpoint.hpp"
 #include "edge/route_table.hpp"
 #include "jobs/input_walker.hpp"
@@ -37,12 +42,13 @@ struct client_options {
   coordinator_actor local_coordinator;
   uint32_t batch_size = 32; ///< inputs per enqueue request, at most
   /// Image bytes per enqueue request, at most (one larger image travels
-  /// alone): requests stay far below fovea.max-message-bytes.
-  uint64_t batch_bytes = 16u << 20;
+  /// alone): requests stay far below fovea.max-message-bytes, and what the
+  /// coordinator's CAF buffers for this connection stays small.
+  uint64_t batch_bytes = 4u << 20;
   uint64_t max_image_bytes = 64ull << 20; ///< larger files become error rows
   caf::timespan connect_timeout = std::chrono::seconds(10);
-  /// Enqueue replies wait while the coordinator's queue is full, so this is
-  /// generous; a coordinator that dies is noticed sooner through monitoring.
+  /// Replies come at once; a coordinator that dies is noticed sooner
+  /// through monitoring.
   caf::timespan request_timeout = std::chrono::minutes(10);
   std::function<void(uint64_t job)> on_job; ///< the coordinator's job id
   std::function<void(const prediction&)> on_row; ///< on the client's thread
@@ -55,6 +61,12 @@ struct client_state {
   client_options options;
   coordinator_actor coordinator;
   uint64_t job = 0;
+  /// The credit granted so far (job_credit.granted), and what was sent of
+  /// it; none until the coordinator's first credit message.
+  std::optional<job_credit> credit;
+  uint64_t spent = 0;
+  bool asked = false;   ///< an ask for credit waits for its answer
+  flow_signal credited; ///< the sending flow waits here for credit
   std::vector<bool> seen; ///< by input index: has its row arrived?
   uint64_t received = 0;
   bool committing = false; ///< every row is in: commit, then tell

@@ -19,9 +19,7 @@ using namespace coordinator_parts;
 
 // Who sent the message being handled, as far as the edge can tell.
 request_sender sender_of(coordinator_pointer self) {
-  const auto& sender = self->current_sender();
-  return identify_sender(self->system(),
-                         sender ? sender->node() : caf::node_id{},
+  return identify_sender(self->system(), self->current_sender(),
                          self->state.options.peers.get());
 }
 
@@ -57,7 +55,7 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
                           + info.model + ")");
   // check_worker_info let only NAME@VERSION labels through.
   auto model = *parse_model_label(info.model, info.model_digest);
-  if (auto err = model_conflict(st, model, handle.address()))
+  if (auto err = model_conflict(st, model, info.classes, handle.address()))
     return err;
   auto& entry = st.workers[handle.address()];
   entry.info = std::move(info);
@@ -142,7 +140,6 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                                 .principal = who.principal,
                                 .journal = std::move(opened.journal),
                                 .waiters = {},
-                                .waiting = {},
                                 .model_wanted = std::move(wanted),
                                 .model = {},
                                 .model_note = {},
@@ -161,6 +158,11 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   // order).
   auto promise = self->make_response_promise<uint64_t>();
   promise.deliver(id);
+  // Then its first credit: what to charge a task, and a first share of the
+  // budget if there is room (the message with granted = 0 says the rest).
+  st.credit.open(id);
+  send_credit(self, {{id, 0}});
+  send_credit(self, st.credit.ask(id, 0, st.credit.budget()));
   if (opened.recorded)
     replay_journal(self, id, *opened.recorded);
   else
@@ -168,10 +170,11 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   return promise;
 }
 
-// A client's batch of tasks. It goes into the queue if there is room;
-// otherwise it waits, whole, for room (nothing is added past the limit),
-// and so does the reply to a batch that filled the queue: the client sends
-// its next batch only after the reply, which paces it.
+// A client's batch of tasks, within the credit its job was granted: it goes
+// into the queue at once and the reply says how many were taken. A batch
+// past the credit is refused, and the client, which broke the protocol, is
+// cut off (CAF keeps a buffer as large as its largest message for as long
+// as its connection lasts).
 caf::result<uint64_t> enqueue(coordinator_pointer self, uint64_t id,
                               std::vector<image_task>& tasks) {
   auto& st = self->state;
@@ -186,25 +189,37 @@ caf::result<uint64_t> enqueue(coordinator_pointer self, uint64_t id,
   if (auto err = check_tasks(tasks, id, job->second.ledger.total(),
                              st.options.limits))
     return err;
-  if (job->second.waiting)
-    return make_error(errc::invalid_request,
-                      "an enqueue for job " + std::to_string(id)
-                        + " came before the last one was answered");
+  uint64_t charge = 0;
+  for (auto& task : tasks)
+    charge += task_charge(task, st.credit.task_floor());
+  if (!st.credit.spend(id, charge)) {
+    auto why = "job " + std::to_string(id) + " sent tasks of "
+               + std::to_string(charge) + " bytes past its credit of "
+               + std::to_string(st.credit.granted(id));
+    say(self, why + "; its client is cut off");
+    auto client = job->second.client;
+    if (auto& peers = st.options.peers; peers && client.node() != self->node())
+      peers->disconnect(node_key(self->system(), client.node()),
+                        "it sent past its credit");
+    return make_error(errc::invalid_request, why);
+  }
   auto accepted = static_cast<uint64_t>(tasks.size());
-  auto wait = [&](std::vector<image_task> aside) {
-    auto promise = self->make_response_promise<uint64_t>();
-    st.jobs.at(id).waiting = waiting_enqueue{std::move(aside), promise,
-                                             accepted};
-    st.waiting.push_back(id);
-    return promise;
-  };
-  if (!queue_has_room(st))
-    return wait(std::move(tasks));
   admit_tasks(self, id, std::move(tasks));
   pump(self);
-  if (queue_has_room(st) || st.jobs.count(id) == 0)
-    return accepted;
-  return wait({});
+  return accepted;
+}
+
+// A client asks for more credit for its job; the grant comes as a message
+// once the budget has room (jobs/credit_ledger.hpp).
+void ask_credit(coordinator_pointer self, uint64_t id, uint64_t need,
+                uint64_t want) {
+  auto& st = self->state;
+  auto job = st.jobs.find(id);
+  if (job == st.jobs.end()
+      || caf::actor_cast<caf::actor_addr>(self->current_sender())
+           != job->second.client.address())
+    return;
+  send_credit(self, st.credit.ask(id, need, want));
 }
 
 // The client committed its results file: the journal of its finished job
@@ -339,7 +354,12 @@ std::vector<node_row> node_rows(coordinator_state& st) {
 coordinator_actor::behavior_type
 coordinator(coordinator_pointer self, coordinator_options options) {
   self->state.options = std::move(options);
-  self->state.sched = scheduler{self->state.options.scheduling};
+  auto& scheduling = self->state.options.scheduling;
+  self->state.sched = scheduler{scheduling};
+  self->state.credit = credit_ledger{
+    scheduling.max_queued_bytes,
+    scheduling.max_queued_bytes
+      / std::max<size_t>(1, scheduling.max_queued_tasks)};
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
   watch_deadlines(self);
@@ -358,6 +378,9 @@ coordinator(coordinator_pointer self, coordinator_options options) {
     [self](submit_atom, job_spec& spec) { return open_job(self, spec); },
     [self](enqueue_atom, uint64_t id, std::vector<image_task>& tasks) {
       return enqueue(self, id, tasks);
+    },
+    [self](credit_atom, uint64_t id, uint64_t need, uint64_t want) {
+      ask_credit(self, id, need, want);
     },
     [self](drain_atom, const std::string& id) {
       return drain_worker(self, id);

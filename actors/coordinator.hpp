@@ -11,11 +11,13 @@
 //   lost worker are retried as suspects, alone, and only an input that
 //   fails while alone on a worker `max_attempts` times is "poison"; a
 //   worker silent past `hang_timeout` with an overdue batch is let go;
-// - queued and in-flight image bytes stay near `max_queued_bytes` (and
-//   queued tasks near `max_queued_tasks`): an enqueue that finds no room is
-//   set aside whole until there is, and one that fills it has its reply
-//   held back; a client has at most one enqueue waiting per job, so the
-//   coordinator's memory does not grow with what clients send;
+// - the tasks it holds (queued, in flight, not yet recorded) never cost more
+//   than `max_queued_bytes` in all (jobs/credit_ledger.hpp): a client sends
+//   only within the credit granted to its job, a task being charged its
+//   bytes and path and never less than max_queued_bytes / max_queued_tasks;
+//   an enqueue past its credit is refused (and a remote client that sends
+//   one is cut off), never held; credit comes back as rows are recorded and
+//   jobs end, and goes to the jobs that asked, in the order they asked;
 // - no message is trusted: each handler checks who sent it (access.hpp)
 //   and what it says (message_checks.hpp) before it allocates or stores,
 //   and answers a bad one with an error; a worker's answer that is not one
@@ -60,6 +62,7 @@
 #include "actors/message_checks.hpp"
 #include "actors/rate_meter.hpp"
 #include "edge/peer_directory.hpp"
+#include "jobs/credit_ledger.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/job_ledger.hpp"
 #include "jobs/model_binding.hpp"
@@ -118,14 +121,6 @@ struct worker_entry {
   int64_t up_since = unix_now();
 };
 
-/// A client's enqueue that has not been answered yet.
-struct waiting_enqueue {
-  /// Tasks not yet in the queue: it was full when they came.
-  std::vector<image_task> tasks;
-  caf::typed_response_promise<uint64_t> promise;
-  uint64_t accepted = 0;
-};
-
 struct job_entry {
   job_ledger ledger;
   client_actor client;
@@ -137,8 +132,6 @@ struct job_entry {
     = std::chrono::steady_clock::now();
   /// Operators waiting for the job to end (fovea shell's `wait`).
   std::vector<caf::typed_response_promise<job_row>> waiters;
-  /// At most one per job: a client waits for each reply before it sends on.
-  std::optional<waiting_enqueue> waiting;
   model_request model_wanted;    ///< what it asked for
   std::optional<model_id> model; ///< once chosen; every row comes from it
   std::string model_note;        ///< why it waits for its model
@@ -155,8 +148,8 @@ struct coordinator_state {
   /// Registered workers by registration number (the scheduler's key).
   std::map<uint64_t, caf::actor_addr> worker_keys;
   scheduler sched; ///< the queue, credit, batches in flight, retries
-  /// Jobs whose enqueue waits for room in the queue, oldest first.
-  std::deque<uint64_t> waiting;
+  /// The byte budget, shared among the jobs' clients.
+  credit_ledger credit{0, 0};
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
   std::deque<job_row> ended;
   /// The metrics series of those jobs, dropped with them.

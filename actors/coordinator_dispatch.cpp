@@ -1,7 +1,7 @@
 // Moving work between the scheduler (jobs/scheduler.hpp: who gets what,
 // and what a failure or a late answer means) and the actors: sending
 // batches and taking their answers, the deadline sweep, hung, lost and
-// draining workers, and clients held back while there is no room.
+// draining workers, and the credit clients send within.
 #include <algorithm>
 #include <utility>
 
@@ -96,34 +96,16 @@ void hand_out_work(coordinator_pointer self) {
   }
 }
 
-// Lets waiting clients go on while the queue has room: tasks set aside go
-// in, and held replies are answered. True if tasks went into the queue.
-bool release_waiting(coordinator_pointer self) {
-  auto& st = self->state;
-  bool admitted = false;
-  while (!st.waiting.empty() && queue_has_room(st)) {
-    auto job = st.jobs.find(st.waiting.front());
-    if (job == st.jobs.end() || !job->second.waiting) {
-      st.waiting.pop_front(); // the job ended meanwhile
-      continue;
-    }
-    auto& waiting = *job->second.waiting;
-    if (!waiting.tasks.empty()) {
-      admitted = true;
-      admit_tasks(self, job->first, std::exchange(waiting.tasks, {}));
-      continue; // the job may have ended; there may be no more room
-    }
-    waiting.promise.deliver(waiting.accepted);
-    job->second.waiting.reset();
-    st.waiting.pop_front();
-  }
-  return admitted;
-}
-
 } // namespace
 
-bool queue_has_room(const coordinator_state& st) {
-  return st.sched.has_room();
+void send_credit(coordinator_pointer self,
+                 const std::vector<credit_ledger::grant>& grants) {
+  auto& st = self->state;
+  for (auto& grant : grants)
+    if (auto job = st.jobs.find(grant.job); job != st.jobs.end())
+      self->send(job->second.client, credit_atom::value,
+                 job_credit{grant.job, grant.granted, st.credit.task_floor(),
+                            st.credit.budget()});
 }
 
 // A draining worker that holds no more batches is answered and let go.
@@ -202,6 +184,7 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
     task.top_k = job.top_k;
     if (job.ledger.recorded(task.index))
       continue; // resumed from the journal: the client has its row
+    st.credit.hold(id, task.index, task_charge(task, st.credit.task_floor()));
     if (!task.error.empty())
       settled.push_back(error_row(task, std::move(task.error)));
     else if (task.bytes.size() > st.options.max_image_bytes)
@@ -215,12 +198,8 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
   record(self, std::move(settled));
 }
 
-// Hands out work, then lets held-back clients go on (and hands out what
-// they brought).
 void pump(coordinator_pointer self) {
-  do
-    hand_out_work(self);
-  while (release_waiting(self));
+  hand_out_work(self);
 }
 
 void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,

@@ -42,11 +42,23 @@ std::vector<model_id> served_models(const coordinator_state& st) {
 }
 
 caf::error model_conflict(const coordinator_state& st, const model_id& mine,
-                          const caf::actor_addr& worker) {
+                          uint32_t classes, const caf::actor_addr& worker) {
   std::vector<model_id> others;
-  for (auto& [addr, w] : st.workers)
-    if (addr != worker)
-      others.push_back(w.model);
+  for (auto& [addr, w] : st.workers) {
+    if (addr == worker)
+      continue;
+    others.push_back(w.model);
+    // One model.pt has one set of classes: rows are checked against it.
+    if (!mine.digest.empty() && w.model.digest == mine.digest
+        && w.info.classes != classes)
+      return make_error(errc::invalid_request,
+                        "model " + mine.label() + " (SHA-256 "
+                          + mine.digest.substr(0, 12) + "...) has "
+                          + std::to_string(w.info.classes)
+                          + " classes on worker " + w.info.id
+                          + ", not the " + std::to_string(classes)
+                          + " this worker declares");
+  }
   if (auto clash = conflicting_model(mine, others))
     return make_error(errc::invalid_request,
                       "model " + mine.label() +

@@ -76,10 +76,11 @@ void fail_job(coordinator_pointer self, uint64_t id, const caf::error& err);
 /// The models of the workers that take new work.
 std::vector<model_id> served_models(const coordinator_state& st);
 
-/// Why a worker of `model` may not register (another worker serves
-/// its name@version from another model.pt), or none.
+/// Why a worker of `model` with `classes` may not register (another worker
+/// serves its name@version from another model.pt, or the same model.pt
+/// with another number of classes), or none.
 caf::error model_conflict(const coordinator_state& st, const model_id& model,
-                          const caf::actor_addr& worker);
+                          uint32_t classes, const caf::actor_addr& worker);
 
 /// Binds a new job to the model `choice` (choose_model's, not a refusal)
 /// names, or holds its tasks until one is served.
@@ -92,14 +93,17 @@ void bind_waiting_jobs(coordinator_pointer self);
 
 // -- dispatch ----------------------------------------------------------------
 
-bool queue_has_room(const coordinator_state& st);
-
-/// A client's tasks into the queue (bad ones become rows at once).
+/// A client's tasks into the queue, each held in the credit ledger at its
+/// charge (bad ones become rows at once).
 void admit_tasks(coordinator_pointer self, uint64_t id,
                  std::vector<image_task> tasks);
 
-/// Hands out work while workers have credit, and lets waiting clients on.
+/// Hands out work while workers have credit.
 void pump(coordinator_pointer self);
+
+/// Tells each job's client of the credit it was granted.
+void send_credit(coordinator_pointer self,
+                 const std::vector<credit_ledger::grant>& grants);
 
 /// Answers and lets go a draining worker once it holds no batch.
 void release_if_drained(coordinator_pointer self,

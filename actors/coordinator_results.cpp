@@ -39,6 +39,7 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
   if (job.model)
     row.model = job.model->label();
   row.note = job.model_note;
+  row.owner = job.principal;
   return row;
 }
 
@@ -56,14 +57,6 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   auto row = row_of(id, job->second, state);
   for (auto& waiter : job->second.waiters)
     waiter.deliver(row);
-  if (auto& waiting = job->second.waiting) {
-    if (state == job_state::finished)
-      waiting->promise.deliver(waiting->accepted);
-    else // its client hears why through failed_atom too
-      waiting->promise.deliver(make_error(
-          errc::job_ended, "job " + std::to_string(id) + " " + to_string(state)));
-  }
-  std::erase(st.waiting, id); // its place in line goes with it
   // Its client commits the results file next, and then says so.
   constexpr size_t most_committable = 1024;
   if (state == job_state::finished && job->second.journal) {
@@ -85,6 +78,7 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   }
   st.jobs.erase(job);
   st.sched.remove_job(id); // its queued tasks go; batches out run unheeded
+  send_credit(self, st.credit.close(id)); // what it held goes to others
   sample_now(self);
 }
 
@@ -139,10 +133,14 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
   constexpr size_t sync_every = 512; // records; the timer syncs the rest
   auto& st = self->state;
   std::map<uint64_t, std::vector<prediction>> fresh;
+  std::vector<credit_ledger::grant> grants;
   for (auto& row : rows) {
     auto job = st.jobs.find(row.job);
     if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
       ++st.recorded;
+      // Its task is no longer needed: its charge comes back.
+      auto given = st.credit.settle(row.job, row.index);
+      grants.insert(grants.end(), given.begin(), given.end());
       row.model = job->second.model ? job->second.model->label() : "";
       if (!row.ok())
         ++job->second.errors;
@@ -153,6 +151,7 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
       fresh[row.job].push_back(std::move(row));
     }
   }
+  send_credit(self, grants);
   for (auto& [id, batch] : fresh) {
     auto& job = st.jobs.at(id);
     if (job.journal && job.journal->pending() >= sync_every &&

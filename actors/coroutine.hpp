@@ -198,4 +198,35 @@ delay_awaiter<Self> after(Self* self, caf::timespan delay) {
   return {self, delay};
 }
 
+/// Resumes a flow when its actor's own handlers say so: a flow co_awaits
+/// wait() (bound to a named local), a handler calls notify(). One flow
+/// waits at a time; a notify() with none waiting does nothing. Kept in the
+/// actor's state: if the actor ends while a flow waits, the flow's frame is
+/// destroyed with it and never resumes.
+class flow_signal {
+public:
+  class awaiter {
+  public:
+    explicit awaiter(flow_signal* signal) : signal_(signal) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> flow) {
+      signal_->waiting_ = std::make_shared<detail::resume_once>(flow);
+    }
+    void await_resume() const noexcept {}
+
+  private:
+    flow_signal* signal_;
+  };
+
+  awaiter wait() { return awaiter{this}; }
+
+  void notify() {
+    if (auto waiting = std::exchange(waiting_, nullptr))
+      waiting->resume();
+  }
+
+private:
+  std::shared_ptr<detail::resume_once> waiting_;
+};
+
 } // namespace fovea

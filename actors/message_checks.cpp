@@ -55,8 +55,11 @@ caf::error check_worker_info(const worker_info& info,
     return invalid("a worker needs from 1 to " +
                    std::to_string(limits.max_slots) + " slots (it asked for " +
                    std::to_string(info.slots) + ")");
-  if (info.classes == 0)
-    return invalid("a worker's model must have at least one class");
+  if (info.classes == 0 || info.classes > text_limits::max_classes)
+    return invalid("a worker's model must have from 1 to "
+                   + std::to_string(text_limits::max_classes)
+                   + " classes (it declared "
+                   + std::to_string(info.classes) + ")");
   auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
   if (!info.model_digest.empty()
       && (info.model_digest.size() != 64
@@ -114,21 +117,23 @@ namespace {
 
 // A row's ranked classes must be what its task asked for: min(top_k,
 // classes) distinct labels of the model, best first, led by the row's label
-// and score.
+// and score. Its cost is that of the ranking (k log k), not of the model's
+// classes: a worker declaring a huge model cannot make each row expensive.
 std::string check_ranking(const prediction& row, uint32_t top_k,
                           uint32_t classes) {
   size_t wanted = std::min(top_k, classes);
   if (row.top_labels.size() != wanted || row.top_scores.size() != wanted)
     return "a ranking of " + std::to_string(row.top_labels.size())
            + " classes where " + std::to_string(wanted) + " were asked for";
-  std::vector<bool> seen(classes, false);
+  auto labels = row.top_labels;
+  std::sort(labels.begin(), labels.end());
+  if (std::adjacent_find(labels.begin(), labels.end()) != labels.end()
+      || (!labels.empty()
+          && (labels.front() < 0
+              || static_cast<uint32_t>(labels.back()) >= classes)))
+    return "a ranking with a label twice or out of range";
   for (size_t i = 0; i < wanted; ++i) {
-    auto label = row.top_labels[i];
     auto score = row.top_scores[i];
-    if (label < 0 || static_cast<uint32_t>(label) >= classes
-        || seen[static_cast<size_t>(label)])
-      return "a ranking with a label twice or out of range";
-    seen[static_cast<size_t>(label)] = true;
     if (!std::isfinite(score) || score < 0 || score > 1
         || (i > 0 && score > row.top_scores[i - 1]))
       return "a ranking whose scores are not in [0, 1], best first";

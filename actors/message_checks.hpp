@@ -27,6 +27,10 @@ struct text_limits {
   static constexpr size_t path = 4096;
   static constexpr size_t error = 1024;
   static constexpr size_t class_name = 256;
+  /// Classes a worker's model may declare: far past any classifier's
+  /// (ImageNet-21k has 21,841), and small enough that nothing sized by it
+  /// is large.
+  static constexpr uint32_t max_classes = 100'000;
 };
 
 /// Limits a coordinator's operator sets (fovea.max-*).

@@ -93,6 +93,9 @@ struct job_row {
   double seconds = 0;  ///< wall time so far (or in all, once ended)
   std::string model;   ///< name@version it runs on; empty until chosen
   std::string note;    ///< why it waits (no worker serves its model)
+  /// Who opened it: a certificate's name, or, without one, the client's
+  /// connection; "local" for a client in the coordinator's process.
+  std::string owner;
 };
 
 template <class Inspector>
@@ -101,7 +104,7 @@ typename Inspector::result_type inspect(Inspector& f, job_row& x) {
   return f(caf::meta::type_name("job_row"), x.id, x.name, state.value,
            state.check(), x.total,
            x.done, x.errors, x.rate, x.share, x.started, x.seconds, x.model,
-           x.note);
+           x.note, x.owner);
 }
 
 } // namespace fovea

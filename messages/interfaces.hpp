@@ -22,10 +22,16 @@ using coordinator_actor = caf::typed_actor<
   // A client opens a job (the sender is the client, which then receives the
   // job's results); the reply is the job id.
   caf::replies_to<submit_atom, job_spec>::with<uint64_t>,
-  // A client hands over a batch of its job's tasks. The reply (the number of
-  // tasks accepted) is held back while the queue is full: that paces clients.
+  // A client hands over a batch of its job's tasks, within the credit it was
+  // granted (messages/credit.hpp); the reply is the number of tasks
+  // accepted, at once. A batch past the credit is refused, not held.
+  // Several may be in flight at once.
   caf::replies_to<enqueue_atom, uint64_t, std::vector<image_task>>::with<
     uint64_t>,
+  // A client asks for more credit for its job: it needs `need` to send its
+  // next task and could use up to `want` unspent. The answer comes as a
+  // credit message once the coordinator's budget has room.
+  caf::reacts_to<credit_atom, uint64_t, uint64_t, uint64_t>,
   // A worker (named by id) is to leave without loss: it gets no new work,
   // and the reply (how many results it produced) comes once it has answered
   // every batch it holds. It is then no longer registered.
@@ -54,9 +60,11 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<drain_atom>>;
 
 /// A client receives its job's results as they are recorded, each input once,
-/// or hears that its job failed (a journal that cannot be written) and why.
+/// or hears that its job failed (a journal that cannot be written) and why;
+/// and the credit it may send within, first right after its job opens.
 using client_actor = caf::typed_actor<
   caf::reacts_to<result_atom, uint64_t, std::vector<prediction>>,
-  caf::reacts_to<failed_atom, uint64_t, std::string>>;
+  caf::reacts_to<failed_atom, uint64_t, std::string>,
+  caf::reacts_to<credit_atom, job_credit>>;
 
 } // namespace fovea

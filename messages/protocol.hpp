@@ -17,7 +17,9 @@ namespace fovea {
 /// job's share of the workers, and a client says when it committed; 4:
 /// job_spec names its model and top-k, job_row the model the job runs on
 /// and why it waits, prediction its model and ranked classes, image_task
-/// its top-k.
-constexpr uint32_t protocol_version = 4;
+/// its top-k; 5: clients send within the byte credit their coordinator
+/// grants (credit_atom both ways, job_credit), and a job_row names its
+/// owner.
+constexpr uint32_t protocol_version = 5;
 
 } // namespace fovea

@@ -11,6 +11,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/cluster_view.hpp"
+#include "messages/credit.hpp"
 #include "messages/image_task.hpp"
 #include "messages/job_spec.hpp"
 #include "messages/prediction.hpp"
@@ -32,9 +33,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, ping_atom, "ping")
   CAF_ADD_ATOM(fovea, fovea, command_atom, "command")
   CAF_ADD_ATOM(fovea, fovea, commit_atom, "committed")
+  CAF_ADD_ATOM(fovea, fovea, credit_atom, "credit")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol4")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol5")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -42,6 +44,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::job_spec))
   CAF_ADD_TYPE_ID(fovea, (fovea::node_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
+  CAF_ADD_TYPE_ID(fovea, (fovea::job_credit))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))

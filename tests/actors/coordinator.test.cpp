@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <map>
 
@@ -425,17 +426,41 @@ TEST_CASE_METHOD(cluster_fixture,
 }
 
 TEST_CASE_METHOD(cluster_fixture,
-                 "a queue byte limit smaller than one image paces the "
-                 "client, and the job still gets every row once",
+                 "a byte budget of a few images paces the client, and the "
+                 "job still gets every row once",
                  "[unit]") {
   auto paths = test::write_pattern_pngs(test::fresh_dir("queue-bytes"), 120);
   auto options = test_options();
-  // Smaller than two images: every enqueue past the first waits until the
-  // workers have taken what is queued.
-  options.scheduling.max_queued_bytes = 100;
+  // Room for three tasks at a time: the client sends within its credit and
+  // asks for more as rows come back.
+  options.scheduling.max_queued_tasks = 3;
+  options.scheduling.max_queued_bytes = 3 * 65536;
   restart_coordinator(options);
   add_worker("w1");
   add_worker("w2");
   for (auto& row : one_row_each(run_job(paths), paths))
     CHECK(row.ok());
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "an image larger than the whole byte budget is that "
+                 "input's error row, and the rest of the job goes on",
+                 "[unit]") {
+  auto dir = test::fresh_dir("over-budget");
+  auto paths = test::write_pattern_pngs(dir, 20);
+  auto large = (dir / "large.png").string();
+  std::ofstream{large, std::ios::binary} << std::string(300000, 'x');
+  paths.push_back(large);
+  auto options = test_options();
+  options.scheduling.max_queued_bytes = 256 * 1024;
+  restart_coordinator(options);
+  add_worker("w1");
+  for (auto& row : one_row_each(run_job(paths), paths)) {
+    if (row.path == large)
+      CHECK_THAT(row.error, Catch::Contains("more than the coordinator holds "
+                                            "in all (262144 bytes, "
+                                            "fovea.max-queued-bytes)"));
+    else
+      CHECK(row.ok());
+  }
 }

@@ -39,6 +39,14 @@ struct trust_fixture : test::actor_fixture {
   /// The coordinator still answers.
   bool alive() { return refusal<std::string>(ping_atom::value).empty(); }
 
+  /// The next credit message to this client.
+  job_credit next_credit() {
+    job_credit result;
+    self->receive([&](credit_atom, job_credit& credit) { result = credit; },
+                  caf::after(10s) >> [] { FAIL("no credit message"); });
+    return result;
+  }
+
   uint64_t open(job_spec spec) {
     uint64_t id = 0;
     self->request(coordinator_handle, 10s, submit_atom::value, spec)
@@ -59,24 +67,31 @@ struct trust_fixture : test::actor_fixture {
   }
 };
 
-// A worker whose every answer gives label 99 of a 10-class model.
-worker_actor::behavior_type lying_worker(worker_actor::pointer self,
-                                         coordinator_actor coordinator) {
-  self->request(coordinator, 5s, register_atom::value,
-                worker_info{"liar", "test", "fashion-mnist@1", 1, 10})
-      .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
+// A worker of a 10-class model whose every answer is `label`: an honest
+// one, or (99) a liar.
+worker_actor::behavior_type labelling_worker(worker_actor::pointer self,
+                                             coordinator_actor coordinator,
+                                             int32_t label) {
+  worker_info info;
+  info.id = label < 10 ? "honest" : "liar";
+  info.host = "test";
+  info.model = "fashion-mnist@1";
+  info.slots = 1;
+  info.classes = 10;
+  self->request(coordinator, 5s, register_atom::value, info)
+    .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
-      [](classify_atom, std::vector<image_task>& tasks) {
-        std::vector<prediction> rows(tasks.size());
-        for (size_t i = 0; i < tasks.size(); ++i) {
-          rows[i].job = tasks[i].job;
-          rows[i].index = tasks[i].index;
-          rows[i].label = 99;
-          rows[i].score = 1;
-        }
-        return rows;
-      },
-      [](drain_atom) {},
+    [label](classify_atom, std::vector<image_task>& tasks) {
+      std::vector<prediction> rows(tasks.size());
+      for (size_t i = 0; i < tasks.size(); ++i) {
+        rows[i].job = tasks[i].job;
+        rows[i].index = tasks[i].index;
+        rows[i].label = label;
+        rows[i].score = 1;
+      }
+      return rows;
+    },
+    [](drain_atom) {},
   };
 }
 
@@ -130,18 +145,26 @@ TEST_CASE("a coordinator holds to its limits on open jobs and waiters",
   CHECK(f.alive());
 }
 
-TEST_CASE("an enqueue is taken only from its job's client, one at a time, "
-          "and waits whole while the queue is full",
+TEST_CASE("an enqueue is taken only from its job's client and within its "
+          "credit, and credit comes back as rows are recorded",
           "[unit]") {
+  // A budget of four tasks: each small image is charged the floor.
   coordinator_options options;
   options.scheduling.max_queued_tasks = 4;
+  options.scheduling.max_queued_bytes = 4 * 65536;
   trust_fixture f{options};
   auto job = f.open(job_spec{"paced", 100});
-  CHECK(f.refusal<uint64_t>(enqueue_atom::value, job + 1, f.tasks(job, 0, 1)) ==
-        "unknown job: " + std::to_string(job + 1));
+  // First how tasks are charged, then a first grant: the whole budget.
+  auto terms = f.next_credit();
+  CHECK(terms.granted == 0);
+  CHECK(terms.task_floor == 65536);
+  CHECK(terms.ceiling == 4 * 65536);
+  CHECK(f.next_credit().granted == 4 * 65536);
+  CHECK(f.refusal<uint64_t>(enqueue_atom::value, job + 1, f.tasks(job, 0, 1))
+        == "unknown job: " + std::to_string(job + 1));
   CHECK_THAT(
-      f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job + 1, 0, 1)),
-      Catch::Contains("task outside job"));
+    f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job + 1, 0, 1)),
+    Catch::Contains("task outside job"));
   CHECK_THAT(f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job, 99, 2)),
              Catch::Contains("task outside job"));
   {
@@ -149,26 +172,39 @@ TEST_CASE("an enqueue is taken only from its job's client, one at a time, "
     caf::scoped_actor other{f.sys};
     std::string refused;
     other
-        ->request(f.coordinator_handle, 10s, enqueue_atom::value, job,
-                  f.tasks(job, 0, 1))
-        .receive([](uint64_t) {},
-                 [&](caf::error& err) { refused = describe(err); });
+      ->request(f.coordinator_handle, 10s, enqueue_atom::value, job,
+                f.tasks(job, 0, 1))
+      .receive([](uint64_t) {},
+               [&](caf::error& err) { refused = describe(err); });
     CHECK_THAT(refused, Catch::Contains("only the client that opened job"));
   }
-  // No workers: the first batch fills the queue and its reply is held; a
-  // client that does not wait for it is refused, and nothing more is taken.
-  f.self->request(f.coordinator_handle, caf::infinite, enqueue_atom::value, job,
-                  f.tasks(job, 0, 8));
-  CHECK_THAT(f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job, 8, 8)),
-             Catch::Contains("came before the last one was answered"));
+  // Two batches in flight at once, within the credit: both taken at once.
+  auto first = f.self->request(f.coordinator_handle, 10s, enqueue_atom::value,
+                               job, f.tasks(job, 0, 2));
+  auto second = f.self->request(f.coordinator_handle, 10s,
+                                enqueue_atom::value, job, f.tasks(job, 2, 2));
+  for (auto* reply : {&first, &second})
+    reply->receive([](uint64_t accepted) { CHECK(accepted == 2); },
+                   [](caf::error& err) { FAIL(describe(err)); });
+  // One more is past the credit: refused, not held.
+  CHECK_THAT(f.refusal<uint64_t>(enqueue_atom::value, job, f.tasks(job, 4, 1)),
+             Catch::Contains("past its credit of 262144"));
+  // Asking waits for room; a worker's rows give the charge back.
+  f.self->send(f.coordinator_handle, credit_atom::value, job, uint64_t{65536},
+               uint64_t{4 * 65536});
+  auto worker = f.sys.spawn(labelling_worker, f.coordinator_handle, 1);
+  auto more = f.next_credit();
+  CHECK(more.granted > 4 * 65536);
+  CHECK(more.granted <= 8 * 65536);
   CHECK(f.alive());
+  f.self->send_exit(worker, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_METHOD(trust_fixture,
                  "a worker's answers that are not answers "
                  "fail their batch and end as poison rows",
                  "[unit]") {
-  auto liar = sys.spawn(lying_worker, coordinator_handle);
+  auto liar = sys.spawn(labelling_worker, coordinator_handle, 99);
   auto job = open(job_spec{"lied-to", 2});
   auto sent = tasks(job, 0, 2);
   self->request(coordinator_handle, 10s, enqueue_atom::value, job, sent)

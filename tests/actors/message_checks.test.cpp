@@ -94,7 +94,7 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
   for (auto& c : {
            bad_case{"another protocol", [](worker_info& w) { w.protocol = 1; },
                     "wrong version: it speaks fovea protocol 1, this "
-                    "coordinator 4"},
+                    "coordinator"},
            bad_case{"a digest that is not SHA-256 hex",
                     [](worker_info& w) { w.model_digest = "abc"; },
                     "64 lower-case hex digits"},
@@ -123,7 +123,12 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
                     [](worker_info& w) { w.slots = 1000000; },
                     "from 1 to 256 slots"},
            bad_case{"no classes", [](worker_info& w) { w.classes = 0; },
-                    "at least one class"},
+                    "from 1 to 100000 classes"},
+           // The attack that made a coordinator build a 512 MiB bitmap per
+           // answered row.
+           bad_case{"four billion classes",
+                    [](worker_info& w) { w.classes = 0xFFFFFFFF; },
+                    "from 1 to 100000 classes (it declared 4294967295)"},
        }) {
     SECTION(c.name) {
       auto info = good_worker();
@@ -291,6 +296,12 @@ TEST_CASE("a worker's ranked classes are what the task asked for, best first",
       c.spoil(rows[0]);
       CHECK_THAT(check_answer(rows, tasks, 10, "w1"), Catch::Contains(c.reason));
     }
+  }
+  SECTION("a negative label") {
+    auto rows = ranked();
+    rows[0].top_labels[1] = -1;
+    CHECK_THAT(check_answer(rows, tasks, 10, "w1"),
+               Catch::Contains("a label twice or out of range"));
   }
   SECTION("an error row keeps no ranking") {
     auto rows = ranked();
