@@ -44,19 +44,25 @@ actor_flow complete(client_pointer self) {
   finish(self, caf::none);
 }
 
-// The unspent credit below which the client asks for more: half of what
-// it asks for, so that a grant arrives before the last is spent.
+// Credit granted and not yet spent.
 uint64_t unspent(const client_state& st) {
   return st.credit->granted - st.spent;
 }
 
+// The unspent credit a client asks for: enough for several batches in
+// flight. It asks again once half of it is spent, so that a grant arrives
+// before the last is.
+uint64_t credit_window(const client_options& opts) {
+  return 16 * opts.batch_bytes;
+}
+
 // Asks for credit once at a time: enough for `need` (the next task), and
-// up to a window of a few batches, so several can be in flight.
+// up to the window.
 void ask_credit(client_pointer self, uint64_t need) {
   auto& st = self->state;
   if (st.asked)
     return;
-  auto window = std::max(need, 4 * st.options.batch_bytes);
+  auto window = std::max(need, credit_window(st.options));
   st.asked = true;
   self->send(st.coordinator, credit_atom::value, st.job, need,
              std::min(window, st.credit->ceiling));
@@ -144,7 +150,7 @@ actor_flow send_inputs(client_pointer self) {
     }
     if (!batch.empty()) {
       send_batch(self, std::move(batch), charge);
-      if (unspent(st) < 2 * opts.batch_bytes)
+      if (unspent(st) < credit_window(opts) / 2)
         ask_credit(self, blocked_on);
       continue;
     }

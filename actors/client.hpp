@@ -44,7 +44,7 @@ struct client_options {
   /// Image bytes per enqueue request, at most (one larger image travels
   /// alone): requests stay far below fovea.max-message-bytes, and what the
   /// coordinator's CAF buffers for this connection stays small.
-  uint64_t batch_bytes = 4u << 20;
+  uint64_t batch_bytes = 1u << 20;
   uint64_t max_image_bytes = 64ull << 20; ///< larger files become error rows
   caf::timespan connect_timeout = std::chrono::seconds(10);
   /// Replies come at once; a coordinator that dies is noticed sooner

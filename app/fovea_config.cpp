@@ -154,8 +154,8 @@ fovea_config::fovea_config() {
          "longest a peer may leave what the edge sends it unread before "
          "the edge closes the connection")
     .add(max_inflight_bytes, "max-inflight-bytes",
-         "bytes of messages CAF may buffer across all connections (each "
-         "keeps its largest message's size for as long as it lasts)")
+         "bytes of messages CAF may buffer across all connections (each is "
+         "charged twice its largest message for as long as it lasts)")
     .add(max_handshakes, "max-handshakes",
          "connections an edge holds in their TLS handshake at once")
     .add(max_handshakes_per_address, "max-handshakes-per-address",
@@ -257,11 +257,11 @@ std::string fovea_config::check_edge_settings() const {
       || write_stall_timeout.count() <= 0)
     return "fovea.handshake-timeout, fovea.idle-timeout and "
            "fovea.write-stall-timeout must be more than 0";
-  if (max_inflight_bytes < max_message_bytes)
+  if (max_inflight_bytes < 2 * max_message_bytes)
     return "fovea.max-inflight-bytes (" + std::to_string(max_inflight_bytes)
-           + ") must be at least fovea.max-message-bytes ("
+           + ") must be at least twice fovea.max-message-bytes ("
            + std::to_string(max_message_bytes)
-           + "): the largest message must fit";
+           + "): CAF holds a message twice while it reads it";
   auto heartbeat = caf::get_or(content, "middleman.heartbeat-interval",
                                caf::timespan{0});
   if (heartbeat.count() > 0 && idle_timeout < 3 * heartbeat)

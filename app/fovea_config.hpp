@@ -70,7 +70,7 @@ public:
   caf::timespan handshake_timeout = std::chrono::seconds(10);
   caf::timespan idle_timeout = std::chrono::seconds(60);
   caf::timespan write_stall_timeout = std::chrono::seconds(30);
-  uint64_t max_inflight_bytes = 144ull << 20; ///< what CAF may buffer
+  uint64_t max_inflight_bytes = 160ull << 20; ///< what CAF may buffer
   uint32_t max_handshakes = 64;
   uint32_t max_handshakes_per_address = 8;
   uint32_t max_connections_per_certificate = 32;

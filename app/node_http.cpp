@@ -5,6 +5,7 @@
 #include "app/console.hpp"
 #include "app/node_edge.hpp"
 #include "messages/errors.hpp"
+#include "metrics/probe_routes.hpp"
 
 namespace fovea {
 
@@ -26,9 +27,10 @@ std::optional<node_http> open_http(const fovea_config& cfg,
     complain("fovea node: fovea.http: " + describe(where.error()));
     return std::nullopt;
   }
-  http_options options;
+  http_front_options options;
   options.host = where->host;
   options.port = where->port;
+  options.say = [node](const std::string& line) { say(node + ": " + line); };
   auto tls = !cfg.certificate.empty();
   if (!is_loopback(options.host)) {
     if (!tls && !cfg.insecure) {
@@ -41,9 +43,12 @@ std::optional<node_http> open_http(const fovea_config& cfg,
       return std::nullopt;
     }
     if (tls) {
-      options.certificate = cfg.certificate;
-      options.key = cfg.key;
-      options.ca = cfg.ca;
+      std::string problem;
+      options.credentials = tls_credentials::load(cfg.tls(), problem);
+      if (!options.credentials) {
+        complain("fovea node: " + problem);
+        return std::nullopt;
+      }
     }
   }
   auto versions = build_info();
@@ -55,14 +60,15 @@ std::optional<node_http> open_http(const fovea_config& cfg,
                                        {"opencv", versions.opencv},
                                        {"openssl", versions.openssl}});
   std::string problem;
-  result.endpoint = http_endpoint::start(options, *result.metrics, problem);
-  if (!result.endpoint) {
+  result.front = http_front::start(std::move(options),
+                                   probe_routes(*result.metrics), problem);
+  if (!result.front) {
     complain("fovea node: fovea.http: " + problem);
     return std::nullopt;
   }
   // Not the word "ready": scripts and tests wait for a node's ready line.
   say("fovea " + role + " " + node + ": metrics on "
-      + result.endpoint->url() + "/metrics, with health probes");
+      + result.front->url() + "/metrics, with health probes");
   return result;
 }
 

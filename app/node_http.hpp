@@ -1,12 +1,14 @@
-// node_http: a node's metrics and its HTTP endpoint, as fovea.http asks.
+// node_http: a node's metrics and its HTTP front, as fovea.http asks.
 //
 // Guarantees: with fovea.http empty, nothing is made and no port opens
-// (metrics cost nothing: the actors see null). Otherwise the endpoint is
+// (metrics cost nothing: the actors see null). Otherwise the front is
 // listening before the node loads a model or listens for CAF, so /readyz
 // answers 503 "starting" through a model's load and warm-up. Beyond
-// loopback it serves HTTPS with the node's certificate (and asks clients
-// for one of the cluster's CA), or in clear text only with fovea.insecure;
-// anything else is a configuration error, said once (exit 2).
+// loopback it serves HTTPS with the node's certificate and the edge's TLS
+// policy (a client certificate of the cluster's CA, not revoked, of role
+// monitor, client or operator), or in clear text only with
+// fovea.insecure; anything else is a configuration error, said once (exit
+// 2).
 #pragma once
 
 #include <memory>
@@ -14,14 +16,14 @@
 #include <string>
 
 #include "app/fovea_config.hpp"
-#include "metrics/http_endpoint.hpp"
+#include "edge/http_front.hpp"
 #include "metrics/node_metrics.hpp"
 
 namespace fovea {
 
 struct node_http {
   std::shared_ptr<node_metrics> metrics; ///< null: fovea.http is off
-  std::unique_ptr<http_endpoint> endpoint;
+  std::unique_ptr<http_front> front;
 
   /// Sets the node's readiness (does nothing when off).
   void set_phase(node_health::phase p) const {

@@ -11,7 +11,14 @@
 #include <string>
 #include <unordered_map>
 
+#include <boost/asio/ip/address.hpp>
+
 namespace fovea {
+
+/// Where a connection from `address` counts against a per-address cap: the
+/// address, or for IPv6 its /64, which one host usually holds whole (an
+/// IPv4-mapped address counts as its IPv4 one).
+std::string connection_source(const boost::asio::ip::address& address);
 
 class connection_limits {
 public:

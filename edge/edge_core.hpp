@@ -48,7 +48,7 @@ struct edge_limits {
   /// without bound.
   std::chrono::milliseconds write_stall_timeout{30000};
   /// Bytes of frames CAF may buffer across all connections (inflight_budget).
-  size_t max_inflight_bytes = 144u << 20;
+  size_t max_inflight_bytes = 160u << 20;
   /// Inbound connections still in their TLS handshake (or, plain, before
   /// their first bytes), in all and from one source address (or IPv6
   /// /64): a few hosts that stall handshakes cannot keep others out.

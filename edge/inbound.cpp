@@ -223,27 +223,13 @@ private:
   bool done_ = false;
 };
 
-// Where a connection counts against the per-address cap: its address, or
-// for IPv6 its /64, which one host usually holds whole.
-std::string source_of(const boost::asio::ip::address& address) {
-  if (!address.is_v6() || address.to_v6().is_v4_mapped())
-    return address.is_v6() ? boost::asio::ip::make_address_v4(
-                                 boost::asio::ip::v4_mapped,
-                                 address.to_v6())
-                                 .to_string()
-                           : address.to_string();
-  auto bytes = address.to_v6().to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), 0);
-  return boost::asio::ip::address_v6{bytes}.to_string() + "/64";
-}
-
 // Counts a new connection against the caps and starts its session.
 void admit(edge_core& core, tcp::socket socket) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec)
     return;
-  auto source = source_of(peer.address());
+  auto source = connection_source(peer.address());
   auto address = address_text(peer);
   auto refuse = [&](const std::string& why) {
     core.say("refused " + address + ": " + why);

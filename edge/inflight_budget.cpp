@@ -3,7 +3,7 @@
 namespace fovea {
 
 bool inflight_budget::raise(size_t& held, size_t payload) {
-  auto charge = payload > free_frame ? payload : 0;
+  auto charge = charge_of(payload);
   if (charge <= held)
     return true;
   // Those that asked first go first, except the one being woken now.

@@ -3,10 +3,12 @@
 //
 // CAF 0.17 reads each frame whole into its connection's buffer before it
 // acts on it, and that buffer never shrinks: a connection that once carried
-// a 70 MB frame keeps 70 MB in CAF until it closes. So a connection is
-// charged the largest frame it has carried beyond `free_frame` bytes, for
-// as long as it is open, and may carry a larger one only once the budget
-// has room for the difference; until then it waits, in order of asking.
+// a 70 MB frame keeps 70 MB in CAF until it closes. Decoding the frame then
+// makes the message, a second copy, which lives until its receiver is done
+// with it. So a connection is charged twice the largest frame it has
+// carried beyond `free_frame` bytes, for as long as it is open, and may
+// carry a larger one only once the budget has room for the difference;
+// until then it waits, in order of asking.
 //
 // Guarantees: the charges held never add up past `limit`; a holder that
 // gives its charge back lets the oldest waiters on, in order; a wait is
@@ -27,6 +29,11 @@ public:
   static constexpr size_t free_frame = 64 * 1024;
 
   explicit inflight_budget(size_t limit) : limit_(limit) {}
+
+  /// What a frame of `payload` bytes costs while its connection lasts.
+  static constexpr size_t charge_of(size_t payload) {
+    return payload > free_frame ? 2 * payload : 0;
+  }
 
   /// Raises a connection's charge (`held`) so that it covers a frame of
   /// `payload` bytes; false, and `held` unchanged, if the budget has no

@@ -78,7 +78,7 @@ TEST_CASE("a bad node configuration exits 2 and names the problem",
        "fovea.max-connections-per-certificate must be at least 1"},
       {"an in-flight budget below one message",
        "[fovea]\nrole = \"coordinator\"\n", "--fovea.max-inflight-bytes=1000000",
-       "fovea.max-inflight-bytes (1000000) must be at least "
+       "fovea.max-inflight-bytes (1000000) must be at least twice "
        "fovea.max-message-bytes (75497472)"},
       {"a worker id that is a path",
        "[fovea]\nrole = \"worker\"\nid = \"../w1\"\n", "",

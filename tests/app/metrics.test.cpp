@@ -200,8 +200,8 @@ TEST_CASE("metrics pass promtool during and after a job and agree with its "
   cluster.stop();
 }
 
-TEST_CASE("beyond loopback the endpoint speaks HTTPS to holders of the "
-          "cluster's certificates, and without one it is refused",
+TEST_CASE("beyond loopback the endpoint speaks HTTPS to readers with the "
+          "cluster's certificates, and refuses others",
           "[integration][metrics]") {
   auto dir = test::fresh_dir("metrics-tls");
   // In clear text beyond loopback: a configuration error.
@@ -215,7 +215,8 @@ TEST_CASE("beyond loopback the endpoint speaks HTTPS to holders of the "
 
   auto pki = (dir / "pki").string();
   test::fovea_certs(pki, {"coord"}, "coordinator");
-  test::fovea_certs(pki, {"prometheus"}, "operator");
+  test::fovea_certs(pki, {"prometheus"}, "monitor");
+  test::fovea_certs(pki, {"w1"}, "worker");
   // All addresses, so beyond loopback; the test reaches it on 127.0.0.1.
   test::child_process coordinator{
     {"node", "--config", "config/coordinator.ini", "--fovea.port=0",
@@ -245,8 +246,13 @@ TEST_CASE("beyond loopback the endpoint speaks HTTPS to holders of the "
   };
   auto scraped = fetch("prometheus");
   INFO(scraped.second);
-  CHECK_THAT(scraped.second, Catch::Contains("HTTP/1.1 200"));
+  CHECK_THAT(scraped.second, Catch::Contains("HTTP/1.0 200 OK"));
   CHECK_THAT(scraped.second, Catch::Contains("fovea_build_info{"));
+  // A worker's certificate is the cluster's, but not a reader's.
+  auto worker = fetch("w1");
+  INFO(worker.second);
+  CHECK_THAT(worker.second, Catch::Contains("HTTP/1.0 403 Forbidden"));
+  CHECK(worker.second.find("fovea_build_info") == std::string::npos);
   auto anonymous = fetch("");
   INFO(anonymous.second);
   CHECK(anonymous.second.find("HTTP/1.1") == std::string::npos);

@@ -26,3 +26,15 @@ TEST_CASE("connection limits hold in all and per address, and free up",
   limits.release("10.0.0.9"); // never admitted: no effect
   CHECK(limits.total() == 0);
 }
+
+TEST_CASE("an IPv6 /64 counts as one source, as one host usually holds it",
+          "[unit][edge]") {
+  using boost::asio::ip::make_address;
+  CHECK(connection_source(make_address("2001:db8:1:2::5"))
+        == connection_source(make_address("2001:db8:1:2:ffff::9")));
+  CHECK(connection_source(make_address("2001:db8:1:2::5"))
+        != connection_source(make_address("2001:db8:1:3::5")));
+  CHECK(connection_source(make_address("2001:db8:1:2::5")) == "2001:db8:1:2::/64");
+  CHECK(connection_source(make_address("::ffff:10.0.0.7")) == "10.0.0.7");
+  CHECK(connection_source(make_address("10.0.0.7")) == "10.0.0.7");
+}

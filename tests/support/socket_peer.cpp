@@ -29,10 +29,17 @@ bool readable(int fd, std::chrono::milliseconds timeout) {
 
 socket_peer::socket_peer(const std::string& host, uint16_t port,
                          std::shared_ptr<const tls_credentials> credentials,
-                         bool tls_without_certificate) {
+                         bool tls_without_certificate,
+                         const std::string& from) {
   tcp::socket socket{io_};
   boost::system::error_code ec;
-  socket.connect({boost::asio::ip::make_address(host), port}, ec);
+  if (!from.empty()) {
+    socket.open(tcp::v4(), ec);
+    if (!ec)
+      socket.bind({boost::asio::ip::make_address(from), 0}, ec);
+  }
+  if (!ec)
+    socket.connect({boost::asio::ip::make_address(host), port}, ec);
   if (ec) {
     problem_ = ec.message();
     return;

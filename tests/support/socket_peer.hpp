@@ -32,12 +32,14 @@ namespace fovea::test {
 
 class socket_peer {
 public:
-  /// Connects to host:port; with `credentials`, completes a TLS handshake
-  /// presenting them (null: plain). `tls_without_certificate`: TLS that
-  /// presents none. Check connected() / problem().
+  /// Connects to host:port (from address `from`, if given: 127.0.0.7, say,
+  /// to count as another host); with `credentials`, completes a TLS
+  /// handshake presenting them (null: plain). `tls_without_certificate`:
+  /// TLS that presents none. Check connected() / problem().
   socket_peer(const std::string& host, uint16_t port,
               std::shared_ptr<const tls_credentials> credentials = nullptr,
-              bool tls_without_certificate = false);
+              bool tls_without_certificate = false,
+              const std::string& from = {});
 
   /// Takes one end of a socket pair (what an edge's dial gives CAF).
   explicit socket_peer(int fd);
