@@ -12,8 +12,10 @@
 //
 // The rules: only `worker` certificates register, as the worker their
 // certificate names; only `client` and `operator` submit; only `operator`
-// cancels jobs or drains another worker (a worker may drain itself); any
-// known sender may look (nodes, jobs, wait, ping).
+// cancels jobs or drains another worker (a worker may drain itself, and
+// the coordinator lets a client cancel its own job); any known sender may
+// look (nodes, jobs, ping); waiting on a job is for its owner and
+// operators (the coordinator checks the owner).
 #pragma once
 
 #include <optional>

@@ -29,6 +29,25 @@ caf::error refused(coordinator_pointer self, request_kind kind) {
   return check_access(sender_of(self), kind);
 }
 
+// The certificate a job belongs to, if its opener had one.
+std::string owner_of(const request_sender& who) {
+  return who.peer ? who.peer->name : std::string{};
+}
+
+// Why `who` may not look at or wait for job `id` owned by `owner`, or
+// none: a certificate other than the owner's, unless an operator's.
+caf::error not_theirs(const request_sender& who, uint64_t id,
+                      const std::string& owner) {
+  auto name = owner_of(who);
+  if (name.empty() || name == owner || who.peer->role == peer_role::operator_)
+    return caf::none;
+  return make_error(errc::not_permitted,
+                    "job " + std::to_string(id) + " belongs to "
+                      + (owner.empty() ? std::string{"no certificate"}
+                                       : "certificate " + owner)
+                      + ", not " + name);
+}
+
 caf::result<uint64_t> register_worker(coordinator_pointer self,
                                       worker_info& info) {
   auto& st = self->state;
@@ -108,13 +127,17 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
     return make_error(errc::over_limit,
                       who.principal + " has " + std::to_string(mine)
                         + " jobs open already (fovea.max-jobs-per-client)");
+  // Each certificate names its own jobs: one of another certificate's may
+  // have the same name.
+  auto owner = owner_of(who);
   for (auto& [other, job] : st.jobs)
-    if (!spec.name.empty() && job.ledger.name() == spec.name)
+    if (!spec.name.empty() && job.ledger.name() == spec.name
+        && job.owner == owner)
       return make_error(errc::invalid_request,
                         "job " + spec.name + " is already running");
   opened_job opened;
   if (!st.options.journal_dir.empty() && !spec.name.empty()) {
-    auto journaled = open_journal(self, spec);
+    auto journaled = open_journal(self, spec, owner);
     if (!journaled)
       return std::move(journaled.error());
     opened = std::move(*journaled);
@@ -138,6 +161,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   st.jobs.emplace(id, job_entry{.ledger = job_ledger{spec.name, spec.total},
                                 .client = client,
                                 .principal = who.principal,
+                                .owner = owner,
                                 .journal = std::move(opened.journal),
                                 .waiters = {},
                                 .model_wanted = std::move(wanted),
@@ -289,9 +313,12 @@ caf::result<uint64_t> drain_worker(coordinator_pointer self,
 
 caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
   auto& st = self->state;
-  if (auto err = refused(self, request_kind::observe))
+  auto who = sender_of(self);
+  if (auto err = check_access(who, request_kind::observe))
     return err;
   if (auto job = st.jobs.find(id); job != st.jobs.end()) {
+    if (auto err = not_theirs(who, id, job->second.owner))
+      return err;
     size_t waiting = 0;
     for (auto& [other, entry] : st.jobs)
       waiting += entry.waiters.size();
@@ -304,16 +331,24 @@ caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
     return promise;
   }
   for (auto& row : st.ended)
-    if (row.id == id)
+    if (row.id == id) {
+      if (auto err = not_theirs(who, id, row.owner))
+        return err;
       return row;
+    }
   return make_error(errc::unknown_job, std::to_string(id));
 }
 
+// An operator may cancel any job; a client, only its own.
 caf::result<uint64_t> cancel_job(coordinator_pointer self, uint64_t id) {
   auto& st = self->state;
-  if (auto err = refused(self, request_kind::cancel))
-    return err;
+  auto who = sender_of(self);
   auto job = st.jobs.find(id);
+  auto own = job != st.jobs.end() && !job->second.owner.empty()
+             && job->second.owner == owner_of(who);
+  if (!own)
+    if (auto err = check_access(who, request_kind::cancel))
+      return err;
   if (job == st.jobs.end())
     return make_error(errc::unknown_job, std::to_string(id));
   auto done = job->second.ledger.count();
@@ -360,6 +395,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
     scheduling.max_queued_bytes,
     scheduling.max_queued_bytes
       / std::max<size_t>(1, scheduling.max_queued_tasks)};
+  self->state.journals = journal_store{self->state.options.journal_dir};
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
   watch_deadlines(self);

@@ -40,7 +40,12 @@
 //   changed. Recorded results come from the journal, read a part at a
 //   time, and only the rest is dispatched. Once its client says the
 //   results file is committed, the journal is retired: the same name then
-//   starts a new run, never serving old labels for new files.
+//   starts a new run, never serving old labels for new files. With
+//   certificates, a named job and its journal belong to the certificate
+//   that opened it (jobs/journal_store.hpp): another certificate runs its
+//   own job of that name, and cannot resume, wait on or cancel this one
+//   (an operator may cancel). Journals take at most `max_journal_bytes`,
+//   and ones not written for `journal_ttl` expire, each with a log line.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +69,7 @@
 #include "edge/peer_directory.hpp"
 #include "jobs/credit_ledger.hpp"
 #include "jobs/job_journal.hpp"
+#include "jobs/journal_store.hpp"
 #include "jobs/job_ledger.hpp"
 #include "jobs/model_binding.hpp"
 #include "jobs/scheduler.hpp"
@@ -78,6 +84,12 @@ struct coordinator_options {
   scheduler_options scheduling; ///< batches, limits, timeouts, attempts
   uint64_t max_image_bytes = 64ull << 20; ///< larger tasks are refused
   std::string journal_dir; ///< empty: no journal, jobs live in memory only
+  /// Journals (running jobs' aside) past this many bytes in all: a new
+  /// named job is refused until old ones expire or are committed.
+  uint64_t max_journal_bytes = 8ull << 30;
+  /// Journals not written for this long (paused, or never committed) are
+  /// removed.
+  caf::timespan journal_ttl = std::chrono::hours(24 * 7);
   /// Who is behind each remote node (the edge); null: only this process's
   /// actors are trusted, remote senders are refused.
   std::shared_ptr<const peer_directory> peers;
@@ -125,6 +137,8 @@ struct job_entry {
   job_ledger ledger;
   client_actor client;
   std::string principal; ///< who opened it, for fovea.max-jobs-per-client
+  /// The certificate that opened it, which owns it; empty without one.
+  std::string owner;
   std::optional<job_journal> journal; ///< named jobs, with a journal dir
   uint64_t errors = 0; ///< error rows recorded
   int64_t opened = unix_now();
@@ -150,6 +164,7 @@ struct coordinator_state {
   scheduler sched; ///< the queue, credit, batches in flight, retries
   /// The byte budget, shared among the jobs' clients.
   credit_ledger credit{0, 0};
+  journal_store journals{""}; ///< under options.journal_dir
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
   std::deque<job_row> ended;
   /// The metrics series of those jobs, dropped with them.

@@ -58,10 +58,17 @@ struct opened_job {
   std::string model; ///< the model it is bound to, if resumed; else empty
 };
 
-/// The journal of a named job: new, or a crashed run's for the same
-/// inputs, files and model.
+/// The journal of a named job opened by `owner` (a certificate's name, or
+/// "" without one): new, or a crashed run's for the same inputs, files and
+/// model. A new one is refused while the journals take
+/// fovea.max-journal-bytes.
 caf::expected<opened_job> open_journal(coordinator_pointer self,
-                                       const job_spec& spec);
+                                       const job_spec& spec,
+                                       const std::string& owner);
+
+/// Removes journals not written within fovea.journal-ttl (not running
+/// jobs'), saying each; returns the bytes the rest take.
+uint64_t expire_journals(coordinator_pointer self);
 
 /// Hands the results a resumed job's journal had to the ledger and the
 /// client, a part at a time.

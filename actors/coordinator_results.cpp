@@ -2,6 +2,8 @@
 // to the client in bounded messages, and the job ended when the last row is
 // in, or when it fails, is cancelled or loses its client.
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include "actors/coordinator_parts.hpp"
 #include "jobs/model_binding.hpp"
@@ -39,7 +41,7 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
   if (job.model)
     row.model = job.model->label();
   row.note = job.model_note;
-  row.owner = job.principal;
+  row.owner = job.owner.empty() ? job.principal : job.owner;
   return row;
 }
 
@@ -162,11 +164,17 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
 }
 
 // Syncs every journal now and then, so that a quiet job's last results
-// reach the disk too.
+// reach the disk too; and, about once a minute, expires old ones.
 actor_flow sync_journals(coordinator_pointer self) {
+  auto last_sweep = std::chrono::steady_clock::now();
   for (;;) {
     auto pause = after(self, self->state.options.journal_sync);
     co_await pause;
+    if (auto now = std::chrono::steady_clock::now();
+        now - last_sweep > std::chrono::minutes(1)) {
+      last_sweep = now;
+      expire_journals(self);
+    }
     std::vector<uint64_t> ids;
     for (auto& [id, job] : self->state.jobs)
       if (job.journal && job.journal->pending() > 0)
@@ -207,8 +215,24 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
 // left, which must be for the same inputs, the same files and the same
 // model. Read once to its end here (a part at a time) to learn its models
 // and where its intact records end; replay_journal reads it again.
+uint64_t expire_journals(coordinator_pointer self) {
+  auto& st = self->state;
+  std::set<std::string> running;
+  for (auto& [id, job] : st.jobs)
+    if (job.journal)
+      running.insert(job.journal->path());
+  auto swept = st.journals.sweep(st.options.journal_ttl, running);
+  for (auto& path : swept.expired)
+    say(self, "journal " + path + " expired: not written within "
+                "fovea.journal-ttl; its job starts afresh if submitted again");
+  for (auto& problem : swept.failed)
+    say(self, "journal " + problem + " (expired, but not removed)");
+  return swept.bytes;
+}
+
 caf::expected<opened_job> open_journal(coordinator_pointer self,
-                                       const job_spec& spec) {
+                                       const job_spec& spec,
+                                       const std::string& owner) {
   auto& st = self->state;
   if (!valid_job_name(spec.name))
     return make_error(errc::invalid_request,
@@ -217,7 +241,10 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
                           "not starting with '.'");
   journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents,
                         spec.top_k};
-  auto path = journal_path(st.options.journal_dir, spec.name);
+  if (auto from = st.journals.adopt(owner, spec.name); !from.empty())
+    say(self, "journal " + from + " of an earlier release now belongs to "
+                "certificate " + owner);
+  auto path = st.journals.path(owner, spec.name);
   opened_job opened;
   auto existing = journal_reader::open(path);
   if (!existing) {
@@ -225,6 +252,17 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
     if (err.category() != error_category
         || err.code() != static_cast<uint8_t>(errc::no_such_file))
       return std::move(err);
+    auto held = expire_journals(self);
+    if (held >= st.options.max_journal_bytes)
+      return make_error(errc::over_limit,
+                        "this coordinator's journals take "
+                          + std::to_string(held) + " bytes, its limit "
+                          "(fovea.max-journal-bytes); run the job without a "
+                          "--job name, or wait for old journals to expire "
+                          "(fovea.journal-ttl)");
+    std::error_code ec;
+    std::filesystem::create_directories(
+      std::filesystem::path{path}.parent_path(), ec);
     auto journal = job_journal::open(path, header, nullptr);
     if (!journal)
       return std::move(journal.error());

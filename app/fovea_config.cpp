@@ -114,7 +114,13 @@ fovea_config::fovea_config() {
          "fails")
     .add(journal_dir, "journal-dir",
          "where a coordinator journals named jobs, to resume them after a "
-         "crash (empty: no journal)");
+         "crash (empty: no journal)")
+    .add(max_journal_bytes, "max-journal-bytes",
+         "disk the journals may take in all; past it, new named jobs are "
+         "refused")
+    .add(journal_ttl, "journal-ttl",
+         "journals not written for this long (paused jobs, uncommitted "
+         "results) are removed");
   opt_group{custom_options_, "fovea"}
     .add(decode_threads, "decode-threads",
          "threads of a worker that decode images while its model runs")
@@ -220,6 +226,8 @@ std::string fovea_config::configure(std::vector<std::string> args) {
     return "fovea.max-attempts must be at least 1";
   if (model_wait.count() <= 0)
     return "fovea.model-wait must be positive";
+  if (journal_ttl.count() <= 0)
+    return "fovea.journal-ttl must be positive";
   if (task_timeout.count() <= 0 || hang_timeout < task_timeout)
     return "fovea.task-timeout must be positive and fovea.hang-timeout at "
            "least as long";

@@ -45,6 +45,8 @@ public:
   caf::timespan hang_timeout = std::chrono::minutes(5);
   uint64_t max_queued_bytes = 256ull << 20; ///< queued + in-flight images
   std::string journal_dir; ///< a coordinator's job journals; empty: none
+  uint64_t max_journal_bytes = 8ull << 30; ///< all journals, on disk
+  caf::timespan journal_ttl = std::chrono::hours(24 * 7);
   /// How long a job waits for a worker serving its model before it fails.
   caf::timespan model_wait = std::chrono::minutes(10);
   // a worker's pipeline (batching knobs: the model's unless set here)

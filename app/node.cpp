@@ -133,6 +133,8 @@ int run_coordinator(fovea_config& cfg) {
   options.scheduling = cfg.scheduling();
   options.max_image_bytes = cfg.max_image_bytes;
   options.journal_dir = cfg.journal_dir;
+  options.max_journal_bytes = cfg.max_journal_bytes;
+  options.journal_ttl = cfg.journal_ttl;
   options.model_wait = cfg.model_wait;
   // Who is behind each remote node: the edge knows; without one (loopback
   // only), every node counts as if through a plain edge.

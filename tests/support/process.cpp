@@ -303,12 +303,25 @@ std::pair<int, std::string> run_command(const std::string& command,
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-uint64_t peak_rss(pid_t pid) {
+namespace {
+
+// A "Field:   123 kB" line of /proc/PID/status, in bytes; 0 if gone.
+uint64_t status_bytes(pid_t pid, const std::string& field) {
   std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stoull(line.substr(6)) * 1024; // kB
+    if (line.rfind(field, 0) == 0)
+      return std::stoull(line.substr(field.size())) * 1024; // kB
   return 0;
+}
+
+} // namespace
+
+uint64_t peak_rss(pid_t pid) {
+  return status_bytes(pid, "VmHWM:");
+}
+
+uint64_t current_rss(pid_t pid) {
+  return status_bytes(pid, "VmRSS:");
 }
 
 double cpu_seconds(pid_t pid) {

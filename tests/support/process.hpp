@@ -103,6 +103,9 @@ std::pair<int, std::string> run_command(const std::string& command,
 /// The peak resident memory of process `pid` (VmHWM), in bytes; 0 if gone.
 uint64_t peak_rss(pid_t pid);
 
+/// Its resident memory now (VmRSS), in bytes; 0 if gone.
+uint64_t current_rss(pid_t pid);
+
 /// The CPU time (user + system) process `pid` used so far, in seconds.
 double cpu_seconds(pid_t pid);
 
