@@ -13,6 +13,7 @@
 #include "tests/support/certificates.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/process.hpp"
 
@@ -231,4 +232,32 @@ TEST_CASE("a peer that stops reading is cut off at the write-stall timeout",
   CHECK(f.cluster.coordinator->wait_for_line(
     "read nothing for fovea.write-stall-timeout", 60s));
   f.victim_unharmed();
+}
+
+TEST_CASE("fifty slow HTTP clients do not keep a node's /healthz from "
+          "answering within a second",
+          "[integration][hostile][http]") {
+  test::local_cluster cluster{1, {"--fovea.http=127.0.0.1:0"}};
+  // Said before the ready line the cluster waited for.
+  auto& said = cluster.coordinator->output();
+  auto at = said.find("metrics on");
+  REQUIRE(at != std::string::npos);
+  auto metrics = test::metrics_port(said.substr(at, said.find('\n', at) - at));
+  REQUIRE(metrics);
+  auto port = std::to_string(*metrics);
+  std::vector<std::unique_ptr<test::socket_peer>> slow;
+  const std::string part = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  for (int i = 0; i < 50; ++i) {
+    // Ten from each of five addresses, as many hosts would.
+    slow.push_back(std::make_unique<test::socket_peer>(
+      "127.0.0.1", static_cast<uint16_t>(std::stoi(port)), nullptr, false,
+      "127.0.0." + std::to_string(10 + i / 10)));
+    REQUIRE(slow.back()->send(std::vector<uint8_t>(part.begin(), part.end())));
+  }
+  // A supervisor's probe, with a one-second timeout.
+  auto probe = test::run_command("curl -sS -m 1 --interface 127.0.0.2 -w ' "
+                                 "%{http_code}' http://127.0.0.1:"
+                                   + port + "/healthz 2>&1");
+  CHECK_THAT(probe.second, Catch::Contains("ok") && Catch::EndsWith(" 200"));
+  cluster.stop();
 }

@@ -21,31 +21,41 @@ bool deserialize(caf::actor_system& sys, const bytes& payload, Ts&... xs) {
 basp_peer::basp_peer(caf::actor_system& sys, const std::string& host,
                      uint16_t port,
                      std::shared_ptr<const tls_credentials> credentials)
-    : sys_(sys), socket_(host, port, std::move(credentials)) {
+    : sys_(sys), socket_(host, port, credentials) {
   if (!socket_.connected()) {
     problem_ = "cannot connect: " + socket_.problem();
     return;
   }
+  // A plain edge hands a connection to CAF only once it speaks: its
+  // handshake comes after ours.
+  ready_ = credentials ? read_server_handshake() : true;
+}
+
+bool basp_peer::read_server_handshake() {
   auto frame = read_frame(std::chrono::seconds(10));
   if (!frame || frame->first.operation != basp::message_type::server_handshake) {
     problem_ = "no server handshake";
-    return;
+    return false;
   }
   std::vector<std::string> app_ids;
   std::set<std::string> interface;
   if (!deserialize(sys_, frame->second, server_node_, app_ids, offered_,
                    interface)) {
     problem_ = "an unreadable server handshake";
-    return;
+    return false;
   }
-  ready_ = true;
+  return true;
 }
 
 bool basp_peer::hello(const caf::node_id& node) {
   auto again = basp_frame(sys_, basp::message_type::client_handshake, 0, 0, 0,
                           serialized(sys_, node), {},
                           basp::header::select_connection_flag);
-  return send(client_handshake(sys_, node)) && send(again);
+  if (!send(client_handshake(sys_, node)))
+    return false;
+  if (!server_node_ && !read_server_handshake())
+    return false;
+  return send(again);
 }
 
 std::optional<std::pair<basp::header, bytes>>

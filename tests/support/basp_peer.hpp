@@ -22,20 +22,22 @@ namespace fovea::test {
 
 class basp_peer {
 public:
-  /// Connects to host:port with `credentials` (null: plain) and reads the
-  /// server's handshake. Check ready() / problem().
+  /// Connects to host:port with `credentials` (null: plain) and, with TLS,
+  /// reads the server's handshake (a plain edge sends it only after ours,
+  /// in hello). Check ready() / problem().
   basp_peer(caf::actor_system& sys, const std::string& host, uint16_t port,
             std::shared_ptr<const tls_credentials> credentials);
 
   bool ready() const noexcept { return ready_; }
   const std::string& problem() const noexcept { return problem_; }
 
-  /// What the server's handshake said: its node and the actor it offers.
+  /// What the server's handshake said: its node and the actor it offers
+  /// (with TLS from the start, plain once hello() returned).
   const caf::node_id& server_node() const noexcept { return server_node_; }
   caf::actor_id offered() const noexcept { return offered_; }
 
   /// Sends a client handshake naming `node` (and CAF's second one, with
-  /// select_connection_flag, as CAF does).
+  /// select_connection_flag, as CAF does, once the server's is read).
   bool hello(const caf::node_id& node);
 
   /// Sends raw bytes.
@@ -55,6 +57,7 @@ public:
   }
 
 private:
+  bool read_server_handshake();
   std::optional<std::pair<caf::io::basp::header, bytes>>
   read_frame(std::chrono::milliseconds timeout);
 
