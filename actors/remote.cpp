@@ -45,9 +45,12 @@ open_connection(caf::actor_system& sys, const endpoint& where,
   return backend.new_scribe(*fd);
 }
 
-void attach_edge(caf::actor_system& sys, edge& front,
-                 caf::strong_actor_ptr offered,
-                 std::set<std::string> interface) {
+edge_attachment::edge_attachment(caf::actor_system& sys, edge* front,
+                                 caf::strong_actor_ptr offered,
+                                 std::set<std::string> interface)
+    : front_(front) {
+  if (!front_)
+    return;
   caf_side side;
   side.node = node_key(sys, sys.node());
   if (offered)
@@ -56,7 +59,12 @@ void attach_edge(caf::actor_system& sys, edge& front,
                                                      std::string& problem) {
       return offer_on_socket(sys, fd, offered, interface, problem);
     };
-  front.attach(std::move(side));
+  front_->attach(std::move(side));
+}
+
+edge_attachment::~edge_attachment() {
+  if (front_)
+    front_->detach();
 }
 
 bool offer_on_socket(caf::actor_system& sys, int fd,

@@ -90,12 +90,24 @@ connect_awaiter<Self> ask_connect(Self* self, const endpoint& where,
           timeout};
 }
 
-/// Attaches the process's edge to its running actor system: the edge learns
-/// this node's id (no peer may claim it), and, when `offered` is set (a
-/// coordinator), hands CAF each connection it accepts with `offered` on it.
-void attach_edge(caf::actor_system& sys, edge& front,
-                 caf::strong_actor_ptr offered = nullptr,
-                 std::set<std::string> interface = {});
+/// While it lives, the process's edge (if any) is attached to its running
+/// actor system: the edge knows this node's id (no peer may claim it), and,
+/// when `offered` is set (a coordinator), hands CAF each connection it
+/// accepts with `offered` on it. Destroying it detaches the edge, which
+/// then calls into CAF no more: declare it after the actor system, so that
+/// it goes first.
+class edge_attachment {
+public:
+  edge_attachment(caf::actor_system& sys, edge* front,
+                  caf::strong_actor_ptr offered = nullptr,
+                  std::set<std::string> interface = {});
+  ~edge_attachment();
+  edge_attachment(const edge_attachment&) = delete;
+  edge_attachment& operator=(const edge_attachment&) = delete;
+
+private:
+  edge* front_;
+};
 
 /// Hands `fd` (one end of a connected socket pair; taken either way) to
 /// CAF as a new connection from the network on which `published` is offered

@@ -36,9 +36,9 @@ namespace fovea {
 
 namespace {
 
-// Where a coordinator listens: through its edge (which hands CAF each
-// connection over a socket pair), or, with fovea.edge = false, CAF itself.
-// Returns the port, or nothing after saying why.
+// Where a coordinator listens: through its edge (attached to CAF, which it
+// hands each connection over a socket pair), or, with fovea.edge = false,
+// CAF itself. Returns the port, or nothing after saying why.
 std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
                                edge* front, const coordinator_actor& handle) {
   auto cannot = [&](const std::string& why) {
@@ -56,8 +56,6 @@ std::optional<uint16_t> listen(caf::actor_system& sys, fovea_config& cfg,
       return cannot(sys.render(port.error()));
     return *port;
   }
-  attach_edge(sys, *front, caf::actor_cast<caf::strong_actor_ptr>(handle),
-              sys.message_types(handle));
   std::string problem;
   auto port = front->listen(cfg.host, cfg.port, problem);
   if (!port)
@@ -147,8 +145,13 @@ int run_coordinator(fovea_config& cfg) {
   if (http->metrics)
     options.metrics = std::make_shared<coordinator_metrics>(*http->metrics);
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
-  // Publish it: CAF on loopback, the edge where the config says (port 0:
-  // any free port).
+  // Offer it on every connection the edge accepts, until the actor system
+  // stops.
+  edge_attachment attached{
+    sys, front.get(),
+    caf::actor_cast<caf::strong_actor_ptr>(coordinator_handle),
+    sys.message_types(coordinator_handle)};
+  // Listen: the edge where the config says (port 0: any free port).
   auto port = listen(sys, cfg, front.get(), coordinator_handle);
   if (!port) {
     caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
@@ -244,8 +247,7 @@ int run_worker(fovea_config& cfg) {
   }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
-  if (front)
-    attach_edge(sys, *front);
+  edge_attachment attached{sys, front.get()};
   std::vector<caf::actor> workers;
   // Ready once every model's worker is registered; any one lost (or
   // draining) makes the node unready.

@@ -122,8 +122,7 @@ int run_main(const arguments& args) {
   std::string failure;
   {
     caf::actor_system sys{cfg};
-    if (*front)
-      attach_edge(sys, **front);
+    edge_attachment attached{sys, front->get()};
     script_run run{sys, dir, *front, tls};
     auto values = given;
     for (auto& [line_number, raw] : lines) {

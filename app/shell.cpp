@@ -102,8 +102,7 @@ int shell_main(const arguments& args) {
   if (!front)
     return 2;
   caf::actor_system sys{cfg};
-  if (*front)
-    attach_edge(sys, **front);
+  edge_attachment attached{sys, front->get()};
   shell_driver driver{sys, *front};
   bool all_ok = true;
   if (cli.positional.size() == 1)

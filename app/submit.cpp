@@ -36,8 +36,7 @@ int submit_main(const arguments& args) {
   if (!front)
     return 2;
   caf::actor_system sys{cfg};
-  if (*front)
-    attach_edge(sys, **front);
+  edge_attachment attached{sys, front->get()};
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.address = *where;

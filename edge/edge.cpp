@@ -60,6 +60,10 @@ void edge::attach(caf_side caf) {
   on_network_thread([&] { core_->caf = std::move(caf); });
 }
 
+void edge::detach() {
+  on_network_thread([&] { core_->caf = caf_side{}; });
+}
+
 std::optional<uint16_t> edge::listen(const std::string& host, uint16_t port,
                                      std::string& problem) {
   return on_network_thread([&]() -> std::optional<uint16_t> {

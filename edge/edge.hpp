@@ -51,6 +51,11 @@ public:
   /// connection is relayed either way.
   void attach(caf_side caf);
 
+  /// Disconnects it, before the actor system stops: the edge hands CAF
+  /// nothing more and dials nothing for it (connections already relayed
+  /// close as CAF closes its ends).
+  void detach();
+
   /// Listens on `host`:`port` (port 0: any free one) and hands what passes
   /// to the attached CAF. Returns the port it listens on, or nothing and
   /// `problem`.

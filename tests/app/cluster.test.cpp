@@ -2,6 +2,8 @@
 // started from the shipped configs, talking CAF over loopback.
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
@@ -59,4 +61,17 @@ TEST_CASE("fovea submit to an address where no coordinator listens fails "
   INFO(output);
   CHECK(code == 1);
   CHECK(output.find("no coordinator: 127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("a coordinator stopped while its workers are connected and "
+          "joining again exits 0",
+          "[integration]") {
+  // Its edge outlives its actor system: once that stops, the edge must
+  // hand it no more connections (it did, and the process hung on exit).
+  test::local_cluster cluster{2};
+  CHECK(cluster.coordinator->stop(SIGTERM, 30s) == 0);
+  for (auto& worker : cluster.workers)
+    CHECK(worker->wait_for_line("joining again", 30s));
+  for (auto& worker : cluster.workers)
+    CHECK(worker->stop(SIGTERM, 30s) == 0);
 }

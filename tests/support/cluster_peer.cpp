@@ -13,7 +13,7 @@ cluster_peer::cluster_peer(const std::string& address,
   options.credentials = std::move(credentials);
   edge_ = std::make_shared<edge>(std::move(options));
   sys_ = std::make_unique<caf::actor_system>(cfg_);
-  attach_edge(*sys_, *edge_);
+  attached_ = std::make_unique<edge_attachment>(*sys_, edge_.get());
   self_ = std::make_unique<caf::scoped_actor>(*sys_);
   auto where = parse_endpoint(address);
   if (!where) {
@@ -48,6 +48,7 @@ cluster_peer::cluster_peer(const std::string& address,
 cluster_peer::~cluster_peer() {
   coordinator_ = nullptr;
   self_.reset();
+  attached_.reset();
   sys_.reset();
 }
 

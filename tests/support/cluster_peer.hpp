@@ -11,6 +11,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/remote.hpp"
 #include "edge/edge.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
@@ -45,6 +46,7 @@ private:
   std::shared_ptr<edge> edge_;
   test_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<edge_attachment> attached_;
   std::unique_ptr<caf::scoped_actor> self_;
   coordinator_actor coordinator_;
   std::string problem_;
