@@ -265,9 +265,11 @@ void basp_guard::observe_frame() {
 }
 
 void basp_guard::remember(uint64_t actor) {
-  if (!actors_.insert(actor).second)
+  if (auto known = actors_.find(actor); known != actors_.end()) {
+    actor_order_.splice(actor_order_.end(), actor_order_, known->second);
     return;
-  actor_order_.push_back(actor);
+  }
+  actors_.emplace(actor, actor_order_.insert(actor_order_.end(), actor));
   if (actor_order_.size() > remembered_actors) {
     actors_.erase(actor_order_.front());
     actor_order_.pop_front();

@@ -43,9 +43,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "edge/basp_wire.hpp"
@@ -61,8 +61,9 @@ enum class basp_sender {
 class basp_guard {
 public:
   static constexpr uint32_t handshake_limit = 64 * 1024;
-  /// Actor ids of this node remembered per connection, oldest forgotten
-  /// first (an actor that sent on the connection long ago has ended).
+  /// Actor ids of this node remembered per connection, the one that sent
+  /// least recently forgotten first (it has most likely ended; one that
+  /// keeps sending, a worker or a shell of weeks, is never forgotten).
   static constexpr size_t remembered_actors = 4096;
 
   /// `local_node`: this node's id as CAF serializes it (32 bytes).
@@ -123,8 +124,10 @@ private:
   size_t out_inspect_ = 0;
   std::vector<uint8_t> out_payload_;
   uint64_t published_ = 0; ///< the actor this node's server handshake named
-  std::unordered_set<uint64_t> actors_; ///< this node's, seen as senders
-  std::deque<uint64_t> actor_order_;    ///< the same, oldest first
+  /// This node's actors seen as senders, least recently first, and where
+  /// each stands in that order.
+  std::list<uint64_t> actor_order_;
+  std::unordered_map<uint64_t, std::list<uint64_t>::iterator> actors_;
 };
 
 } // namespace fovea

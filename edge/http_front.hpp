@@ -1,6 +1,9 @@
 // http_front: a node's one HTTP server (/metrics, /healthz and /readyz
 // today; the status page and the inference protocol build on it). Plain
-// C++ over Boost.Beast, on its own Asio loop and thread, no actors inside.
+// C++ over Boost.Beast, no actors inside, on an Asio loop and thread of its
+// own rather than the edge's: a scrape's formatting (and, later, parsing
+// an inference request's images) never delays the relaying of CAF's
+// frames, and a flood of HTTP connections never competes with the edge's.
 //
 // Guarantees:
 // - no client holds a thread: every accept, handshake, read and write is

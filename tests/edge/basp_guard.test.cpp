@@ -325,18 +325,24 @@ TEST_CASE_METHOD(frames,
 
 TEST_CASE_METHOD(frames,
                  "the guard remembers a bounded number of this node's "
-                 "actors",
+                 "actors, forgetting the ones that sent least recently",
                  "[unit][edge]") {
   auto guard = accepted();
-  for (caf::actor_id id = 100; id < 100 + basp_guard::remembered_actors + 10;
-       ++id) {
+  auto sends = [&](caf::actor_id id) {
     auto request = test::direct_message_of(
       sys, 3, caf::make_message(ping_atom::value), 0, {}, id);
     guard.observe(request.data(), request.size());
+  };
+  // A long-lived actor (a shell's, say) that keeps sending among many
+  // short-lived ones.
+  for (caf::actor_id id = 100; id < 100 + basp_guard::remembered_actors + 10;
+       ++id) {
+    sends(id);
+    sends(asker);
   }
-  // The oldest are forgotten, the newest answerable.
   CHECK_THAT(feed(guard, to(100, uint64_t{1})),
              Catch::Contains("has not offered"));
   CHECK(feed(guard, to(100 + basp_guard::remembered_actors + 9, uint64_t{1}))
           .empty());
+  CHECK(feed(guard, to(asker, uint64_t{1})).empty());
 }
