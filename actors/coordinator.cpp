@@ -194,58 +194,6 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
   return promise;
 }
 
-// A client's batch of tasks, within the credit its job was granted: it goes
-// into the queue at once and the reply says how many were taken. A batch
-// past the credit is refused, and the client, which broke the protocol, is
-// cut off (CAF keeps a buffer as large as its largest message for as long
-// as its connection lasts).
-caf::result<uint64_t> enqueue(coordinator_pointer self, uint64_t id,
-                              std::vector<image_task>& tasks) {
-  auto& st = self->state;
-  auto job = st.jobs.find(id);
-  if (job == st.jobs.end())
-    return make_error(errc::unknown_job, std::to_string(id));
-  if (caf::actor_cast<caf::actor_addr>(self->current_sender())
-      != job->second.client.address())
-    return make_error(errc::not_permitted,
-                      "only the client that opened job " + std::to_string(id)
-                        + " sends its tasks");
-  if (auto err = check_tasks(tasks, id, job->second.ledger.total(),
-                             st.options.limits))
-    return err;
-  uint64_t charge = 0;
-  for (auto& task : tasks)
-    charge += task_charge(task, st.credit.task_floor());
-  if (!st.credit.spend(id, charge)) {
-    auto why = "job " + std::to_string(id) + " sent tasks of "
-               + std::to_string(charge) + " bytes past its credit of "
-               + std::to_string(st.credit.granted(id));
-    say(self, why + "; its client is cut off");
-    auto client = job->second.client;
-    if (auto& peers = st.options.peers; peers && client.node() != self->node())
-      peers->disconnect(node_key(self->system(), client.node()),
-                        "it sent past its credit");
-    return make_error(errc::invalid_request, why);
-  }
-  auto accepted = static_cast<uint64_t>(tasks.size());
-  admit_tasks(self, id, std::move(tasks));
-  pump(self);
-  return accepted;
-}
-
-// A client asks for more credit for its job; the grant comes as a message
-// once the budget has room (jobs/credit_ledger.hpp).
-void ask_credit(coordinator_pointer self, uint64_t id, uint64_t need,
-                uint64_t want) {
-  auto& st = self->state;
-  auto job = st.jobs.find(id);
-  if (job == st.jobs.end()
-      || caf::actor_cast<caf::actor_addr>(self->current_sender())
-           != job->second.client.address())
-    return;
-  send_credit(self, st.credit.ask(id, need, want));
-}
-
 // The client committed its results file: the journal of its finished job
 // is retired, so the same name runs afresh next time.
 caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
@@ -413,7 +361,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
     },
     [self](submit_atom, job_spec& spec) { return open_job(self, spec); },
     [self](enqueue_atom, uint64_t id, std::vector<image_task>& tasks) {
-      return enqueue(self, id, tasks);
+      return take_tasks(self, id, tasks);
     },
     [self](credit_atom, uint64_t id, uint64_t need, uint64_t want) {
       ask_credit(self, id, need, want);

@@ -98,16 +98,6 @@ void hand_out_work(coordinator_pointer self) {
 
 } // namespace
 
-void send_credit(coordinator_pointer self,
-                 const std::vector<credit_ledger::grant>& grants) {
-  auto& st = self->state;
-  for (auto& grant : grants)
-    if (auto job = st.jobs.find(grant.job); job != st.jobs.end())
-      self->send(job->second.client, credit_atom::value,
-                 job_credit{grant.job, grant.granted, st.credit.task_floor(),
-                            st.credit.budget()});
-}
-
 // A draining worker that holds no more batches is answered and let go.
 void release_if_drained(coordinator_pointer self,
                         std::map<caf::actor_addr, worker_entry>::iterator w) {
@@ -169,33 +159,6 @@ actor_flow watch_deadlines(coordinator_pointer self) {
     }
     pump(self);
   }
-}
-
-// Takes a batch of a client's tasks into the queue: inputs the client
-// already knows bad, or that are too large, become error rows at once.
-// Recording them may finish (and close) the job.
-void admit_tasks(coordinator_pointer self, uint64_t id,
-                 std::vector<image_task> tasks) {
-  auto& st = self->state;
-  auto& job = st.jobs.at(id);
-  std::vector<prediction> settled;
-  for (auto& task : tasks) {
-    task.attempt = 0; // counted here, whatever the client sent
-    task.top_k = job.top_k;
-    if (job.ledger.recorded(task.index))
-      continue; // resumed from the journal: the client has its row
-    st.credit.hold(id, task.index, task_charge(task, st.credit.task_floor()));
-    if (!task.error.empty())
-      settled.push_back(error_row(task, std::move(task.error)));
-    else if (task.bytes.size() > st.options.max_image_bytes)
-      settled.push_back(error_row(
-          task, "file too large: " + std::to_string(task.bytes.size()) +
-                    " bytes (limit " +
-                    std::to_string(st.options.max_image_bytes) + ")"));
-    else
-      st.sched.push(std::move(task));
-  }
-  record(self, std::move(settled));
 }
 
 void pump(coordinator_pointer self) {

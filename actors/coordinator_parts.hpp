@@ -1,8 +1,10 @@
-// The coordinator's parts, shared by its four files (inside actors/ only):
+// The coordinator's parts, shared by its files (inside actors/ only):
 // coordinator.cpp answers requests (who may ask, whether the message is
-// sound); coordinator_dispatch.cpp moves work (the queue, credit, batches,
-// deadlines, retries, lost workers); coordinator_results.cpp keeps a job's
-// results (the ledger, the journal, delivering rows, ending jobs);
+// sound); coordinator_intake.cpp takes a client's tasks within its byte
+// credit; coordinator_dispatch.cpp moves work (the queue, workers' credit,
+// batches, deadlines, retries, lost workers); coordinator_results.cpp keeps
+// a job's results (the ledger, delivering rows, ending jobs);
+// coordinator_journals.cpp its journal (open, resume, sync, expire);
 // coordinator_models.cpp chooses the model each job runs on;
 // coordinator_sampling.cpp keeps the metrics' gauges current.
 // Everything here runs on the coordinator's own thread.
@@ -100,13 +102,22 @@ void bind_waiting_jobs(coordinator_pointer self);
 
 // -- dispatch ----------------------------------------------------------------
 
-/// A client's tasks into the queue, each held in the credit ledger at its
-/// charge (bad ones become rows at once).
-void admit_tasks(coordinator_pointer self, uint64_t id,
-                 std::vector<image_task> tasks);
-
 /// Hands out work while workers have credit.
 void pump(coordinator_pointer self);
+
+// -- intake --------------------------------------------------------------------
+
+/// A client's batch of tasks for job `id`, within its credit: into the
+/// queue at once, each held in the credit ledger at its charge (bad ones
+/// become rows at once); the reply is how many. Past the credit it is
+/// refused and a remote client cut off.
+caf::result<uint64_t> take_tasks(coordinator_pointer self, uint64_t id,
+                                 std::vector<image_task>& tasks);
+
+/// The job's client asks for credit (`need` for its next task, up to
+/// `want`); granted by message once the budget has room.
+void ask_credit(coordinator_pointer self, uint64_t id, uint64_t need,
+                uint64_t want);
 
 /// Tells each job's client of the credit it was granted.
 void send_credit(coordinator_pointer self,

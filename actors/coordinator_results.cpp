@@ -2,8 +2,6 @@
 // to the client in bounded messages, and the job ended when the last row is
 // in, or when it fails, is cancelled or loses its client.
 #include <algorithm>
-#include <filesystem>
-#include <set>
 
 #include "actors/coordinator_parts.hpp"
 #include "jobs/model_binding.hpp"
@@ -163,27 +161,6 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
   }
 }
 
-// Syncs every journal now and then, so that a quiet job's last results
-// reach the disk too; and, about once a minute, expires old ones.
-actor_flow sync_journals(coordinator_pointer self) {
-  auto last_sweep = std::chrono::steady_clock::now();
-  for (;;) {
-    auto pause = after(self, self->state.options.journal_sync);
-    co_await pause;
-    if (auto now = std::chrono::steady_clock::now();
-        now - last_sweep > std::chrono::minutes(1)) {
-      last_sweep = now;
-      expire_journals(self);
-    }
-    std::vector<uint64_t> ids;
-    for (auto& [id, job] : self->state.jobs)
-      if (job.journal && job.journal->pending() > 0)
-        ids.push_back(id);
-    for (auto id : ids)
-      sync_journal(self, id);
-  }
-}
-
 prediction error_row(image_task& task, std::string reason) {
   prediction row;
   row.job = task.job;
@@ -209,135 +186,6 @@ void forget_client(coordinator_pointer self, const caf::actor_addr& addr) {
     else
       close_job(self, id, job_state::dropped, "dropped: its client went away");
   }
-}
-
-// Opens the journal of a named job: a new one, or the one a crashed run
-// left, which must be for the same inputs, the same files and the same
-// model. Read once to its end here (a part at a time) to learn its models
-// and where its intact records end; replay_journal reads it again.
-uint64_t expire_journals(coordinator_pointer self) {
-  auto& st = self->state;
-  std::set<std::string> running;
-  for (auto& [id, job] : st.jobs)
-    if (job.journal)
-      running.insert(job.journal->path());
-  auto swept = st.journals.sweep(st.options.journal_ttl, running);
-  for (auto& path : swept.expired)
-    say(self, "journal " + path + " expired: not written within "
-                "fovea.journal-ttl; its job starts afresh if submitted again");
-  for (auto& problem : swept.failed)
-    say(self, "journal " + problem + " (expired, but not removed)");
-  return swept.bytes;
-}
-
-caf::expected<opened_job> open_journal(coordinator_pointer self,
-                                       const job_spec& spec,
-                                       const std::string& owner) {
-  auto& st = self->state;
-  if (!valid_job_name(spec.name))
-    return make_error(errc::invalid_request,
-                      "job name \"" + spec.name
-                        + "\" must be 1-100 letters, digits, '.', '_' or '-', "
-                          "not starting with '.'");
-  journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents,
-                        spec.top_k};
-  if (auto from = st.journals.adopt(owner, spec.name); !from.empty())
-    say(self, "journal " + from + " of an earlier release now belongs to "
-                "certificate " + owner);
-  auto path = st.journals.path(owner, spec.name);
-  opened_job opened;
-  auto existing = journal_reader::open(path);
-  if (!existing) {
-    auto& err = existing.error();
-    if (err.category() != error_category
-        || err.code() != static_cast<uint8_t>(errc::no_such_file))
-      return std::move(err);
-    auto held = expire_journals(self);
-    if (held >= st.options.max_journal_bytes)
-      return make_error(errc::over_limit,
-                        "this coordinator's journals take "
-                          + std::to_string(held) + " bytes, its limit "
-                          "(fovea.max-journal-bytes); run the job without a "
-                          "--job name, or wait for old journals to expire "
-                          "(fovea.journal-ttl)");
-    std::error_code ec;
-    std::filesystem::create_directories(
-      std::filesystem::path{path}.parent_path(), ec);
-    auto journal = job_journal::open(path, header, nullptr);
-    if (!journal)
-      return std::move(journal.error());
-    opened.journal.emplace(std::move(*journal));
-    return opened;
-  }
-  auto refuse = [&](const std::string& what) {
-    return make_error(errc::invalid_request,
-                      "job " + spec.name + " has a journal from an unfinished "
-                        "run, and " + what + "; run it with what it began "
-                        "with to resume it, or choose another --job name (or "
-                        "remove " + path + ")");
-  };
-  auto& had = existing->header();
-  if (had.total != spec.total || had.fingerprint != spec.fingerprint)
-    return refuse("its input list changed (it had "
-                  + std::to_string(had.total) + " inputs)");
-  if (had.contents != spec.contents)
-    return refuse("its files changed since (same paths, other sizes or "
-                  "modification times)");
-  if (had.top_k != spec.top_k)
-    return refuse(had.top_k == 0 ? "it ranked no classes (no --top-k)"
-                                 : "it ranked classes with --top-k "
-                                     + std::to_string(had.top_k));
-  // The name@version its rows came from (the journal's model records hold
-  // only model.pt's SHA-256).
-  std::string label;
-  std::vector<prediction> rows;
-  while (existing->next(rows, 4096))
-    for (auto& row : rows)
-      if (label.empty())
-        label = row.model;
-  if (auto problem = resume_conflict(label, spec.model); !problem.empty())
-    return refuse(problem);
-  // Its rows came from one model: it resumes on that one (and waits for a
-  // worker serving it, like any job whose model is not served).
-  auto& models = existing->models();
-  if (models.size() == 1)
-    opened.model = models.front();
-  if (existing->ignored_bytes() > 0)
-    say(self, "journal " + path + ": ignored a torn tail of "
-                + std::to_string(existing->ignored_bytes()) + " bytes");
-  auto resume_at = existing->valid_bytes();
-  auto journal = job_journal::open(path, header, &resume_at, models);
-  if (!journal)
-    return std::move(journal.error());
-  opened.journal.emplace(std::move(*journal));
-  auto again = journal_reader::open(path);
-  if (!again)
-    return std::move(again.error());
-  opened.recorded.emplace(std::move(*again));
-  return opened;
-}
-
-void replay_journal(coordinator_pointer self, uint64_t id,
-                    journal_reader& reader) {
-  auto& st = self->state;
-  auto name = st.jobs.at(id).ledger.name();
-  uint64_t replayed = 0;
-  std::vector<prediction> part;
-  while (st.jobs.count(id) && reader.next(part, 4096)) {
-    replayed += part.size();
-    auto& job = st.jobs.at(id);
-    std::vector<prediction> fresh;
-    for (auto& row : part) {
-      row.job = id;
-      if (job.ledger.record(row.index)) {
-        job.errors += row.ok() ? 0 : 1;
-        fresh.push_back(std::move(row));
-      }
-    }
-    deliver(self, id, std::move(fresh)); // may finish (and close) the job
-  }
-  say(self, "job " + std::to_string(id) + " (" + name + ") resumed: "
-              + std::to_string(replayed) + " results from its journal");
 }
 
 } // namespace fovea::coordinator_parts

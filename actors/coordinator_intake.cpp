@@ -1,0 +1,101 @@
+// A client's side of a job: the tasks it sends, within the byte credit the
+// coordinator grants (messages/credit.hpp, jobs/credit_ledger.hpp), and the
+// credit it asks for and is sent.
+#include <caf/actor_cast.hpp>
+
+#include "actors/access.hpp"
+#include "actors/coordinator_parts.hpp"
+#include "messages/errors.hpp"
+
+namespace fovea::coordinator_parts {
+
+void send_credit(coordinator_pointer self,
+                 const std::vector<credit_ledger::grant>& grants) {
+  auto& st = self->state;
+  for (auto& grant : grants)
+    if (auto job = st.jobs.find(grant.job); job != st.jobs.end())
+      self->send(job->second.client, credit_atom::value,
+                 job_credit{grant.job, grant.granted, st.credit.task_floor(),
+                            st.credit.budget()});
+}
+
+// Takes a batch of a client's tasks into the queue: inputs the client
+// already knows bad, or that are too large, become error rows at once.
+// Recording them may finish (and close) the job.
+void admit_tasks(coordinator_pointer self, uint64_t id,
+                 std::vector<image_task> tasks) {
+  auto& st = self->state;
+  auto& job = st.jobs.at(id);
+  std::vector<prediction> settled;
+  for (auto& task : tasks) {
+    task.attempt = 0; // counted here, whatever the client sent
+    task.top_k = job.top_k;
+    if (job.ledger.recorded(task.index))
+      continue; // resumed from the journal: the client has its row
+    st.credit.hold(id, task.index, task_charge(task, st.credit.task_floor()));
+    if (!task.error.empty())
+      settled.push_back(error_row(task, std::move(task.error)));
+    else if (task.bytes.size() > st.options.max_image_bytes)
+      settled.push_back(error_row(
+          task, "file too large: " + std::to_string(task.bytes.size()) +
+                    " bytes (limit " +
+                    std::to_string(st.options.max_image_bytes) + ")"));
+    else
+      st.sched.push(std::move(task));
+  }
+  record(self, std::move(settled));
+}
+
+// A client's batch of tasks, within the credit its job was granted: it goes
+// into the queue at once and the reply says how many were taken. A batch
+// past the credit is refused, and the client, which broke the protocol, is
+// cut off (CAF keeps a buffer as large as its largest message for as long
+// as its connection lasts).
+caf::result<uint64_t> take_tasks(coordinator_pointer self, uint64_t id,
+                                 std::vector<image_task>& tasks) {
+  auto& st = self->state;
+  auto job = st.jobs.find(id);
+  if (job == st.jobs.end())
+    return make_error(errc::unknown_job, std::to_string(id));
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender())
+      != job->second.client.address())
+    return make_error(errc::not_permitted,
+                      "only the client that opened job " + std::to_string(id)
+                        + " sends its tasks");
+  if (auto err = check_tasks(tasks, id, job->second.ledger.total(),
+                             st.options.limits))
+    return err;
+  uint64_t charge = 0;
+  for (auto& task : tasks)
+    charge += task_charge(task, st.credit.task_floor());
+  if (!st.credit.spend(id, charge)) {
+    auto why = "job " + std::to_string(id) + " sent tasks of "
+               + std::to_string(charge) + " bytes past its credit of "
+               + std::to_string(st.credit.granted(id));
+    say(self, why + "; its client is cut off");
+    auto client = job->second.client;
+    if (auto& peers = st.options.peers; peers && client.node() != self->node())
+      peers->disconnect(node_key(self->system(), client.node()),
+                        "it sent past its credit");
+    return make_error(errc::invalid_request, why);
+  }
+  auto accepted = static_cast<uint64_t>(tasks.size());
+  admit_tasks(self, id, std::move(tasks));
+  pump(self);
+  return accepted;
+}
+
+// A client asks for more credit for its job; the grant comes as a message
+// once the budget has room (jobs/credit_ledger.hpp).
+void ask_credit(coordinator_pointer self, uint64_t id, uint64_t need,
+                uint64_t want) {
+  auto& st = self->state;
+  auto job = st.jobs.find(id);
+  if (job == st.jobs.end()
+      || caf::actor_cast<caf::actor_addr>(self->current_sender())
+           != job->second.client.address())
+    return;
+  send_credit(self, st.credit.ask(id, need, want));
+}
+
+} // namespace fovea::coordinator_parts
