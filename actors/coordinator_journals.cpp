@@ -61,7 +61,18 @@ caf::expected<opened_job> open_journal(coordinator_pointer self,
                           "not starting with '.'");
   journal_header header{spec.name, spec.total, spec.fingerprint, spec.contents,
                         spec.top_k};
-  if (auto from = st.journals.adopt(owner, spec.name); !from.empty())
+  // An earlier release's journal of this name is this certificate's if it
+  // was made for these very inputs (no other certificate has them).
+  auto same_inputs = [&spec](const std::string& legacy) {
+    auto reader = journal_reader::open(legacy);
+    if (!reader)
+      return false;
+    auto& had = reader->header();
+    return had.total == spec.total && had.fingerprint == spec.fingerprint
+           && had.contents == spec.contents;
+  };
+  if (auto from = st.journals.adopt(owner, spec.name, same_inputs);
+      !from.empty())
     say(self, "journal " + from + " of an earlier release now belongs to "
                 "certificate " + owner);
   auto path = st.journals.path(owner, spec.name);

@@ -28,14 +28,15 @@ std::string journal_store::path(const std::string& owner,
   return journal_path(dir_ + "/owners/" + owner, name);
 }
 
-std::string journal_store::adopt(const std::string& owner,
-                                 const std::string& name) const {
+std::string journal_store::adopt(
+  const std::string& owner, const std::string& name,
+  const std::function<bool(const std::string&)>& belongs) const {
   if (owner.empty())
     return {};
   std::error_code ec;
   auto mine = path(owner, name);
   auto legacy = journal_path(dir_, name);
-  if (fs::exists(mine, ec) || !fs::exists(legacy, ec))
+  if (fs::exists(mine, ec) || !fs::exists(legacy, ec) || !belongs(legacy))
     return {};
   fs::create_directories(fs::path{mine}.parent_path(), ec);
   fs::rename(legacy, mine, ec);

@@ -8,7 +8,8 @@
 //   (plain edges, clients in the coordinator's process) journals at
 //   DIR/JOB.journal, as earlier releases did for every job. A journal an
 //   earlier release left at DIR/JOB.journal is adopted (moved into the
-//   owner's folder) by the first certificate that resumes that job;
+//   owner's folder) by the first certificate that resumes that job with
+//   the inputs it was made for (the caller's test), never by another;
 // - sweep() removes journals not written for longer than the time to live,
 //   except the ones named to keep (running jobs'), and tells the bytes the
 //   rest take, so that a new journal can be refused past the quota;
@@ -19,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,9 +37,12 @@ public:
   std::string path(const std::string& owner, const std::string& name) const;
 
   /// For an owner's job that has no journal in its folder yet: moves one an
-  /// earlier release left at DIR/JOB.journal there. Returns the path it
-  /// came from, or "" if there was none.
-  std::string adopt(const std::string& owner, const std::string& name) const;
+  /// earlier release left at DIR/JOB.journal there, if `belongs` says it
+  /// is the owner's (it was made for the same inputs). Returns the path it
+  /// came from, or "" if none was moved.
+  std::string adopt(const std::string& owner, const std::string& name,
+                    const std::function<bool(const std::string&)>& belongs)
+    const;
 
   struct swept {
     uint64_t bytes = 0;               ///< of the journals left

@@ -3,6 +3,7 @@
 // certificates, as another team's client would try it.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -139,4 +140,41 @@ TEST_CASE("journals past their time to live expire, and past the quota a "
   INFO(output);
   CHECK(code == 0);
   test::check_results(dir / "out.csv", paths);
+}
+
+TEST_CASE("a journal an earlier release left resumes for the certificate "
+          "whose inputs it holds, and no other takes it",
+          "[integration][tls][journal]") {
+  journaled_cluster f{"adoption"};
+  {
+    // A client that dies once its job is open leaves it unfinished.
+    test::child_process client{f.submit_args("alice", "weekly", "out.csv")};
+    REQUIRE(f.cluster->coordinator->wait_for_line("(weekly) opened", 30s));
+    client.signal(SIGKILL);
+    client.wait_for_exit(10s);
+  }
+  REQUIRE(f.cluster->coordinator->wait_for_line("paused", 30s));
+  // Where an earlier release kept every job's journal.
+  auto owned = f.journal / "owners" / "alice" / "weekly.journal";
+  REQUIRE(fs::exists(owned));
+  fs::rename(owned, f.journal / "weekly.journal");
+  // Other inputs under the same name: mallory's own job, from scratch.
+  auto other = test::write_pattern_pngs(f.dir / "other", 5);
+  auto mallory = f.submit_args("mallory", "weekly", "mallory.csv");
+  mallory[3] = (f.dir / "other").string();
+  auto [mallory_code, mallory_output] = test::run_fovea(mallory);
+  INFO(mallory_output);
+  CHECK(mallory_code == 0);
+  CHECK(fs::exists(f.journal / "weekly.journal"));
+  // alice's inputs: adopted and resumed.
+  auto [code, output] = test::run_fovea(f.submit_args("alice", "weekly",
+                                                      "out.csv"));
+  INFO(output);
+  CHECK(code == 0);
+  test::check_results(f.dir / "out.csv", f.paths);
+  CHECK(f.cluster->coordinator->wait_for_line("now belongs to certificate "
+                                              "alice",
+                                              10s));
+  CHECK(f.cluster->coordinator->wait_for_line("resumed from its journal",
+                                              10s));
 }

@@ -29,17 +29,23 @@ TEST_CASE("each certificate's journals live in a folder of its own",
   CHECK(store.path("alice", "nightly") != store.path("mallory", "nightly"));
 }
 
-TEST_CASE("a certificate adopts a journal an earlier release left, once",
+TEST_CASE("a certificate adopts a journal an earlier release left, if it "
+          "is for its inputs, once",
           "[unit][journal]") {
   auto dir = test::fresh_dir("journal-adopt").string();
   journal_store store{dir};
   write(dir + "/nightly.journal", 10);
-  CHECK(store.adopt("alice", "nightly") == dir + "/nightly.journal");
+  auto yes = [](const std::string&) { return true; };
+  auto no = [](const std::string&) { return false; };
+  // Not mallory's inputs: it stays where it is.
+  CHECK(store.adopt("mallory", "nightly", no).empty());
+  CHECK(fs::exists(dir + "/nightly.journal"));
+  CHECK(store.adopt("alice", "nightly", yes) == dir + "/nightly.journal");
   CHECK(fs::exists(store.path("alice", "nightly")));
   CHECK_FALSE(fs::exists(dir + "/nightly.journal"));
   // Nothing left to adopt for another certificate.
-  CHECK(store.adopt("mallory", "nightly").empty());
-  CHECK(store.adopt("", "nightly").empty());
+  CHECK(store.adopt("mallory", "nightly", yes).empty());
+  CHECK(store.adopt("", "nightly", yes).empty());
 }
 
 TEST_CASE("journals not written within their time to live expire, and the "
