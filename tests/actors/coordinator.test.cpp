@@ -16,6 +16,7 @@
 #include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/messages.hpp"
 #include "vision/model.hpp"
 
 using namespace fovea;
@@ -65,7 +66,7 @@ struct cluster_fixture : test::actor_fixture {
   worker_actor add_worker(const std::string& id) {
     auto engine = make_engine(id);
     worker_options options;
-    options.info = worker_info{id, "test", "fashion-mnist@1", 2, 10};
+    options.info = test::worker_of(id, "test", "fashion-mnist@1", 2, 10);
     options.local_coordinator = coordinator_handle;
     workers.push_back(sys.spawn(worker, options, engine));
     return workers.back();
@@ -123,7 +124,7 @@ struct cluster_fixture : test::actor_fixture {
 worker_actor::behavior_type crashing_worker(worker_actor::pointer self,
                                             coordinator_actor coordinator) {
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{"doomed", "test", "fashion-mnist@1", 1, 10})
+                test::worker_of("doomed", "test", "fashion-mnist@1", 1, 10))
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self](classify_atom, std::vector<image_task>&)
@@ -143,7 +144,7 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
                                          inference_actor engine) {
   self->link_to(engine);
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{"picky", "test", "fashion-mnist@1", 2, 10})
+                test::worker_of("picky", "test", "fashion-mnist@1", 2, 10))
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, poison, engine](classify_atom, std::vector<image_task>& tasks)
@@ -162,7 +163,7 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
 worker_actor::behavior_type failing_model_worker(worker_actor::pointer self,
                                                  coordinator_actor coordinator) {
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{"oom", "test", "fashion-mnist@1", 2, 10})
+                test::worker_of("oom", "test", "fashion-mnist@1", 2, 10))
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [](classify_atom, std::vector<image_task>&)
@@ -190,7 +191,7 @@ stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
   self->state.batches = std::move(batches);
   self->link_to(engine);
   self->request(coordinator, 5s, register_atom::value,
-                worker_info{id, "test", "fashion-mnist@1", slots, 10})
+                test::worker_of(id, "test", "fashion-mnist@1", slots, 10))
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, stall_on, engine](classify_atom, std::vector<image_task>& tasks)
@@ -286,7 +287,7 @@ TEST_CASE_METHOD(cluster_fixture,
   task.path = "big.png";
   task.bytes.assign(101, 0);
   auto job = self->request(strict, 5s, submit_atom::value,
-                           job_spec{"limits", 1});
+                           test::job_of("limits", 1));
   uint64_t id = 0;
   job.receive([&](uint64_t x) { id = x; },
               [](caf::error& e) { FAIL(describe(e)); });

@@ -8,6 +8,7 @@
 #include "messages/protocol.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/messages.hpp"
 
 using namespace fovea;
 using namespace std::chrono_literals;
@@ -106,10 +107,10 @@ TEST_CASE_METHOD(trust_fixture,
         "wrong version: it speaks fovea protocol 1, this coordinator " +
             std::to_string(protocol_version) +
             " (run the same fovea version on every node)");
-  worker_info greedy{"w1", "test", "fashion-mnist@1", 100000, 10};
+  auto greedy = test::worker_of("w1", "test", "fashion-mnist@1", 100000, 10);
   CHECK_THAT(refusal<uint64_t>(register_atom::value, greedy),
              Catch::Contains("from 1 to 256 slots"));
-  worker_info sneaky{"../../w1", "test", "fashion-mnist@1", 2, 10};
+  auto sneaky = test::worker_of("../../w1", "test", "fashion-mnist@1", 2, 10);
   CHECK_THAT(refusal<uint64_t>(register_atom::value, sneaky),
              Catch::Contains("a worker id must be"));
   CHECK(alive());
@@ -120,10 +121,10 @@ TEST_CASE_METHOD(trust_fixture,
                  "coordinator lives",
                  "[unit]") {
   CHECK_THAT(refusal<uint64_t>(submit_atom::value,
-                               job_spec{"huge", uint64_t{1} << 40}),
+                               test::job_of("huge", uint64_t{1} << 40)),
              Catch::StartsWith("over a limit: a job of 1099511627776 inputs"));
   CHECK(alive());
-  CHECK(open(job_spec{"small", 3}) > 0);
+  CHECK(open(test::job_of("small", 3)) > 0);
 }
 
 TEST_CASE("a coordinator holds to its limits on open jobs and waiters",
@@ -133,9 +134,9 @@ TEST_CASE("a coordinator holds to its limits on open jobs and waiters",
   options.limits.max_jobs_per_client = 2;
   options.limits.max_waiters = 1;
   trust_fixture f{options};
-  auto first = f.open(job_spec{"a", 5});
-  f.open(job_spec{"b", 5});
-  CHECK_THAT(f.refusal<uint64_t>(submit_atom::value, job_spec{"c", 5}),
+  auto first = f.open(test::job_of("a", 5));
+  f.open(test::job_of("b", 5));
+  CHECK_THAT(f.refusal<uint64_t>(submit_atom::value, test::job_of("c", 5)),
              Catch::Contains("local has 2 jobs open already "
                              "(fovea.max-jobs-per-client)"));
   // A wait holds its reply until the job ends; the second one is over.
@@ -153,7 +154,7 @@ TEST_CASE("an enqueue is taken only from its job's client and within its "
   options.scheduling.max_queued_tasks = 4;
   options.scheduling.max_queued_bytes = 4 * 65536;
   trust_fixture f{options};
-  auto job = f.open(job_spec{"paced", 100});
+  auto job = f.open(test::job_of("paced", 100));
   // First how tasks are charged, then a first grant: the whole budget.
   auto terms = f.next_credit();
   CHECK(terms.granted == 0);
@@ -205,7 +206,7 @@ TEST_CASE_METHOD(trust_fixture,
                  "fail their batch and end as poison rows",
                  "[unit]") {
   auto liar = sys.spawn(labelling_worker, coordinator_handle, 99);
-  auto job = open(job_spec{"lied-to", 2});
+  auto job = open(test::job_of("lied-to", 2));
   auto sent = tasks(job, 0, 2);
   self->request(coordinator_handle, 10s, enqueue_atom::value, job, sent)
       .receive([](uint64_t) {}, [](caf::error& err) { FAIL(describe(err)); });

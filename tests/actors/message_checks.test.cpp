@@ -2,6 +2,8 @@
 // certificate role, and the checks every message passes before it is used.
 #include <catch2/catch.hpp>
 
+#include "tests/support/messages.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -25,7 +27,7 @@ bool allowed(const request_sender& who, request_kind kind) {
 }
 
 worker_info good_worker() {
-  return worker_info{"w1", "rack-4", "fashion-mnist@1", 4, 10};
+  return test::worker_of("w1", "rack-4", "fashion-mnist@1", 4, 10);
 }
 
 std::vector<image_task> tasks_of(uint64_t job, size_t n) {
@@ -142,16 +144,16 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
 TEST_CASE("a job's size and name are checked before anything is allocated",
           "[unit]") {
   coordinator_limits limits;
-  CHECK_FALSE(check_job_spec(job_spec{"nightly", 1000}, limits));
-  CHECK_FALSE(check_job_spec(job_spec{"", 0}, limits));
-  auto huge = check_job_spec(job_spec{"", uint64_t{1} << 40}, limits);
+  CHECK_FALSE(check_job_spec(test::job_of("nightly", 1000), limits));
+  CHECK_FALSE(check_job_spec(test::job_of("", 0), limits));
+  auto huge = check_job_spec(test::job_of("", uint64_t{1} << 40), limits);
   CHECK(huge.code() == static_cast<uint8_t>(errc::over_limit));
   CHECK_THAT(describe(huge),
              Catch::Contains("1099511627776 inputs is over this "
                              "coordinator's limit of 10000000"));
-  CHECK_THAT(describe(check_job_spec(job_spec{"../etc", 1}, limits)),
+  CHECK_THAT(describe(check_job_spec(test::job_of("../etc", 1), limits)),
              Catch::Contains("must be 1-100 letters"));
-  job_spec pinned{"pinned", 1};
+  auto pinned = test::job_of("pinned", 1);
   pinned.model = "fashion-mnist@2";
   CHECK_FALSE(check_job_spec(pinned, limits));
   for (auto bad : {"fashion-mnist@", "fashion-mnist@latest", "a@1@2",
@@ -160,7 +162,7 @@ TEST_CASE("a job's size and name are checked before anything is allocated",
     CHECK_THAT(describe(check_job_spec(pinned, limits)),
                Catch::Contains("--model must be NAME or NAME@VERSION"));
   }
-  job_spec old{"x", 1};
+  auto old = test::job_of("x", 1);
   old.protocol = protocol_version + 1;
   CHECK(check_job_spec(old, limits).code() ==
         static_cast<uint8_t>(errc::wrong_version));

@@ -16,6 +16,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/socket_peer.hpp"
+#include "tests/support/messages.hpp"
 
 using namespace fovea;
 using namespace std::chrono_literals;
@@ -126,18 +127,22 @@ TEST_CASE("against the TLS port, the coordinator refuses whoever may not do "
   SECTION("a worker certificate may not submit") {
     test::cluster_peer worker{cluster.address, files.credentials("w2")};
     REQUIRE(worker.connected());
-    CHECK(worker.refusal<uint64_t>(submit_atom::value, job_spec{"x", 1}) ==
+    CHECK(worker.refusal<uint64_t>(submit_atom::value, test::job_of("x", 1)) ==
           "not permitted: certificate w2 has role worker; submitting a "
           "job needs role client or operator");
     // Nor register under another name, nor speak another protocol.
     CHECK(worker.refusal<uint64_t>(
               register_atom::value,
-              worker_info{"w9", "h", "fashion-mnist@1", 1, 10}) ==
+              test::worker_of("w9", "h", "fashion-mnist@1", 1, 10)) ==
           "not permitted: worker id w9 is not the name of its "
           "certificate (w2)");
     CHECK_THAT(worker.refusal<uint64_t>(
                    register_atom::value,
-                   worker_info{"w2", "h", "fashion-mnist@1", 1, 10, "", 1}),
+                   [] {
+                     auto old = test::worker_of("w2", "h", "fashion-mnist@1", 1, 10);
+                     old.protocol = 1;
+                     return old;
+                   }()),
                Catch::Contains("it speaks fovea protocol 1, this coordinator " +
                                std::to_string(protocol_version)));
   }
@@ -147,14 +152,14 @@ TEST_CASE("against the TLS port, the coordinator refuses whoever may not do "
     REQUIRE(client.connected());
     CHECK_THAT(client.refusal<uint64_t>(
                    register_atom::value,
-                   worker_info{"alice", "h", "fashion-mnist@1", 1, 10}),
+                   test::worker_of("alice", "h", "fashion-mnist@1", 1, 10)),
                Catch::Contains("registering as a worker needs role worker"));
     CHECK_THAT(client.refusal<uint64_t>(drain_atom::value, std::string{"w1"}),
                Catch::Contains("draining a worker needs role operator"));
     CHECK_THAT(client.refusal<uint64_t>(cancel_atom::value, uint64_t{1}),
                Catch::Contains("cancelling a job needs role operator"));
     CHECK_THAT(client.refusal<uint64_t>(submit_atom::value,
-                                        job_spec{"huge", uint64_t{1} << 40}),
+                                        test::job_of("huge", uint64_t{1} << 40)),
                Catch::Contains("over a limit: a job of 1099511627776 inputs"));
     CHECK(client.refusal<std::string>(ping_atom::value).empty());
   }

@@ -7,6 +7,7 @@
 
 #include "messages/interfaces.hpp"
 #include "tests/support/actor_fixture.hpp"
+#include "tests/support/messages.hpp"
 
 using namespace fovea;
 
@@ -95,13 +96,27 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(copy.protocol == 7u);
   }
   SECTION("job_spec") {
-    job_spec spec{"nightly", 200000, 42, 43, 7};
+    auto spec = test::job_of("nightly", 200000);
+    spec.fingerprint = 42;
+    spec.contents = 43;
+    spec.protocol = 7;
+    spec.model = "fashion-mnist@2";
+    spec.top_k = 5;
     auto copy = round_trip(sys, spec);
     CHECK(copy.name == "nightly");
     CHECK(copy.total == 200000u);
     CHECK(copy.fingerprint == 42u);
     CHECK(copy.contents == 43u);
     CHECK(copy.protocol == 7u);
+    CHECK(copy.model == "fashion-mnist@2");
+    CHECK(copy.top_k == 5u);
+  }
+  SECTION("job_credit") {
+    auto copy = round_trip(sys, job_credit{3, 1 << 20, 65536, 1 << 28});
+    CHECK(copy.job == 3u);
+    CHECK(copy.granted == 1u << 20);
+    CHECK(copy.task_floor == 65536u);
+    CHECK(copy.ceiling == 1u << 28);
   }
   SECTION("node_row and job_row, as the shell receives them") {
     node_row node;
@@ -126,6 +141,10 @@ TEST_CASE_METHOD(test::actor_fixture,
     job.rate = 2300.25;
     job.started = 1795000100;
     job.seconds = 65.5;
+    job.share = 0.25;
+    job.model = "fashion-mnist@2";
+    job.note = "waits for a worker serving fashion-mnist@2";
+    job.owner = "alice";
     auto msg = round_trip(sys, caf::make_message(std::vector<node_row>{node},
                                                  std::vector<job_row>{job}));
     REQUIRE(msg.match_elements<std::vector<node_row>, std::vector<job_row>>());
@@ -153,6 +172,10 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(jobs[0].rate == job.rate);
     CHECK(jobs[0].started == job.started);
     CHECK(jobs[0].seconds == job.seconds);
+    CHECK(jobs[0].share == job.share);
+    CHECK(jobs[0].model == job.model);
+    CHECK(jobs[0].note == job.note);
+    CHECK(jobs[0].owner == job.owner);
   }
   SECTION("decoded_batch") {
     decoded_batch batch;
