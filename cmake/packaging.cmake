@@ -4,7 +4,8 @@
 #   PREFIX/lib/fovea/libfovea_torch.so     its private LibTorch module
 #                                          (found relative to bin/fovea)
 #   PREFIX/share/fovea/models/NAME/VER/    the shipped model repository
-#   PREFIX/share/doc/fovea/                README, example cluster scripts
+#   PREFIX/share/doc/fovea/                README, docs/, example cluster
+#                                          scripts
 #   SYSCONFDIR/fovea/coordinator.ini       example node configs (TLS, with
 #   SYSCONFDIR/fovea/workers/default.ini   certificates under .../certs)
 #   PREFIX/lib/systemd/system/             fovea-coordinator.service and
@@ -40,6 +41,9 @@ install(TARGETS fovea_torch LIBRARY DESTINATION "${FOVEA_PRIVATE_LIBDIR}")
 install(DIRECTORY models/ DESTINATION "${CMAKE_INSTALL_DATADIR}/fovea/models"
         PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# README's links lead into docs/: installed beside it, they still resolve.
+install(DIRECTORY docs DESTINATION "${CMAKE_INSTALL_DOCDIR}"
+        FILES_MATCHING PATTERN "*.md")
 install(DIRECTORY config/clusters DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples")
 install(FILES "${package_dir}/coordinator.ini"
         DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/fovea")
