@@ -10,7 +10,8 @@
 //   start worker NAME [--config F] [--host HOST] [--fovea.KEY=VALUE ...]
 //     (--host: in a network namespace of its own, see virtual_network.hpp;
 //     also for the coordinator, which then listens on that host's address)
-//   wait-ready NAME | kill NAME [-9] | stop NAME | sleep DURATION
+//   wait-ready NAME | wait-rows JOB N | kill NAME [-9] | stop NAME |
+//   sleep DURATION
 //   expect rows N | expect errors N | expect accuracy OP X | expect nodes N
 //   set NAME VALUE (a default: --set NAME=VALUE on the command line wins)
 //   tls [DIR] (before the first start: TLS with DIR's certificates, or with

@@ -1,5 +1,6 @@
 #include "app/run_script.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -16,6 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto ready_timeout = 120s;
+constexpr auto rows_timeout = 120s;
 
 bool compare(double a, const std::string& op, double b) {
   return op == ">=" ? a >= b
@@ -58,6 +60,8 @@ std::string script_run::line(const script_run::words& w) {
   }
   if (verb == "expect")
     return expect(w);
+  if (verb == "wait-rows")
+    return wait_rows(w);
   if (verb == "tls") // applied before the first line ran (run_tls.hpp)
     return {};
   return shell_.execute(w) ? std::string{} : "the command failed";
@@ -157,6 +161,30 @@ std::string script_run::node_verb(const script_run::words& w) {
   auto code = node.stop(60s);
   return code == 0 ? std::string{}
                    : node.name() + " exited with " + std::to_string(code);
+}
+
+// Asks the coordinator, every 50 ms, how far the job is: an event a drill
+// can act on ("kill w1 once 1,000 rows are in"), where a sleep would guess.
+std::string script_run::wait_rows(const script_run::words& w) {
+  auto id = w.size() == 3 ? parse_number(w[1]) : std::nullopt;
+  auto want = w.size() == 3 ? parse_number(w[2]) : std::nullopt;
+  if (!id || !want)
+    return "usage: wait-rows JOB N (JOB's number, as jobs shows it)";
+  auto deadline = std::chrono::steady_clock::now() + rows_timeout;
+  for (;;) {
+    auto jobs = shell_.jobs();
+    auto job = std::find_if(jobs.begin(), jobs.end(),
+                            [&](auto& row) { return row.id == *id; });
+    if (job != jobs.end() && job->done >= *want)
+      return {};
+    if (job != jobs.end() && job->state != job_state::running)
+      return "job " + w[1] + " ended with " + std::to_string(job->done)
+             + " rows, before " + w[2];
+    if (std::chrono::steady_clock::now() > deadline)
+      return "job " + w[1] + " did not reach " + w[2] + " rows within "
+             + std::to_string(rows_timeout.count()) + " s";
+    std::this_thread::sleep_for(50ms);
+  }
 }
 
 std::string script_run::expect(const script_run::words& w) {

@@ -1,5 +1,5 @@
 // script_run: the verbs of `fovea run` that are not shell commands (start,
-// wait-ready, kill, stop, sleep, expect, tls), and the shell's for the rest.
+// wait-ready, wait-rows, kill, stop, sleep, expect, tls), and the shell's for the rest.
 // It owns the nodes a script starts: all are stopped when it goes away,
 // workers first.
 #pragma once
@@ -40,6 +40,9 @@ private:
   std::string node_verb(const words& w);
 
   std::string expect(const words& w);
+
+  /// Waits until a job has at least N rows, asking its coordinator.
+  std::string wait_rows(const words& w);
 
   /// What the last job's results file holds, read back from the disk.
   std::string expect_rows(const words& w);

@@ -125,22 +125,27 @@ namespace {
 // Asks the coordinator for its rows of one kind and keeps the id `pick`
 // gives each (nullopt: not this row). Completion asks while a person waits
 // at the prompt: a second at most, then nothing is offered.
+template <class Row, class Atom>
+std::vector<Row> ask_rows(caf::actor_system& sys,
+                          const coordinator_actor& where, Atom what) {
+  std::vector<Row> rows;
+  if (!where)
+    return rows;
+  caf::scoped_actor self{sys};
+  self->request(where, std::chrono::seconds(1), what)
+    .receive([&](std::vector<Row>& answer) { rows = std::move(answer); },
+             [](const caf::error&) {});
+  return rows;
+}
+
 template <class Row, class Atom, class Pick>
 std::vector<std::string> ask_ids(caf::actor_system& sys,
                                  const coordinator_actor& where, Atom what,
                                  Pick pick) {
   std::vector<std::string> ids;
-  if (!where)
-    return ids;
-  caf::scoped_actor self{sys};
-  self->request(where, std::chrono::seconds(1), what)
-    .receive(
-      [&](const std::vector<Row>& rows) {
-        for (auto& row : rows)
-          if (auto id = pick(row))
-            ids.push_back(std::move(*id));
-      },
-      [](const caf::error&) {});
+  for (auto& row : ask_rows<Row>(sys, where, what))
+    if (auto id = pick(row))
+      ids.push_back(std::move(*id));
   return ids;
 }
 
@@ -162,6 +167,10 @@ std::vector<std::string> shell_driver::job_ids() {
     [](const job_row& row) -> std::optional<std::string> {
       return std::to_string(row.id);
     });
+}
+
+std::vector<job_row> shell_driver::jobs() {
+  return ask_rows<job_row>(sys_, coordinator(), jobs_atom::value);
 }
 
 std::vector<std::string> shell_driver::running_job_ids() {

@@ -53,6 +53,10 @@ public:
   std::vector<std::string> worker_ids();
   std::vector<std::string> job_ids();
 
+  /// The coordinator's running and recent jobs, asked now; none if it does
+  /// not answer within a second.
+  std::vector<job_row> jobs();
+
   /// The ids of the jobs running now; none if the coordinator does not
   /// answer within a second.
   std::vector<std::string> running_job_ids();
