@@ -3,6 +3,10 @@
 // in front.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <condition_variable>
+
+
 #include "edge/edge.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/basp_frames.hpp"
@@ -19,6 +23,7 @@ struct edge_fixture : test::actor_fixture {
   test::fake_caf caf;
   std::vector<std::string> said;
   std::mutex said_mutex;
+  std::condition_variable said_more;
 
   /// Limits small enough to reach in a test; the idle timeout is long
   /// unless a test is about it (a sanitizer build is slow).
@@ -32,19 +37,24 @@ struct edge_fixture : test::actor_fixture {
     opts.limits.handshake_timeout = 1500ms;
     opts.limits.idle_timeout = idle;
     opts.say = [this](const std::string& line) {
-      std::lock_guard guard{said_mutex};
-      said.push_back(line);
+      {
+        std::lock_guard guard{said_mutex};
+        said.push_back(line);
+      }
+      said_more.notify_all();
     };
     return opts;
   }
 
-  /// True if a line the edge said contains `part`.
+  /// True once a line the edge said contains `part`; false if none did
+  /// within 5 s. The edge may close a connection before it logs why.
   bool said_something(const std::string& part) {
-    std::lock_guard guard{said_mutex};
-    for (auto& line : said)
-      if (line.find(part) != std::string::npos)
-        return true;
-    return false;
+    std::unique_lock guard{said_mutex};
+    return said_more.wait_for(guard, std::chrono::seconds(5), [&] {
+      return std::any_of(said.begin(), said.end(), [&](auto& line) {
+        return line.find(part) != std::string::npos;
+      });
+    });
   }
 
   /// The node id of this test's actor system, as the edge sees it.

@@ -1,5 +1,6 @@
 #include "tests/support/csv.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -8,6 +9,15 @@
 #include "jobs/csv.hpp"
 
 namespace fovea::test {
+
+size_t count_lines(const std::filesystem::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  size_t lines = 0;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+    lines += std::count(buffer, buffer + in.gcount(), '\n');
+  return lines;
+}
 
 results_file read_results(const std::filesystem::path& file) {
   results_file result;

@@ -26,6 +26,10 @@ struct results_file {
 
 results_file read_results(const std::filesystem::path& file);
 
+/// Complete lines in `file` now (0 if it does not exist): the rows written
+/// so far of a results file whose paths hold no line breaks, header included.
+size_t count_lines(const std::filesystem::path& file);
+
 /// Checks a results file (Catch2 assertions): the exact header, every
 /// expected path exactly once, no errors. Returns rows per worker.
 std::map<std::string, int> check_results(const std::filesystem::path& file,
