@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "datasets/idx_file.hpp"
+#include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -63,7 +64,7 @@ caf::expected<size_t> export_images(const labelled_images& images,
   std::ofstream truth{truth_path};
   if (!truth)
     return make_error(errc::bad_config, truth_path + ": cannot create");
-  truth << "path,label\n";
+  truth << truth_header();
   const auto size = static_cast<size_t>(images.width) * images.height;
   for (size_t i = 0; i < images.count(); ++i) {
     char name[32];
@@ -73,7 +74,7 @@ caf::expected<size_t> export_images(const labelled_images& images,
                   const_cast<uint8_t*>(images.pixels.data() + i * size));
     if (!cv::imwrite(path, image))
       return make_error(errc::bad_config, path + ": cannot write");
-    truth << path << ',' << int{images.labels[i]} << '\n';
+    truth << truth_row(path, int{images.labels[i]});
   }
   truth.flush();
   if (!truth)

@@ -2,10 +2,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <unordered_map>
 
-#include "jobs/csv.hpp"
+#include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -21,21 +20,6 @@ std::string canonical(const std::string& path) {
   return ec ? path : p.string();
 }
 
-caf::error bad(const std::string& file, size_t line, const std::string& why) {
-  return make_error(errc::bad_config,
-                    file + ":" + std::to_string(line) + ": " + why);
-}
-
-bool parse_label(const std::string& text, int& out) {
-  try {
-    size_t used = 0;
-    out = std::stoi(text, &used);
-    return used == text.size();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 } // namespace
 
 double evaluation::class_accuracy(size_t label) const {
@@ -46,50 +30,32 @@ double evaluation::class_accuracy(size_t label) const {
 caf::expected<evaluation> evaluate(const std::string& results_csv,
                                    const std::string& truth_csv) {
   std::unordered_map<std::string, int> truth;
-  std::ifstream truth_in{truth_csv};
-  if (!truth_in)
-    return make_error(errc::bad_config, truth_csv + ": cannot read");
-  std::string line;
-  std::getline(truth_in, line);
-  if (csv_fields(line) != std::vector<std::string>{"path", "label"})
-    return bad(truth_csv, 1, "the header must be path,label");
   int max_label = -1;
-  for (size_t n = 2; std::getline(truth_in, line); ++n) {
-    auto f = csv_fields(line);
-    int label = 0;
-    if (f.size() != 2 || !parse_label(f[1], label) || label < 0)
-      return bad(truth_csv, n, "expected PATH,LABEL with a label >= 0");
-    truth[canonical(f[0])] = label;
+  auto read = read_truth(truth_csv, [&](std::string& path, int label) {
+    truth[canonical(path)] = label;
     max_label = std::max(max_label, label);
-  }
+  });
+  if (read)
+    return read;
   evaluation eval;
-  std::ifstream results_in{results_csv};
-  if (!results_in)
-    return make_error(errc::bad_config, results_csv + ": cannot read");
-  std::getline(results_in, line);
-  // Six columns, seven since the model column, eight with top_k.
-  auto columns = csv_fields(line).size();
-  if (columns < 6 || columns > 8)
-    return bad(results_csv, 1, "not a fovea results header");
   std::vector<std::pair<int, int>> pairs; // (truth, predicted or -1)
-  for (size_t n = 2; std::getline(results_in, line); ++n) {
-    auto f = csv_fields(line);
-    int predicted = 0;
-    if (f.size() != columns || !parse_label(f[1], predicted))
-      return bad(results_csv, n, "not a fovea results row");
-    if (predicted >= 0) {
-      if (eval.class_names.size() <= size_t(predicted))
-        eval.class_names.resize(predicted + 1);
-      eval.class_names[predicted] = f[2];
+  read = read_results(results_csv, [&](results_row& row) {
+    if (row.label >= 0) {
+      if (eval.class_names.size() <= size_t(row.label))
+        eval.class_names.resize(row.label + 1);
+      eval.class_names[row.label] = row.class_name;
     }
-    auto found = truth.find(canonical(f[0]));
+    auto found = truth.find(canonical(row.path));
     if (found == truth.end()) {
       ++eval.untruthed;
-      continue;
+      return caf::error{};
     }
-    pairs.emplace_back(found->second, predicted);
-    max_label = std::max(max_label, predicted);
-  }
+    pairs.emplace_back(found->second, row.label);
+    max_label = std::max(max_label, row.label);
+    return caf::error{};
+  });
+  if (read)
+    return read;
   auto classes = static_cast<size_t>(max_label + 1);
   eval.class_names.resize(classes);
   for (size_t i = 0; i < classes; ++i)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "jobs/results_file.hpp"
 #include "jobs/row_order.hpp"
 #include "jobs/sync_directory.hpp"
 #include "messages/errors.hpp"
@@ -25,18 +26,6 @@ caf::error io_error(const std::string& file, const std::string& what,
 
 } // namespace
 
-std::string results_writer::csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos)
-    return text;
-  std::string quoted = "\"";
-  for (auto c : text) {
-    if (c == '"')
-      quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
-}
-
 caf::expected<results_writer> results_writer::open(std::string out,
                                                    uint64_t total,
                                                    uint32_t top_k,
@@ -48,9 +37,7 @@ caf::expected<results_writer> results_writer::open(std::string out,
   results_writer writer{std::move(out), file, total};
   writer.ranked_ = top_k > 0;
   writer.input_order_ = input_order;
-  std::string header = input_order ? "index," : "";
-  header += "path,label,class,score,worker,error,model";
-  header += writer.ranked_ ? ",top_k\n" : "\n";
+  auto header = results_header(writer.ranked_, input_order);
   if (std::fputs(header.c_str(), file) < 0)
     writer.write_errno_ = errno != 0 ? errno : EIO;
   return writer;
@@ -87,10 +74,10 @@ bool results_writer::write(const prediction& row) {
   char score[32];
   std::snprintf(score, sizeof(score), "%.6f", row.ok() ? row.score : 0.0f);
   auto line = input_order_ ? std::to_string(row.index) + ',' : std::string{};
-  line += csv_field(row.path) + ',' + std::to_string(row.label) + ','
-          + csv_field(row.class_name) + ',' + score + ','
-          + csv_field(row.worker) + ',' + csv_field(row.error) + ','
-          + csv_field(row.model);
+  line += csv_quote(row.path) + ',' + std::to_string(row.label) + ','
+          + csv_quote(row.class_name) + ',' + score + ','
+          + csv_quote(row.worker) + ',' + csv_quote(row.error) + ','
+          + csv_quote(row.model);
   if (ranked_) {
     // "label:score" pairs, best first, separated by spaces.
     line += ',';

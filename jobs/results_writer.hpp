@@ -1,8 +1,8 @@
 // results_writer: the results CSV, one row per input, each input exactly once.
 //
-// Header: path,label,class,score,worker,error,model, and top_k for a job
-// that ranks classes ("label:score" pairs, best first, separated by
-// spaces). Rows are written as they
+// The format is jobs/results_file.hpp's: path,label,class,score,worker,
+// error,model, and top_k for a job that ranks classes ("label:score"
+// pairs, best first, separated by spaces). Rows are written as they
 // arrive (memory does not grow with the job) into "<out>.partial"; commit()
 // renames it to <out> only when every input has its row, so a file named
 // <out> is always complete. A second row for the same input is refused.
@@ -51,9 +51,6 @@ public:
   /// Flushes, syncs and renames the file into place; an error if rows are
   /// missing or the disk refused the data.
   caf::error commit();
-
-  /// One CSV field, quoted when it holds a comma, quote or line break.
-  static std::string csv_field(const std::string& text);
 
 private:
   results_writer(std::string out, std::FILE* file, uint64_t total);

@@ -12,6 +12,7 @@
 #include <caf/expected.hpp>
 
 #include "jobs/csv.hpp"
+#include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -189,14 +190,16 @@ caf::error order_rows(const std::string& from, const std::string& to,
   if (!in)
     return io_error(from, "cannot read rows");
   std::string header;
-  if (!read_csv_record(in.get(), header) || header.rfind("index,", 0) != 0)
+  const std::string index = index_column;
+  if (!read_csv_record(in.get(), header) || header.rfind(index, 0) != 0)
     return make_error(errc::storage_failed,
                       from + ": no header with an index column");
   row_source source{from, std::move(in)};
   auto out = open_file(to, "w");
   if (!out)
     return io_error(to, "cannot create results file");
-  if (!put(out.get(), header.data() + 6, header.size() - 6))
+  if (!put(out.get(), header.data() + index.size(),
+           header.size() - index.size()))
     return io_error(to, "cannot write rows");
   run_files runs{to};
   std::vector<std::string> pending;

@@ -11,7 +11,6 @@
 #include <set>
 #include <sstream>
 
-#include "jobs/csv.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
@@ -266,16 +265,12 @@ TEST_CASE("a job with top-k ranks each row's classes, best first, on a cluster "
   }
   for (auto& file : {submitted, classified}) {
     INFO(file);
-    std::ifstream in{file};
-    std::string line;
-    std::getline(in, line);
-    CHECK(line == "path,label,class,score,worker,error,model,top_k");
+    auto results = test::read_results(file);
+    CHECK(results.header == "path,label,class,score,worker,error,model,top_k");
     size_t rows = 0;
-    while (std::getline(in, line)) {
-      auto f = csv_fields(line);
-      REQUIRE(f.size() == 8);
+    for (auto& row : results.rows) {
       ++rows;
-      std::istringstream ranking{f[7]};
+      std::istringstream ranking{row.top_k};
       std::vector<std::pair<int, double>> entries;
       for (std::string entry; ranking >> entry;) {
         auto colon = entry.find(':');
@@ -284,8 +279,8 @@ TEST_CASE("a job with top-k ranks each row's classes, best first, on a cluster "
                              std::stod(entry.substr(colon + 1)));
       }
       REQUIRE(entries.size() == 3);
-      CHECK(entries[0].first == std::stoi(f[1])); // led by the row's label
-      CHECK(entries[0].second == Approx(std::stod(f[3])));
+      CHECK(entries[0].first == row.label); // led by the row's label
+      CHECK(entries[0].second == Approx(row.score));
       CHECK(entries[0].second >= entries[1].second);
       CHECK(entries[1].second >= entries[2].second);
       CHECK(entries[0].second + entries[1].second + entries[2].second <=

@@ -7,6 +7,7 @@
 
 #include "datasets/fashion_mnist.hpp"
 #include "datasets/idx_file.hpp"
+#include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/images.hpp"
 
@@ -53,25 +54,27 @@ TEST_CASE("a missing data set names the Debian package to install",
         != std::string::npos);
 }
 
-TEST_CASE("exported images come with a truth.csv naming each file",
+TEST_CASE("exported images come with a truth.csv naming each file, "
+          "whatever the folder's name",
           "[unit]") {
   labelled_images images;
   images.width = 2;
   images.height = 1;
   images.pixels = {0, 255, 10, 20};
   images.labels = {3, 7};
-  auto dir = test::fresh_dir("export").string();
+  auto dir = (test::fresh_dir("export") / "a, \"b\"").string();
   auto written = export_images(images, dir);
   REQUIRE(written);
   CHECK(*written == 2);
   CHECK(fs::exists(dir + "/00000.png"));
   CHECK(fs::exists(dir + "/00001.png"));
-  std::ifstream truth{dir + "/truth.csv"};
-  std::string header, first, second;
-  std::getline(truth, header);
-  std::getline(truth, first);
-  std::getline(truth, second);
-  CHECK(header == "path,label");
-  CHECK(first == dir + "/00000.png,3");
-  CHECK(second == dir + "/00001.png,7");
+  std::vector<std::pair<std::string, int>> rows;
+  auto read = read_truth(dir + "/truth.csv", [&](std::string& path,
+                                                 int label) {
+    rows.emplace_back(path, label);
+  });
+  INFO(describe(read));
+  REQUIRE_FALSE(read);
+  CHECK(rows == std::vector<std::pair<std::string, int>>{
+                  {dir + "/00000.png", 3}, {dir + "/00001.png", 7}});
 }

@@ -6,7 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "jobs/csv.hpp"
+#include "jobs/results_file.hpp"
+#include "messages/errors.hpp"
 
 namespace fovea::test {
 
@@ -19,17 +20,20 @@ size_t count_lines(const std::filesystem::path& file) {
   return lines;
 }
 
+// Through jobs/results_file, the module that owns the format: rows by
+// column, quoted fields and line breaks in paths included.
 results_file read_results(const std::filesystem::path& file) {
   results_file result;
   std::ifstream in{file};
   std::getline(in, result.header);
-  for (std::string line; std::getline(in, line);) {
-    auto f = csv_fields(line);
-    f.resize(8);
-    result.rows.push_back({f[0], f[1].empty() ? -1 : std::stoi(f[1]), f[2],
-                           f[3].empty() ? 0.0 : std::stod(f[3]), f[4], f[5],
-                           f[6], f[7]});
-  }
+  auto err = fovea::read_results(file.string(), [&](results_row& row) {
+    result.rows.push_back({row.path, row.label, row.class_name,
+                           row.score.empty() ? 0.0 : std::stod(row.score),
+                           row.worker, row.error, row.model, row.top_k});
+    return caf::error{};
+  });
+  INFO(file.string());
+  CHECK(describe(err) == "no error");
   return result;
 }
 
