@@ -10,6 +10,8 @@
 #include <caf/settings.hpp>
 
 #include "actors/local_types.hpp"
+#include "app/console.hpp"
+#include "app/settings_schema.hpp"
 
 namespace fovea {
 
@@ -34,11 +36,16 @@ std::string explain(const caf::error& err, const caf::settings& content) {
   if (!err.context().match_elements<caf::settings>())
     return "configuration error: " + what;
   auto& details = err.context().get_as<caf::settings>(0);
-  if (auto arg = caf::get_if<std::string>(&details, "argument"))
+  if (auto arg = caf::get_if<std::string>(&details, "argument")) {
+    if (err.code() != static_cast<uint8_t>(caf::pec::not_an_option))
+      return "command line option " + *arg + ": " + what;
+    auto key = arg->substr(arg->rfind('-', 1) == 1 ? 2 : 0);
+    key = key.substr(0, key.find('='));
+    auto nearest = nearest_setting(key);
     return "command line option " + *arg + ": " + what
-           + (err.code() == static_cast<uint8_t>(caf::pec::not_an_option)
-                ? " (see `fovea help`)"
-                : "");
+           + (nearest.empty() ? "" : "; did you mean --" + nearest + "?")
+           + " (`fovea help settings` lists every key)";
+  }
   auto line = caf::get_or(details, "line", int64_t{0});
   auto column = caf::get_or(details, "column", int64_t{0});
   return config_file_of(content) + ":" + std::to_string(line) + ":"
@@ -85,102 +92,15 @@ fovea_config::fovea_config() {
   // there is work cost less: measured 1,560-1,630 -> 1,770-1,860 images/s
   // for `fovea classify --workers 2` on 2 cores (bench/run).
   set("scheduler.policy", caf::atom("sharing"));
-  opt_group{custom_options_, "fovea"}
-    .add(role, "role", "node role: coordinator or worker")
-    .add(id, "id", "unique node id (default: host-pid)");
-  opt_group{custom_options_, "fovea"}
-    .add(host, "host", "address a coordinator listens on")
-    .add(port, "port", "port a coordinator listens on (0: any free port)")
-    .add(coordinator, "coordinator", "HOST:PORT of the coordinator to join")
-    .add(connect_timeout, "connect-timeout",
-         "how long to keep trying to reach the coordinator");
-  opt_group{custom_options_, "fovea"}
-    .add(model, "model", "model folder (model.pt, labels.txt, model.ini), or a NAME/VERSION/ repository of them")
-    .add(slots, "slots", "task batches a worker accepts at once")
-    .add(threads, "threads", "LibTorch intra-op threads per process")
-    .add(batch_size, "batch-size", "tasks per batch sent to a worker")
-    .add(task_timeout, "task-timeout",
-         "time a worker has for one batch before it is sent elsewhere")
-    .add(max_attempts, "max-attempts",
-         "failures of one input, alone on a worker, before it is poison")
-    .add(hang_timeout, "hang-timeout",
-         "a worker with an overdue batch that answers nothing for this long "
-         "is let go")
-    .add(max_queued_bytes, "max-queued-bytes",
-         "image bytes a coordinator holds, queued and in flight, before "
-         "clients wait")
-    .add(model_wait, "model-wait",
-         "how long a job waits for a worker serving its model before it "
-         "fails")
-    .add(journal_dir, "journal-dir",
-         "where a coordinator journals named jobs, to resume them after a "
-         "crash (empty: no journal)")
-    .add(max_journal_bytes, "max-journal-bytes",
-         "disk the journals may take in all; past it, new named jobs are "
-         "refused")
-    .add(journal_ttl, "journal-ttl",
-         "journals not written for this long (paused jobs, uncommitted "
-         "results) are removed");
-  opt_group{custom_options_, "fovea"}
-    .add(decode_threads, "decode-threads",
-         "threads of a worker that decode images while its model runs")
-    .add(max_batch_size, "max-batch-size",
-         "most images in one forward pass (default: the model's)")
-    .add(preferred_batch_sizes, "preferred-batch-sizes",
-         "batch sizes run without waiting (default: the model's)")
-    .add(max_queue_delay, "max-queue-delay",
-         "longest wait for a fuller batch (default: the model's)");
-  opt_group{custom_options_, "fovea"}
-    .add(max_pixels, "max-pixels",
-         "largest width x height a worker decodes (checked from the header)")
-    .add(max_image_bytes, "max-image-bytes",
-         "largest input file, refused before it is read");
-  opt_group{custom_options_, "fovea"}
-    .add(certificate, "certificate",
-         "this node's certificate (PEM, from fovea certs): turns TLS on")
-    .add(key, "key", "the certificate's private key (PEM, mode 0600)")
-    .add(ca, "ca", "the cluster CA's certificate (PEM)")
-    .add(crl, "crl", "certificates the CA revoked (PEM, fovea certs --revoke)")
-    .add(insecure, "insecure",
-         "let a coordinator without a certificate listen beyond loopback")
-    .add(edge, "edge",
-         "false: no edge, CAF listens and connects itself (loopback only; "
-         "for measurements)")
-    .add(max_message_bytes, "max-message-bytes",
-         "largest message the edge relays (checked from its header)")
-    .add(max_connections, "max-connections",
-         "connections a coordinator's edge holds at once")
-    .add(max_connections_per_address, "max-connections-per-address",
-         "connections a coordinator's edge holds from one address")
-    .add(handshake_timeout, "handshake-timeout",
-         "time a new connection has for its TLS (or CAF) handshake")
-    .add(idle_timeout, "idle-timeout",
-         "longest silence of a connection before the edge closes it")
-    .add(write_stall_timeout, "write-stall-timeout",
-         "longest a peer may leave what the edge sends it unread before "
-         "the edge closes the connection")
-    .add(max_inflight_bytes, "max-inflight-bytes",
-         "bytes of messages CAF may buffer across all connections (each is "
-         "charged twice its largest message for as long as it lasts)")
-    .add(max_handshakes, "max-handshakes",
-         "connections an edge holds in their TLS handshake at once")
-    .add(max_handshakes_per_address, "max-handshakes-per-address",
-         "connections in their TLS handshake from one address (or IPv6 /64)")
-    .add(max_connections_per_certificate, "max-connections-per-certificate",
-         "live connections with one certificate name");
-  opt_group{custom_options_, "fovea"}
-    .add(max_job_inputs, "max-job-inputs",
-         "most inputs of one job a coordinator accepts")
-    .add(max_open_jobs, "max-open-jobs", "jobs a coordinator runs at once")
-    .add(max_jobs_per_client, "max-jobs-per-client",
-         "jobs one client (certificate) may have open at once");
-  opt_group{custom_options_, "fovea"}
-    .add(http, "http",
-         "HOST:PORT of the node's /metrics, /healthz and /readyz (HTTPS "
-         "with the node's certificate beyond loopback; empty: off)")
-    .add(log_format, "log-format",
-         "a node's log lines: text, for people, or json, one object per "
-         "line (time, level, node, event, message, fields)");
+  // Every fovea.* key from its one declaration (settings_schema.cpp).
+  opt_group group{custom_options_, "fovea"};
+  for (auto& s : settings_schema())
+    std::visit(
+      [&](auto member) {
+        group.add(this->*member, caf::string_view{s.key.data(), s.key.size()},
+                  caf::string_view{s.help.data(), s.help.size()});
+      },
+      s.member);
 }
 
 std::string fovea_config::configure(std::vector<std::string> args) {
@@ -204,67 +124,48 @@ std::string fovea_config::configure(std::vector<std::string> args) {
   }
   if (auto err = parse(std::move(args)))
     return explain(err, content);
-  for (auto& [key, value] : flags)
-    set(key, value);
   // CAF 0.17 ignores unknown keys in a config file, and skips a value of
   // the wrong type without a word, leaving the default in place: neither may
   // pass. So the file is read again, raw, and fovea's section checked here.
-  if (auto file = caf::get_if<std::string>(&content, "config-file")) {
-    auto raw = parse_config_file(file->c_str());
+  std::string file;
+  caf::settings section;
+  if (auto name = caf::get_if<std::string>(&content, "config-file")) {
+    file = *name;
+    auto raw = parse_config_file(file.c_str());
     if (!raw)
       return explain(raw.error(), content);
-    if (auto section = caf::get_if<caf::settings>(&*raw, "fovea"))
-      if (auto [key, problem] = check_section(*section); !problem.empty())
-        return *file + ":" + std::to_string(line_of(*file, "fovea", key))
-               + ": " + problem;
+    if (auto found = caf::get_if<caf::settings>(&*raw, "fovea"))
+      section = *found;
+    if (auto [key, problem] = check_section(section); !problem.empty())
+      return file + ":" + std::to_string(line_of(file, "fovea", key)) + ": "
+             + problem;
   }
-  if (slots == 0)
-    return "fovea.slots must be at least 1";
-  if (batch_size == 0)
-    return "fovea.batch-size must be at least 1";
-  if (max_attempts == 0)
-    return "fovea.max-attempts must be at least 1";
-  if (model_wait.count() <= 0)
-    return "fovea.model-wait must be positive";
-  if (journal_ttl.count() <= 0)
-    return "fovea.journal-ttl must be positive";
-  if (task_timeout.count() <= 0 || hang_timeout < task_timeout)
-    return "fovea.task-timeout must be positive and fovea.hang-timeout at "
-           "least as long";
-  if (max_queued_bytes < (1u << 20))
-    return "fovea.max-queued-bytes must be at least 1 MiB";
-  if (max_pixels == 0 || max_image_bytes == 0)
-    return "fovea.max-pixels and fovea.max-image-bytes must be at least 1";
-  if (decode_threads > 64)
-    return "fovea.decode-threads must be from 0 to 64";
-  if (threads < 0)
-    return "fovea.threads must be 0 (LibTorch's default) or more";
-  if (log_format != "text" && log_format != "json")
-    return "fovea.log-format must be \"text\" or \"json\" (it is \""
-           + log_format + "\")";
-  return check_edge_settings();
+  for (auto& [key, value] : flags)
+    set(key, value);
+  // Each value within its declared bounds; one from the config file is
+  // named by its line there.
+  for (auto& s : settings_schema())
+    if (auto problem = bounds_problem(s, *this); !problem.empty()) {
+      auto key = std::string{s.key};
+      auto line = section.count(key) ? line_of(file, "fovea", key) : 0;
+      return (line > 0 ? file + ":" + std::to_string(line) + ": " : "")
+             + problem + " (see `fovea help " + key + "`)";
+    }
+  return check_relations();
 }
 
-std::string fovea_config::check_edge_settings() const {
+std::string fovea_config::check_relations() const {
   constexpr uint64_t mib = 1 << 20;
-  if (max_message_bytes < mib || max_message_bytes > 0xFFFFFFFFull)
-    return "fovea.max-message-bytes must be from 1048576 to 4294967295 "
-           "(BASP's length field)";
+  if (hang_timeout < task_timeout)
+    return "fovea.hang-timeout (" + value_text(*find_setting("hang-timeout"),
+                                                *this)
+           + ") must be at least fovea.task-timeout ("
+           + value_text(*find_setting("task-timeout"), *this) + ")";
   if (max_image_bytes + mib > max_message_bytes)
     return "fovea.max-image-bytes (" + std::to_string(max_image_bytes)
            + ") must stay 1 MiB below fovea.max-message-bytes ("
            + std::to_string(max_message_bytes)
            + "): an image travels in one message";
-  if (max_connections == 0 || max_connections_per_address == 0
-      || max_handshakes == 0 || max_handshakes_per_address == 0
-      || max_connections_per_certificate == 0)
-    return "fovea.max-connections, fovea.max-connections-per-address, "
-           "fovea.max-handshakes, fovea.max-handshakes-per-address and "
-           "fovea.max-connections-per-certificate must be at least 1";
-  if (handshake_timeout.count() <= 0 || idle_timeout.count() <= 0
-      || write_stall_timeout.count() <= 0)
-    return "fovea.handshake-timeout, fovea.idle-timeout and "
-           "fovea.write-stall-timeout must be more than 0";
   if (max_inflight_bytes < 2 * max_message_bytes)
     return "fovea.max-inflight-bytes (" + std::to_string(max_inflight_bytes)
            + ") must be at least twice fovea.max-message-bytes ("
@@ -276,9 +177,6 @@ std::string fovea_config::check_edge_settings() const {
     return "fovea.idle-timeout must be at least 3 x "
            "middleman.heartbeat-interval (CAF's heartbeats are what keeps a "
            "quiet connection open)";
-  if (max_job_inputs == 0 || max_open_jobs == 0 || max_jobs_per_client == 0)
-    return "fovea.max-job-inputs, fovea.max-open-jobs and "
-           "fovea.max-jobs-per-client must be at least 1";
   auto set = int{!certificate.empty()} + int{!key.empty()} + int{!ca.empty()};
   if (set != 0 && set != 3)
     return std::string{"fovea.certificate, fovea.key and fovea.ca go "
@@ -339,23 +237,19 @@ tls_files fovea_config::tls() const {
 
 std::pair<std::string, std::string>
 fovea_config::check_section(const caf::settings& section) const {
-  std::map<std::string, const caf::config_option*> known;
-  auto text = [](caf::string_view x) { return std::string{x.data(), x.size()}; };
-  for (auto& opt : custom_options_)
-    if (text(opt.category()) == "fovea")
-      known.emplace(text(opt.long_name()), &opt);
   for (auto& [key, value] : section) {
-    auto opt = known.find(key);
-    if (opt == known.end()) {
-      std::string list;
-      for (auto& [k, _] : known)
-        list += (list.empty() ? "" : ", ") + k;
-      return {key, "unknown key fovea." + key + " (known keys: " + list + ")"};
+    auto s = find_setting(key);
+    if (!s) {
+      auto nearest = nearest_setting(key);
+      return {key, "unknown key fovea." + key
+                     + (nearest.empty() ? "" : "; did you mean " + nearest + "?")
+                     + " (`fovea help settings` lists every key)"};
     }
-    if (opt->second->check(value))
+    auto name = "fovea." + std::string{s->key};
+    auto opt = custom_options_.qualified_name_lookup(name);
+    if (opt->check(value))
       return {key, "fovea." + key + " = " + caf::to_string(value)
-                     + ": expected a value of type "
-                     + text(opt->second->type_name())};
+                     + ": expected " + type_text(*s)};
   }
   return {};
 }

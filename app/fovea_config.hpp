@@ -2,9 +2,13 @@
 //
 // Keys live in the [fovea] section of an INI file (`--config FILE`) and can
 // be overridden on the command line the CAF way (`--fovea.port=4243`); CAF's
-// own sections ([middleman], [scheduler], ...) sit beside it. Unlike plain
-// CAF, a key that fovea does not know is an error, not silently ignored:
-// a typo in a config must not quietly change what a node does.
+// own sections ([middleman], [scheduler], ...) sit beside it. Each key is
+// declared once, in settings_schema.cpp, with its help and bounds; the
+// members below hold the values, and their initializers are the defaults
+// (taken from the subsystem's own options struct where it has one). Unlike
+// plain CAF, a key that fovea does not know, or a value out of its bounds,
+// is an error naming it, not silently ignored: a typo in a config must not
+// quietly change what a node does.
 #pragma once
 
 #include <cstdint>
@@ -39,11 +43,12 @@ public:
   std::string model = shipped_model_folder();
   uint32_t slots = 4;   ///< batches a worker accepts at once
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
-  uint32_t batch_size = 64; ///< most tasks per batch sent to a worker
-  caf::timespan task_timeout = std::chrono::seconds(60);
-  uint32_t max_attempts = 3; ///< failures alone on a worker: "poison"
-  caf::timespan hang_timeout = std::chrono::minutes(5);
-  uint64_t max_queued_bytes = 256ull << 20; ///< queued + in-flight images
+  // The coordinator's scheduling: the scheduler's own defaults.
+  uint32_t batch_size = scheduler_options{}.batch_size;
+  caf::timespan task_timeout = scheduler_options{}.task_timeout;
+  uint32_t max_attempts = scheduler_options{}.max_attempts;
+  caf::timespan hang_timeout = scheduler_options{}.hang_timeout;
+  uint64_t max_queued_bytes = scheduler_options{}.max_queued_bytes;
   std::string journal_dir; ///< a coordinator's job journals; empty: none
   uint64_t max_journal_bytes = 8ull << 30; ///< all journals, on disk
   caf::timespan journal_ttl = std::chrono::hours(24 * 7);
@@ -55,7 +60,7 @@ public:
   std::vector<uint32_t> preferred_batch_sizes;
   caf::timespan max_queue_delay{0};
   // hostile input
-  uint64_t max_pixels = 64ull << 20;     ///< width x height a worker decodes
+  uint64_t max_pixels = decode_limits{}.max_pixels; ///< a worker decodes
   uint64_t max_image_bytes = 64ull << 20; ///< largest input file accepted
   // the edge: TLS, and the limits it enforces for CAF
   std::string certificate; ///< this node's, PEM (with key and ca, or none)
@@ -66,20 +71,23 @@ public:
   bool edge = true; ///< false: CAF faces the network itself (loopback only)
   /// The largest BASP message relayed: an image of max-image-bytes plus
   /// its path and framing must fit.
-  uint64_t max_message_bytes = 72ull << 20;
-  uint32_t max_connections = 512;
-  uint32_t max_connections_per_address = 64;
-  caf::timespan handshake_timeout = std::chrono::seconds(10);
-  caf::timespan idle_timeout = std::chrono::seconds(60);
-  caf::timespan write_stall_timeout = std::chrono::seconds(30);
-  uint64_t max_inflight_bytes = 160ull << 20; ///< what CAF may buffer
-  uint32_t max_handshakes = 64;
-  uint32_t max_handshakes_per_address = 8;
-  uint32_t max_connections_per_certificate = 32;
-  // what a coordinator accepts from clients
-  uint64_t max_job_inputs = 10'000'000;
-  uint32_t max_open_jobs = 64;
-  uint32_t max_jobs_per_client = 8;
+  // The edge's limits: edge_limits's own defaults.
+  uint64_t max_message_bytes = edge_limits{}.max_message_bytes;
+  uint32_t max_connections = edge_limits{}.max_connections;
+  uint32_t max_connections_per_address
+    = edge_limits{}.max_connections_per_address;
+  caf::timespan handshake_timeout = edge_limits{}.handshake_timeout;
+  caf::timespan idle_timeout = edge_limits{}.idle_timeout;
+  caf::timespan write_stall_timeout = edge_limits{}.write_stall_timeout;
+  uint64_t max_inflight_bytes = edge_limits{}.max_inflight_bytes;
+  uint32_t max_handshakes = edge_limits{}.max_handshakes;
+  uint32_t max_handshakes_per_address = edge_limits{}.max_handshakes_per_address;
+  uint32_t max_connections_per_certificate
+    = edge_limits{}.max_connections_per_certificate;
+  // What a coordinator accepts from clients: coordinator_limits's defaults.
+  uint64_t max_job_inputs = coordinator_limits{}.max_job_inputs;
+  uint32_t max_open_jobs = coordinator_limits{}.max_open_jobs;
+  uint32_t max_jobs_per_client = coordinator_limits{}.max_jobs_per_client;
   // operations
   /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
   std::string http;
@@ -93,13 +101,14 @@ public:
   /// well.
   std::string configure(std::vector<std::string> args);
 
-  /// Checks the edge's and the coordinator's limits and the TLS keys fit
-  /// together; a message for people, or "".
-  std::string check_edge_settings() const;
+  /// Checks the relations between keys that no one key's bounds say
+  /// (hang-timeout at least task-timeout, TLS files together, ...); a
+  /// message for people, or "".
+  std::string check_relations() const;
 
-  /// Checks the [fovea] section of a config file against fovea's keys and
-  /// their types; returns the offending key and a message for people, or
-  /// two empty strings.
+  /// Checks the [fovea] section of a config file against the schema's keys
+  /// and types; returns the offending key and a message for people, or two
+  /// empty strings.
   std::pair<std::string, std::string>
   check_section(const caf::settings& section) const;
 
