@@ -9,6 +9,7 @@
 #include "actors/rate_meter.hpp"
 #include "actors/remote.hpp"
 #include "actors/shell_format.hpp"
+#include "jobs/job_flags.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -205,8 +206,10 @@ actor_flow stats(shell_pointer self, std::string what) {
 
 void help(shell_pointer self, const words& line) {
   std::string text;
+  if (line.size() > 1 && line[1] == "submit")
+    text = job_help(job_command::shell_submit); // every flag, one per line
   for (auto& command : shell_commands()) {
-    if (line.size() > 1 && command.name != line[1])
+    if (!text.empty() || (line.size() > 1 && command.name != line[1]))
       continue;
     text += "  " + command.usage + "\n      " + command.help + "\n";
   }
@@ -275,12 +278,11 @@ const std::vector<shell_command>& shell_commands() {
     {"jobs", "jobs", "running and recent jobs, with each running one's share",
      0, 0, arg::none, true, run_jobs},
     {"submit",
-     "submit PATH... [--out F] [--truth F] [--job NAME] [--model M] "
-     "[--top-k K] [--order input] [--detach]",
-     "classify PATHs on the cluster with model M (NAME or NAME@VERSION; "
-     "default: the one served), rows in input order with --order input; "
-     "waits for the job unless --detach", 1,
-     SIZE_MAX, arg::path, true, nullptr},
+     // The flags' one declaration: jobs/job_flags.cpp.
+     job_usage(job_command::shell_submit).substr(7),
+     "classify INPUTs on the cluster; waits for the job unless --detach "
+     "(help submit: every flag)",
+     1, SIZE_MAX, arg::path, true, nullptr},
     {"status", "status [JOB]",
      "progress and rate of a job (or of every running one)", 0, 1, arg::job,
      true, run_status},

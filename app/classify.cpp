@@ -1,9 +1,9 @@
-// fovea classify INPUT... [--out F] [--workers N] [--model DIR] [--top-k K]
-//                 [--order input]
+// fovea classify INPUT... (flags: jobs/job_flags.cpp)
 //
 // The embedded cluster: a coordinator and N worker actors in this process,
 // no network, the same actors and messages as the distributed path.
 #include <charconv>
+#include <filesystem>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -14,28 +14,20 @@
 #include "actors/inference.hpp"
 #include "actors/worker.hpp"
 #include "app/console.hpp"
+#include "app/install_layout.hpp"
 #include "app/job_runner.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
 
 int classify_main(const arguments& args) {
-  flag_spec spec;
-  spec.own = {"workers"};
-  spec.aliases = {{"model", "fovea.model"},
-                  {"threads", "fovea.threads"},
-                  {"slots", "fovea.slots"},
-                  {"batch-size", "fovea.batch-size"}};
   fovea_config cfg;
   command_line line;
-  auto request = read_job_command(
-    "classify", args, spec,
-    "usage: fovea classify INPUT... [--out results.csv] [--workers N] "
-    "[--model DIR] [--threads N] [--top-k K] [--order input] "
-    "[--truth truth.csv]",
-    cfg, line);
+  int exit_code = 2;
+  auto request = read_job_command(job_command::classify, args, cfg, line,
+                                  exit_code);
   if (!request)
-    return 2;
+    return exit_code;
   // One worker per core by default: single-threaded workers side by side
   // beat one worker with more LibTorch threads for small models.
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
@@ -49,6 +41,12 @@ int classify_main(const arguments& args) {
       return 2;
     }
   }
+  // --model takes a folder, or NAME[@VERSION] of the model repository as
+  // submit does; a folder of that name wins.
+  std::error_code missing;
+  if (!std::filesystem::exists(cfg.model, missing))
+    if (auto folder = repository_model_folder(cfg.model); !folder.empty())
+      cfg.model = folder;
   set_inference_threads(cfg.threads);
   std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
   size_t blocking = 0;

@@ -19,6 +19,12 @@ namespace fovea {
 /// relative path, so that the error names what was looked for.
 std::string shipped_model_folder();
 
+/// The model folder `fovea classify --model NAME[@VERSION]` means: in the
+/// model repository (models/ in the working directory if it has one, else
+/// the installed one), NAME/VERSION, or NAME's newest version. Empty if
+/// `text` is no NAME[@VERSION] or the repository has no such model.
+std::string repository_model_folder(const std::string& text);
+
 /// PREFIX/share/fovea for the running executable (PREFIX/bin/fovea).
 std::filesystem::path installed_data_folder();
 

@@ -1,9 +1,11 @@
 #include "app/job_runner.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <unistd.h>
 
@@ -42,17 +44,24 @@ int report_accuracy(const job_request& request, job_summary* summary) {
 }
 
 // What the walk left out on purpose, said after the summary: nothing is
-// dropped without a word.
+// dropped without a word. The job's own --truth file, in a folder of its
+// images as `fovea dataset` writes it, is not news.
 void report_skipped(const job_request& request, const input_list& inputs) {
+  auto not_images = inputs.not_images;
+  std::erase_if(not_images, [&](const std::string& path) {
+    std::error_code ec;
+    return !request.truth.empty()
+           && std::filesystem::equivalent(path, request.truth, ec);
+  });
   if (request.list_skipped) {
-    for (auto& path : inputs.not_images)
+    for (auto& path : not_images)
       say("fovea: skipped (not PNG or JPEG): " + path);
     for (auto& path : inputs.linked_directories)
       say("fovea: skipped (symlinked directory, not followed): " + path);
   }
   auto hint = request.list_skipped ? "" : " (--list-skipped names them)";
-  if (!inputs.not_images.empty())
-    say("fovea: " + std::to_string(inputs.not_images.size())
+  if (!not_images.empty())
+    say("fovea: " + std::to_string(not_images.size())
         + " files skipped: not PNG or JPEG" + hint);
   if (!inputs.linked_directories.empty())
     say("fovea: " + std::to_string(inputs.linked_directories.size())
@@ -61,28 +70,47 @@ void report_skipped(const job_request& request, const input_list& inputs) {
 
 } // namespace
 
-std::optional<job_request> read_job_command(const std::string& command,
+flag_spec job_flag_spec(job_command command) {
+  flag_spec spec;
+  for (auto& flag : job_flags_of(command)) {
+    std::string name{flag.name};
+    if (!flag.setting.empty())
+      spec.aliases[name] = std::string{flag.setting};
+    else if (flag.value.empty())
+      spec.switches.insert(name);
+    else
+      spec.own.insert(name);
+  }
+  return spec;
+}
+
+std::optional<job_request> read_job_command(job_command command,
                                             const arguments& args,
-                                            flag_spec spec,
-                                            const std::string& usage,
                                             fovea_config& cfg,
-                                            command_line& line) {
-  spec.own.insert({"out", "job", "truth", "top-k", "order"});
-  spec.switches.insert("list-skipped");
-  line = split_command_line(args, spec);
+                                            command_line& line,
+                                            int& exit_code) {
+  exit_code = 2;
+  auto name = command == job_command::submit ? "submit" : "classify";
+  if (std::find(args.begin(), args.end(), "--help") != args.end()
+      || std::find(args.begin(), args.end(), "-h") != args.end()) {
+    say(job_help(command));
+    exit_code = 0;
+    return std::nullopt;
+  }
+  line = split_command_line(args, job_flag_spec(command));
   if (!line.error.empty() || line.positional.empty()) {
-    complain("fovea " + command + ": "
+    complain(std::string{"fovea "} + name + ": "
              + (line.error.empty() ? "no inputs given" : line.error) + "\n"
-             + usage);
+             + job_usage(command) + "\n(fovea " + name + " --help says more)");
     return std::nullopt;
   }
   if (auto problem = cfg.configure(line.caf_args); !problem.empty()) {
-    complain("fovea " + command + ": " + problem);
+    complain(std::string{"fovea "} + name + ": " + problem);
     return std::nullopt;
   }
   auto request = job_request_from(line);
   if (auto problem = job_flags_problem(request); !problem.empty()) {
-    complain("fovea " + command + ": " + problem);
+    complain(std::string{"fovea "} + name + ": " + problem);
     return std::nullopt;
   }
   return request;
@@ -114,6 +142,16 @@ std::string job_flags_problem(job_request& request) {
     if (order != "input" && order != "arrival")
       return "--order " + order + ": not input or arrival";
     request.input_order = order == "input";
+  }
+  if (!request.truth.empty()) {
+    // Checked before the job runs: exit 2 promises nothing was started.
+    std::ifstream truth{request.truth};
+    std::string header;
+    if (!truth || !std::getline(truth, header))
+      return "--truth " + request.truth + ": cannot read it";
+    if (header != "path,label" && header != "path,label\r")
+      return "--truth " + request.truth
+             + ": not a truth file (its first line must be path,label)";
   }
   if (request.top_k_flag.empty())
     return {};

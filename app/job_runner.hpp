@@ -13,6 +13,7 @@
 #include "app/command_line.hpp"
 #include "app/fovea_config.hpp"
 #include "app/subcommands.hpp"
+#include "jobs/job_flags.hpp"
 
 namespace fovea {
 
@@ -35,19 +36,24 @@ struct job_request {
   bool list_skipped = false; ///< name the files the walk left out
 };
 
-/// Reads a job subcommand's arguments: its inputs, --out, --job, --truth,
-/// --top-k, --order, --list-skipped
-/// (plus `spec`'s own flags, left in `line`), and configures `cfg`. On a
-/// problem it prints it with `usage` and returns nothing: exit with 2.
-std::optional<job_request> read_job_command(const std::string& command,
-                                            const arguments& args,
-                                            flag_spec spec,
-                                            const std::string& usage,
-                                            fovea_config& cfg,
-                                            command_line& line);
+/// How `command`'s flags parse, from their one declaration (job_flags).
+flag_spec job_flag_spec(job_command command);
 
-/// What is wrong with the request's --model, --top-k or --order, or the
-/// empty string; reads --top-k into top_k and --order into input_order.
+/// Reads a job subcommand's arguments (the flags job_flags gives
+/// `command`; the ones only it has are left in `line`) and configures
+/// `cfg`. With --help it prints the command's help and returns nothing with
+/// `exit_code` 0; on a problem it prints it with the usage and returns
+/// nothing with `exit_code` 2. Every argument is checked before anything
+/// starts.
+std::optional<job_request> read_job_command(job_command command,
+                                            const arguments& args,
+                                            fovea_config& cfg,
+                                            command_line& line,
+                                            int& exit_code);
+
+/// What is wrong with the request's --model, --top-k, --order or --truth
+/// (a file that cannot be read or is no path,label file), or the empty
+/// string; reads --top-k into top_k and --order into input_order.
 std::string job_flags_problem(job_request& request);
 
 /// The job a parsed command line asks for: its positional inputs and the

@@ -6,23 +6,47 @@
 #include <map>
 
 #include "app/console.hpp"
+#include "app/fovea_config.hpp"
+#include "app/settings_schema.hpp"
 #include "app/subcommands.hpp"
+#include "jobs/job_flags.hpp"
 
 namespace {
 
-constexpr const char* usage = R"(usage: fovea COMMAND [ARGS]
-
-commands:
-  node --config FILE [--fovea.KEY=VALUE ...]
-      run a coordinator or worker node, as the config's fovea.role says
-  submit --coordinator HOST:PORT INPUT... [--out results.csv] [--job NAME]
-         [--model NAME[@VERSION]] [--top-k K] [--order input]
-         [--truth truth.csv]
-      classify INPUTs on a running cluster
-  classify INPUT... [--out results.csv] [--workers N] [--model DIR]
-           [--top-k K] [--order input] [--truth truth.csv]
-      classify INPUTs in this process (coordinator and N workers, no network)
-  dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
+// The overview `fovea help` prints; submit's and classify's lines come from
+// their flags' one declaration (jobs/job_flags.cpp).
+std::string usage() {
+  auto job_line = [](fovea::job_command command) {
+    // Wrapped at 76 columns, under the command.
+    auto text = fovea::job_usage(command).substr(13); // after "usage: fovea "
+    std::string out = "  ";
+    size_t column = 2;
+    for (size_t at = 0; at < text.size();) {
+      auto next = text.find(" [", at + 1);
+      auto piece = text.substr(at, next == std::string::npos ? std::string::npos
+                                                             : next - at);
+      if (column + piece.size() > 76) {
+        out += "\n        ";
+        column = 8;
+        if (piece[0] == ' ')
+          piece.erase(0, 1);
+      }
+      out += piece;
+      column += piece.size();
+      at = next == std::string::npos ? text.size() : next;
+    }
+    return out + "\n";
+  };
+  return "usage: fovea COMMAND [ARGS]\n\ncommands:\n"
+         "  node --config FILE [--fovea.KEY=VALUE ...]\n"
+         "      run a coordinator or worker node, as the config's fovea.role "
+         "says\n"
+         + job_line(fovea::job_command::submit)
+         + "      classify INPUTs on a running cluster\n"
+         + job_line(fovea::job_command::classify)
+         + "      classify INPUTs in this process (coordinator and N workers, "
+           "no network)\n"
+         + R"(  dataset fashion-mnist [--split test|train] --out DIR [--source DIR]
       write a data set as PNG files plus DIR/truth.csv (path,label)
   shell [HOST:PORT] [--config FILE] [--fovea.KEY=VALUE ...]
       an operator's console to a running cluster (`help` inside lists the
@@ -30,7 +54,7 @@ commands:
   run SCRIPT [--dir DIR]
       a scripted cluster run: start nodes, run shell commands, check
       `expect` lines; node logs go to DIR (default runs/TIMESTAMP)
-  certs DIR NAME... [--role coordinator|worker|client|operator] [--days N]
+  certs DIR NAME... [--role coordinator|worker|client|operator|monitor] [--days N]
       a cluster's certificates: DIR/ca.pem (made once), DIR/NAME.pem and
       DIR/NAME.key signed by it, with the role in the certificate
   certs DIR --revoke NAME...
@@ -38,27 +62,69 @@ commands:
   version (or --version)
       this fovea's version, the libraries it was built with, and where its
       LibTorch module loads from
-  help
-      show this text
+  help [COMMAND | settings | KEY]
+      this text; a command's flags (also `fovea COMMAND --help`); every
+      fovea.* setting; or one setting (`fovea help max-queued-bytes`)
 
 Nodes, submit and shell take fovea.certificate, fovea.key and fovea.ca (in
-the config file or as --fovea.KEY=VALUE) to talk TLS; see README,
-"Securing a cluster".
+the config file or as --fovea.KEY=VALUE) to talk TLS: docs/security.md.
 
-INPUT is an image file (PNG or JPEG), a directory (walked recursively) or a
-.txt file listing one path per line. The results file has one row per input:
-path,label,class,score,worker,error,model (and top_k with --top-k), in the
-order results arrive, or in the order of the inputs with --order input. With
---truth, accuracy per class is printed and the confusion matrix drawn next to
-the results file. Exit codes: 0 success, 1 the job failed, 2 bad usage,
-configuration or model.
+The results file has one row per input: path,label,class,score,worker,error,
+model (and top_k with --top-k). Exit codes: 0 success, 1 the job failed,
+2 bad usage, configuration or model (nothing was started).
 )";
+}
+
+// `fovea help settings`: every key with its default and help, by subsystem.
+std::string settings_overview() {
+  fovea::fovea_config defaults;
+  std::string text, subsystem;
+  for (auto& s : fovea::settings_schema()) {
+    if (s.subsystem != subsystem) {
+      subsystem = std::string{s.subsystem};
+      text += (text.empty() ? "" : "\n") + subsystem + ":\n";
+    }
+    text += "  fovea." + std::string{s.key} + " = "
+            + fovea::value_text(s, defaults) + "\n"
+            + fovea::wrap_help(s.help, "      ");
+  }
+  return text + "\n`fovea help KEY` says more about one; set them under "
+                "[fovea] in a config file or as --fovea.KEY=VALUE.\n";
+}
+
+// fovea help [COMMAND | settings | KEY]
+int help_main(const fovea::arguments& args) {
+  if (args.empty()) {
+    std::cout << usage();
+    return 0;
+  }
+  auto& topic = args[0];
+  if (topic == "submit" || topic == "classify") {
+    std::cout << fovea::job_help(topic == "submit"
+                                   ? fovea::job_command::submit
+                                   : fovea::job_command::classify);
+    return 0;
+  }
+  if (topic == "settings") {
+    std::cout << settings_overview();
+    return 0;
+  }
+  if (auto s = fovea::find_setting(topic)) {
+    std::cout << fovea::describe_setting(*s);
+    return 0;
+  }
+  auto nearest = fovea::nearest_setting(topic);
+  fovea::complain("fovea help: no command or setting '" + topic + "'"
+                  + (nearest.empty() ? "" : "; did you mean " + nearest + "?")
+                  + " (fovea help settings lists every key)");
+  return 2;
+}
 
 } // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << usage;
+    std::cerr << usage();
     return 2;
   }
   std::string command = argv[1];
@@ -72,13 +138,12 @@ int main(int argc, char** argv) {
                 {"run", fovea::run_main},
                 {"certs", fovea::certs_main},
                 {"version", fovea::version_main},
-                {"--version", fovea::version_main}};
+                {"--version", fovea::version_main},
+                {"help", help_main},
+                {"--help", help_main},
+                {"-h", help_main}};
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
-  if (command == "help" || command == "--help" || command == "-h") {
-    std::cout << usage;
-    return 0;
-  }
-  fovea::complain("fovea: unknown command '" + command + "'\n" + usage);
+  fovea::complain("fovea: unknown command '" + command + "'\n" + usage());
   return 2;
 }

@@ -183,9 +183,8 @@ std::vector<std::string> shell_driver::running_job_ids() {
     });
 }
 
-// submit PATH... [--out F] [--truth F] [--job NAME] [--model M] [--top-k K]
-// [--order input]:
-// runs the job from this process, through the coordinator the shell is
+// submit INPUT... with the flags job_flags gives the shell's submit: runs
+// the job from this process, through the coordinator the shell is
 // connected to, and waits (unless --detach).
 bool shell_driver::submit(const std::vector<std::string>& words) {
   auto coordinator = this->coordinator();
@@ -194,17 +193,15 @@ bool shell_driver::submit(const std::vector<std::string>& words) {
     return false;
   }
   std::vector<std::string> args{words.begin() + 1, words.end()};
-  auto detach = std::erase(args, "--detach") > 0;
-  flag_spec spec;
-  spec.own = {"out", "job", "truth", "model", "top-k", "order"};
-  auto line = split_command_line(args, spec);
+  auto line = split_command_line(args,
+                                 job_flag_spec(job_command::shell_submit));
   if (!line.error.empty() || line.positional.empty()
       || !line.caf_args.empty()) {
-    complain("error: usage: submit PATH... [--out F] [--truth F] [--job NAME] "
-             "[--model NAME[@VERSION]] [--top-k K] [--order input] "
-             "[--detach]");
+    complain("error: " + (line.error.empty() ? std::string{} : line.error + "; ")
+             + job_usage(job_command::shell_submit) + " (help submit)");
     return false;
   }
+  auto detach = line.flags.count("detach") > 0;
   client_options options;
   options.local_coordinator = coordinator;
   auto request = job_request_from(line);

@@ -1,5 +1,4 @@
-// fovea submit --coordinator HOST:PORT INPUT... [--out F] [--job NAME]
-//              [--model NAME[@VERSION]] [--top-k K] [--order input]
+// fovea submit --coordinator HOST:PORT INPUT... (flags: jobs/job_flags.cpp)
 //
 // Sends a job to a running cluster and writes its results.
 #include <caf/actor_system.hpp>
@@ -14,19 +13,13 @@
 namespace fovea {
 
 int submit_main(const arguments& args) {
-  flag_spec spec;
-  spec.own = {"model"};
-  spec.aliases = {{"coordinator", "fovea.coordinator"}};
   fovea_config cfg;
   command_line line;
-  auto request = read_job_command(
-    "submit", args, spec,
-    "usage: fovea submit --coordinator HOST:PORT INPUT... "
-    "[--out results.csv] [--job NAME] [--model NAME[@VERSION]] "
-    "[--top-k K] [--order input] [--truth truth.csv]",
-    cfg, line);
+  int exit_code = 2;
+  auto request = read_job_command(job_command::submit, args, cfg, line,
+                                  exit_code);
   if (!request)
-    return 2;
+    return exit_code;
   auto where = parse_endpoint(cfg.coordinator);
   if (!where) {
     complain("fovea submit: --coordinator: " + describe(where.error()));
