@@ -17,18 +17,6 @@ namespace {
 
 using namespace coordinator_parts;
 
-// Who sent the message being handled, as far as the edge can tell.
-request_sender sender_of(coordinator_pointer self) {
-  return identify_sender(self->system(), self->current_sender(),
-                         self->state.options.peers.get());
-}
-
-// Why the sender of the message being handled may not make a request of
-// `kind`, or none.
-caf::error refused(coordinator_pointer self, request_kind kind) {
-  return check_access(sender_of(self), kind);
-}
-
 // The certificate a job belongs to, if its opener had one.
 std::string owner_of(const request_sender& who) {
   return who.peer ? who.peer->name : std::string{};
@@ -46,62 +34,6 @@ caf::error not_theirs(const request_sender& who, uint64_t id,
                       + (owner.empty() ? std::string{"no certificate"}
                                        : "certificate " + owner)
                       + ", not " + name);
-}
-
-caf::result<uint64_t> register_worker(coordinator_pointer self,
-                                      worker_info& info) {
-  auto& st = self->state;
-  auto handle = caf::actor_cast<worker_actor>(self->current_sender());
-  if (!handle)
-    return make_error(errc::invalid_request, "a worker must be an actor");
-  auto who = sender_of(self);
-  if (auto err = check_access(who, request_kind::register_worker))
-    return err;
-  if (auto err = check_worker_info(info, st.options.limits))
-    return err;
-  if (who.peer && !who.peer->name.empty() && info.id != who.peer->name)
-    return make_error(errc::not_permitted,
-                      "worker id " + info.id
-                        + " is not the name of its certificate ("
-                        + who.peer->name + ")");
-  // A worker registers each model it serves on its own, under its id; an
-  // id serving one model twice is two processes sharing an id.
-  for (auto& [addr, w] : st.workers)
-    if (w.info.id == info.id && addr != handle.address()
-        && w.info.model == info.model)
-      return make_error(errc::invalid_request,
-                        "worker id " + info.id + " is already registered ("
-                          + info.model + ")");
-  // check_worker_info let only NAME@VERSION labels through.
-  auto model = *parse_model_label(info.model, info.model_digest);
-  if (auto err = model_conflict(st, model, info.classes, handle.address()))
-    return err;
-  auto& entry = st.workers[handle.address()];
-  entry.info = std::move(info);
-  entry.model = std::move(model);
-  if (!entry.handle) {
-    entry.registration = st.next_registration++;
-    st.worker_keys.emplace(entry.registration, handle.address());
-    st.sched.add_worker(entry.registration, entry.info.slots,
-                        scheduler::clock::now(), entry.model.key());
-    self->monitor(handle);
-  }
-  entry.handle = handle;
-  // Where its connection really comes from, as the edge saw it.
-  if (who.peer)
-    entry.address = who.peer->address;
-  sample_now(self);
-  say(self, "worker " + entry.info.id + " registered from "
-              + (entry.address.empty() ? entry.info.host : entry.address)
-              + (who.peer && !who.peer->name.empty() ? " (certificate "
-                                                         + who.peer->name + ")"
-                                                     : "")
-              + " (model " + entry.info.model + ", slots "
-              + std::to_string(entry.info.slots) + ")");
-  auto registration = entry.registration;
-  bind_waiting_jobs(self);
-  pump(self);
-  return registration;
 }
 
 caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
@@ -205,11 +137,11 @@ caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
              "job " + std::to_string(id) + " has not finished")}
                              : caf::result<bool>{false};
   if (caf::actor_cast<caf::actor_addr>(self->current_sender())
-      != found->second.second)
+      != found->second.client)
     return make_error(errc::not_permitted,
                       "only the client of job " + std::to_string(id)
                         + " says it is committed");
-  auto path = std::move(found->second.first);
+  auto path = std::move(found->second.journal);
   st.committable.erase(found);
   if (auto err = retire_journal(path)) {
     say(self, describe(err));
@@ -218,45 +150,6 @@ caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
   say(self, "job " + std::to_string(id)
               + " committed by its client; journal retired");
   return true;
-}
-
-caf::result<uint64_t> drain_worker(coordinator_pointer self,
-                                   const std::string& id) {
-  auto& st = self->state;
-  // A worker may drain itself: the registration it sends from (one of its
-  // models). Draining another takes an operator, and drains every
-  // registration of that id.
-  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  std::vector<std::map<caf::actor_addr, worker_entry>::iterator> chosen;
-  if (auto itself = st.workers.find(sender);
-      itself != st.workers.end() && itself->second.info.id == id) {
-    chosen.push_back(itself);
-  } else {
-    if (auto err = refused(self, request_kind::drain))
-      return err;
-    for (auto w = st.workers.begin(); w != st.workers.end(); ++w)
-      if (w->second.info.id == id)
-        chosen.push_back(w);
-  }
-  if (chosen.empty())
-    return make_error(errc::invalid_request, "no worker " + id);
-  for (auto w : chosen)
-    if (w->second.drained)
-      return make_error(errc::invalid_request,
-                        "worker " + id + " is already draining");
-  auto request = std::make_shared<drain_request>();
-  request->promise = self->make_response_promise<uint64_t>();
-  request->pending = chosen.size();
-  auto promise = request->promise;
-  for (auto w : chosen) {
-    say(self, "worker " + id + " (" + w->second.info.model + ") draining: "
-                + std::to_string(st.sched.in_flight(w->second.registration))
-                + " batches to finish");
-    w->second.drained = request;
-    st.sched.drain(w->second.registration);
-    release_if_drained(self, w); // may erase w: chosen is not used after
-  }
-  return promise;
 }
 
 caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
@@ -278,7 +171,7 @@ caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
     job->second.waiters.push_back(promise);
     return promise;
   }
-  for (auto& row : st.ended)
+  for (auto& [row, series] : st.ended)
     if (row.id == id) {
       if (auto err = not_theirs(who, id, row.owner))
         return err;
@@ -307,31 +200,6 @@ caf::result<uint64_t> cancel_job(coordinator_pointer self, uint64_t id) {
   return done;
 }
 
-std::vector<node_row> node_rows(coordinator_state& st) {
-  std::vector<node_row> rows;
-  auto& me = rows.emplace_back();
-  me.id = st.options.id;
-  me.role = node_role::coordinator;
-  me.host = st.options.host; // its address is where the asker reached it
-  me.up_since = st.started;
-  me.done = st.recorded;
-  for (auto& [addr, w] : st.workers) {
-    auto& row = rows.emplace_back();
-    row.id = w.info.id;
-    row.role = node_role::worker;
-    row.host = w.info.host;
-    row.address = w.address;
-    row.model = w.info.model;
-    row.slots = w.info.slots;
-    row.in_flight = st.sched.in_flight(w.registration);
-    row.done = w.done;
-    row.rate = w.rate.per_second();
-    row.up_since = w.up_since;
-    row.draining = w.drained != nullptr;
-  }
-  return rows;
-}
-
 } // namespace
 
 coordinator_actor::behavior_type
@@ -350,7 +218,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
   if (self->state.options.metrics)
     sample_metrics(self);
   self->set_down_handler([self](caf::down_msg& msg) {
-    if (self->state.workers.count(msg.source))
+    if (self->state.workers.find(msg.source))
       forget_worker(self, msg.source, msg.reason);
     else
       forget_client(self, msg.source);
@@ -379,7 +247,9 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       if (auto err = refused(self, request_kind::observe))
         return err;
       auto& st = self->state;
-      std::vector<job_row> rows(st.ended.begin(), st.ended.end());
+      std::vector<job_row> rows;
+      for (auto& ended : st.ended)
+        rows.push_back(ended.row);
       size_t in_flight = 0;
       for (auto& [id, job] : st.jobs)
         in_flight += st.sched.in_flight_tasks(id);

@@ -73,6 +73,7 @@
 #include "jobs/job_ledger.hpp"
 #include "jobs/model_binding.hpp"
 #include "jobs/scheduler.hpp"
+#include "jobs/worker_registry.hpp"
 #include "messages/interfaces.hpp"
 #include "metrics/coordinator_metrics.hpp"
 
@@ -125,7 +126,6 @@ struct worker_entry {
   /// host:port its connection comes from, as the middleman sees it; empty
   /// until that is known, and for workers in this process.
   std::string address;
-  uint64_t registration = 0; ///< its key in the scheduler
   uint64_t done = 0;      ///< results recorded from this worker
   /// Set while draining: no new work; settled when in_flight reaches 0.
   std::shared_ptr<drain_request> drained;
@@ -155,28 +155,39 @@ struct job_entry {
   job_result_counters counters;  ///< its series in the metrics, if on
 };
 
+/// A job that ended: its last row, and its metrics series (with metrics
+/// on), which go together when it leaves the history.
+struct ended_job {
+  job_row row;
+  std::optional<job_result_counters> series;
+};
+
+/// A finished job's journal, retired when its client says it committed
+/// the results file.
+struct committable_job {
+  std::string journal; ///< its path
+  caf::actor_addr client; ///< the only one who may say so
+};
+
 struct coordinator_state {
   coordinator_options options;
-  std::map<caf::actor_addr, worker_entry> workers;
+  /// Registered workers, by the address they send from and by their key in
+  /// the scheduler (a worker_registry keeps the two in step).
+  worker_registry<caf::actor_addr, worker_entry> workers;
   std::map<uint64_t, job_entry> jobs;
-  /// Registered workers by registration number (the scheduler's key).
-  std::map<uint64_t, caf::actor_addr> worker_keys;
   scheduler sched; ///< the queue, credit, batches in flight, retries
   /// The byte budget, shared among the jobs' clients.
   credit_ledger credit{0, 0};
   journal_store journals{""}; ///< under options.journal_dir
   /// The last jobs that ended, newest last, for `jobs` and `wait`.
-  std::deque<job_row> ended;
-  /// The metrics series of those jobs, dropped with them.
-  std::deque<job_result_counters> ended_series;
+  std::deque<ended_job> ended;
   /// Finished jobs whose journal waits for their client's word that the
   /// results file is committed, by job id (oldest first; bounded: past the
   /// bound a journal simply stays, and a resubmit resumes from it).
-  std::map<uint64_t, std::pair<std::string, caf::actor_addr>> committable;
+  std::map<uint64_t, committable_job> committable;
   int64_t started = unix_now();
   uint64_t recorded = 0; ///< results recorded, all jobs, since start
   uint64_t next_job = 1;
-  uint64_t next_registration = 1;
 
   static inline const char* name = "fovea.coordinator";
 };

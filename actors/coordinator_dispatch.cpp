@@ -27,10 +27,8 @@ scheduler::recorded_fn recorded_in(coordinator_state& st) {
 }
 
 std::string worker_name(const coordinator_state& st, uint64_t key) {
-  auto addr = st.worker_keys.find(key);
-  if (addr == st.worker_keys.end())
-    return "a departed worker";
-  return st.workers.at(addr->second).info.id;
+  auto worker = st.workers.find(key);
+  return worker ? worker->entry.info.id : "a departed worker";
 }
 
 // Inputs the scheduler gave up on become error rows.
@@ -49,7 +47,10 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   if (!batch)
     return; // its worker was let go: its tasks were retried already
   auto now = clock_type::now();
-  auto& worker = st.workers.at(st.worker_keys.at(batch->worker));
+  // A batch in flight has a registered worker: forgetting one removes its
+  // batches from the scheduler.
+  auto worker_key = batch->worker;
+  auto& worker = st.workers.find(worker_key)->entry;
   std::string wrong;
   if (reply)
     wrong = check_answer(*reply, *batch->tasks, worker.info.classes,
@@ -68,9 +69,8 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
     record_poison(self, st.sched.failed(batch_id, worker.info.id + ": " + why,
                                         now));
   }
-  if (auto w = st.workers.find(st.worker_keys.at(batch->worker));
-      w != st.workers.end())
-    release_if_drained(self, w);
+  if (auto addr = st.workers.address_of(worker_key))
+    release_if_drained(self, caf::actor_addr{*addr}); // a copy: it may go
   pump(self);
 }
 
@@ -91,7 +91,7 @@ void hand_out_work(coordinator_pointer self) {
   auto& st = self->state;
   auto recorded = recorded_in(st);
   while (auto batch = st.sched.next_batch(clock_type::now(), recorded)) {
-    auto& worker = st.workers.at(st.worker_keys.at(batch->worker));
+    auto& worker = st.workers.find(batch->worker)->entry;
     dispatch(self, worker.handle, batch->id, *batch->tasks);
   }
 }
@@ -100,20 +100,23 @@ void hand_out_work(coordinator_pointer self) {
 
 // A draining worker that holds no more batches is answered and let go.
 void release_if_drained(coordinator_pointer self,
-                        std::map<caf::actor_addr, worker_entry>::iterator w) {
-  if (!w->second.drained || self->state.sched.in_flight(w->second.registration) > 0)
+                        const caf::actor_addr& addr) {
+  auto& st = self->state;
+  auto registered = st.workers.find(addr);
+  if (!registered)
     return;
-  say(self, "worker " + w->second.info.id + " drained: " +
-                std::to_string(w->second.done) + " results; it leaves");
-  w->second.drained->settle(w->second.done);
+  auto& w = registered->entry;
+  if (!w.drained || st.sched.in_flight(registered->key) > 0)
+    return;
+  say(self, "worker " + w.info.id + " drained: " + std::to_string(w.done)
+              + " results; it leaves");
+  w.drained->settle(w.done);
   // Whoever asked (the worker itself on SIGTERM, or an operator), the
   // worker is told to stop now: it holds nothing and will get nothing.
-  self->send_exit(w->second.handle, caf::exit_reason::user_shutdown);
-  self->demonitor(w->second.handle.address());
-  self->state.sched.remove_worker(w->second.registration, "drained",
-                                  clock_type::now());
-  self->state.worker_keys.erase(w->second.registration);
-  self->state.workers.erase(w);
+  self->send_exit(w.handle, caf::exit_reason::user_shutdown);
+  self->demonitor(w.handle.address());
+  st.sched.remove_worker(registered->key, "drained", clock_type::now());
+  st.workers.erase(addr);
   sample_now(self);
 }
 
@@ -140,8 +143,8 @@ actor_flow watch_deadlines(coordinator_pointer self) {
                   + " not answered within task-timeout; copied to another "
                     "worker (its late answer still counts)");
     for (auto key : expired.hung) {
-      auto addr = st.worker_keys.at(key);
-      auto handle = st.workers.at(addr).handle;
+      auto addr = *st.workers.address_of(key);
+      auto handle = st.workers.find(key)->entry.handle;
       auto ms = duration_cast<milliseconds>(opts.hang_timeout).count();
       auto quiet = ms < 10000 ? std::to_string(ms) + " ms"
                               : std::to_string(ms / 1000) + " s";
@@ -169,23 +172,22 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
                    const caf::error& reason) {
   auto& st = self->state;
   auto worker = st.workers.find(addr);
-  if (worker == st.workers.end())
+  if (!worker)
     return;
-  auto key = worker->second.registration;
+  auto key = worker->key;
   auto held = st.sched.in_flight(key);
   if (st.options.metrics)
     st.options.metrics->worker_lost();
-  auto why = "worker " + worker->second.info.id + " lost ("
+  auto why = "worker " + worker->entry.info.id + " lost ("
              + (reason.category() == error_category ? describe(reason)
                                                     : caf::to_string(reason))
              + ")";
   say(self, why + "; the " + std::to_string(held)
               + " batches it held are retried");
   self->demonitor(addr);
-  if (worker->second.drained) // its held batches are retried elsewhere
-    worker->second.drained->settle(0);
-  st.worker_keys.erase(key);
-  st.workers.erase(worker);
+  if (worker->entry.drained) // its held batches are retried elsewhere
+    worker->entry.drained->settle(0);
+  st.workers.erase(addr);
   sample_now(self);
   record_poison(self, st.sched.remove_worker(key, why, clock_type::now()));
   pump(self);

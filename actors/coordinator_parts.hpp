@@ -1,6 +1,7 @@
 // The coordinator's parts, shared by its files (inside actors/ only):
 // coordinator.cpp answers requests (who may ask, whether the message is
-// sound); coordinator_intake.cpp takes a client's tasks within its byte
+// sound); coordinator_workers.cpp registers and drains workers;
+// coordinator_intake.cpp takes a client's tasks within its byte
 // credit; coordinator_dispatch.cpp moves work (the queue, workers' credit,
 // batches, deadlines, retries, lost workers); coordinator_results.cpp keeps
 // a job's results (the ledger, delivering rows, ending jobs);
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/access.hpp"
 #include "actors/coordinator.hpp"
 #include "actors/coroutine.hpp"
 
@@ -21,6 +23,28 @@ namespace fovea::coordinator_parts {
 
 using coordinator_pointer =
     coordinator_actor::stateful_pointer<coordinator_state>;
+
+// -- requests ----------------------------------------------------------------
+
+/// Who sent the message being handled, as far as the edge can tell.
+request_sender sender_of(coordinator_pointer self);
+
+/// Why the sender of the message being handled may not make a request of
+/// `kind`, or none.
+caf::error refused(coordinator_pointer self, request_kind kind);
+
+// -- workers -------------------------------------------------------------------
+
+/// A worker registers one model it serves: its key in the scheduler.
+caf::result<uint64_t> register_worker(coordinator_pointer self,
+                                      worker_info& info);
+
+/// Drains worker `id` (every model it serves), or the sender itself.
+caf::result<uint64_t> drain_worker(coordinator_pointer self,
+                                   const std::string& id);
+
+/// The nodes view: the coordinator, then each worker registration.
+std::vector<node_row> node_rows(coordinator_state& st);
 
 // -- results -----------------------------------------------------------------
 
@@ -124,8 +148,7 @@ void send_credit(coordinator_pointer self,
                  const std::vector<credit_ledger::grant>& grants);
 
 /// Answers and lets go a draining worker once it holds no batch.
-void release_if_drained(coordinator_pointer self,
-                        std::map<caf::actor_addr, worker_entry>::iterator w);
+void release_if_drained(coordinator_pointer self, const caf::actor_addr& addr);
 
 /// A worker is gone: its batches go back to the queue.
 void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,

@@ -60,21 +60,21 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   // Its client commits the results file next, and then says so.
   constexpr size_t most_committable = 1024;
   if (state == job_state::finished && job->second.journal) {
-    st.committable[id] = {job->second.journal->path(),
-                          job->second.client.address()};
+    st.committable[id] = committable_job{job->second.journal->path(),
+                                         job->second.client.address()};
     if (st.committable.size() > most_committable)
       st.committable.erase(st.committable.begin());
   }
-  st.ended.push_back(std::move(row));
-  if (st.ended.size() > history)
-    st.ended.pop_front();
-  if (auto& metrics = st.options.metrics) {
+  auto& metrics = st.options.metrics;
+  if (metrics)
     metrics->job_ended(to_string(state));
-    st.ended_series.push_back(job->second.counters);
-    if (st.ended_series.size() > history) {
-      metrics->forget_job(st.ended_series.front());
-      st.ended_series.pop_front();
-    }
+  st.ended.push_back(ended_job{std::move(row), std::nullopt});
+  if (metrics)
+    st.ended.back().series = job->second.counters;
+  if (st.ended.size() > history) {
+    if (auto& series = st.ended.front().series; series && metrics)
+      metrics->forget_job(*series);
+    st.ended.pop_front();
   }
   st.jobs.erase(job);
   st.sched.remove_job(id); // its queued tasks go; batches out run unheeded

@@ -15,7 +15,7 @@ void sample_now(coordinator_pointer self) {
   cluster_sample now;
   now.workers_registered = st.workers.size();
   for (auto& [addr, w] : st.workers)
-    if (w.drained)
+    if (w.entry.drained)
       ++now.workers_draining;
   now.jobs_running = st.jobs.size();
   now.queued_tasks = st.sched.queued_tasks();

@@ -124,9 +124,8 @@ std::string fovea_config::configure(std::vector<std::string> args) {
   }
   if (auto err = parse(std::move(args)))
     return explain(err, content);
-  // CAF 0.17 ignores unknown keys in a config file, and skips a value of
-  // the wrong type without a word, leaving the default in place: neither may
-  // pass. So the file is read again, raw, and fovea's section checked here.
+  // CAF 0.17 ignores unknown keys in a config file and skips a value of the
+  // wrong type without a word: so the file is read again, raw, and checked.
   std::string file;
   caf::settings section;
   if (auto name = caf::get_if<std::string>(&content, "config-file")) {
