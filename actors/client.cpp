@@ -206,6 +206,8 @@ actor_flow run(client_pointer self) {
     complete(self);
     co_return;
   }
+  if (opts.on_waiting)
+    watch_waiting(self);
   send_inputs(self);
 }
 

@@ -51,6 +51,11 @@ struct client_options {
   /// through monitoring.
   caf::timespan request_timeout = std::chrono::minutes(10);
   std::function<void(uint64_t job)> on_job; ///< the coordinator's job id
+  /// Why the job waits (no worker serves its model, until when), each time
+  /// that changes while no row comes; "" once it runs again.
+  std::function<void(const std::string&)> on_waiting;
+  /// How often a job without new rows asks its coordinator why.
+  caf::timespan waiting_check = std::chrono::seconds(1);
   std::function<void(const prediction&)> on_row; ///< on the client's thread
   /// Makes the results durable once every row is in; an error fails the job.
   std::function<caf::error()> commit;
@@ -75,6 +80,11 @@ struct client_state {
 
   static inline const char* name = "fovea.client";
 };
+
+/// While the job's rows do not come, asks its coordinator every
+/// waiting_check why, and tells on_waiting when the reason changes (runs
+/// until the job is done; client_waiting.cpp).
+actor_flow watch_waiting(client_actor::stateful_pointer<client_state> self);
 
 client_actor::behavior_type
 client(client_actor::stateful_pointer<client_state> self,

@@ -6,6 +6,7 @@
 // exact model (name, version and model.pt).
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "actors/coordinator_parts.hpp"
 #include "messages/errors.hpp"
@@ -18,6 +19,23 @@ std::string wait_text(caf::timespan wait) {
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
   return seconds % 60 == 0 ? std::to_string(seconds / 60) + " min"
                            : std::to_string(seconds) + " s";
+}
+
+// Why a job waits and until when, for `jobs`, `status` and its client:
+// "no worker serves x now; it fails at 12:30:05 UTC (fovea.model-wait 10
+// min) unless one joins". `since` is when its wait began.
+std::string waiting_note(const std::string& why, caf::timespan wait,
+                         std::chrono::steady_clock::time_point since) {
+  auto left = since + wait - std::chrono::steady_clock::now();
+  auto at = std::chrono::system_clock::to_time_t(
+    std::chrono::system_clock::now()
+    + std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
+  std::tm parts{};
+  gmtime_r(&at, &parts);
+  char text[16];
+  std::strftime(text, sizeof(text), "%H:%M:%S", &parts);
+  return why + "; it fails at " + text + " UTC (fovea.model-wait "
+         + wait_text(wait) + ") unless one joins";
 }
 
 void bind_to(coordinator_pointer self, uint64_t id, job_entry& job,
@@ -36,15 +54,16 @@ void bind_to(coordinator_pointer self, uint64_t id, job_entry& job,
 std::vector<model_id> served_models(const coordinator_state& st) {
   std::vector<model_id> out;
   for (auto& [addr, w] : st.workers)
-    if (!w.drained && w.handle)
-      out.push_back(w.model);
+    if (!w.entry.drained && w.entry.handle)
+      out.push_back(w.entry.model);
   return out;
 }
 
 caf::error model_conflict(const coordinator_state& st, const model_id& mine,
                           uint32_t classes, const caf::actor_addr& worker) {
   std::vector<model_id> others;
-  for (auto& [addr, w] : st.workers) {
+  for (auto& [addr, registered] : st.workers) {
+    auto& w = registered.entry;
     if (addr == worker)
       continue;
     others.push_back(w.model);
@@ -80,7 +99,8 @@ void bind_or_hold(coordinator_pointer self, uint64_t id,
   }
   // Refusals were answered before the job opened; the rest wait.
   st.sched.hold_job(id);
-  job.model_note = choice.why;
+  job.model_note = waiting_note(choice.why, st.options.model_wait,
+                                job.started);
   say(self, "job " + std::to_string(id) + " (" + job.ledger.name() +
                 ") waits: " + choice.why + " (it fails after " +
                 wait_text(st.options.model_wait) + ", fovea.model-wait)");
@@ -99,7 +119,9 @@ void bind_waiting_jobs(coordinator_pointer self) {
         job.model_note.clear();
       } else if (!job.unserved_since) {
         job.unserved_since = now;
-        job.model_note = "no worker serves " + job.model->label() + " now";
+        job.model_note = waiting_note("no worker serves "
+                                        + job.model->label() + " now",
+                                      st.options.model_wait, now);
       } else if (now - *job.unserved_since >= st.options.model_wait) {
         failing.emplace_back(
             id, "no worker served " + job.model->label() + " for " +
@@ -116,8 +138,9 @@ void bind_waiting_jobs(coordinator_pointer self) {
       failing.emplace_back(
           id, "no worker served " + job.model_wanted.text() + " within " +
                   wait_text(st.options.model_wait) + " (fovea.model-wait)");
-    else
-      job.model_note = choice.why;
+    else if (job.model_note.rfind(choice.why, 0) != 0) // the reason changed
+      job.model_note = waiting_note(choice.why, st.options.model_wait,
+                                    job.started);
   }
   for (auto& [id, why] : failing)
     fail_job(self, id, make_error(errc::model_unserved, why));

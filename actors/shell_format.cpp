@@ -106,8 +106,13 @@ std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
 
 std::string format_jobs(const std::vector<job_row>& jobs) {
   std::vector<std::vector<std::string>> rows;
-  for (auto& j : jobs)
-    rows.push_back({std::to_string(j.id), j.name, to_string(j.state),
+  std::string notes; // why waiting jobs wait, under the table
+  for (auto& j : jobs) {
+    auto waiting = j.state == job_state::running && !j.note.empty();
+    if (waiting)
+      notes += "job " + std::to_string(j.id) + " waits: " + j.note + "\n";
+    rows.push_back({std::to_string(j.id), j.name,
+                    waiting ? std::string{"waiting"} : to_string(j.state),
                     j.model.empty() ? "-" : j.model,
                     std::to_string(j.done) + "/" + std::to_string(j.total),
                     std::to_string(j.errors), fixed(j.rate, 1),
@@ -115,9 +120,11 @@ std::string format_jobs(const std::vector<job_row>& jobs) {
                       ? fixed(100 * j.share, 0) + "%"
                       : "-",
                     fixed(j.seconds, 1)});
+  }
   return format_table({"job", "name", "state", "model", "done", "errors",
                        "images/s", "share", "seconds"},
-                      rows);
+                      rows)
+         + notes;
 }
 
 std::string format_status(const job_row& j) {

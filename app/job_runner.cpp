@@ -197,6 +197,10 @@ int run_job(caf::actor_system& sys, const job_request& request,
     if (then)
       then(job);
   };
+  // A job that waits says so, why and until when, rather than nothing.
+  options.on_waiting = [](const std::string& note) {
+    say(note.empty() ? "fovea: the job runs" : "fovea: the job waits: " + note);
+  };
   // Both run on the client's thread; `finished` orders them before we read.
   options.on_row = [&](const prediction& row) {
     writer->write(row);

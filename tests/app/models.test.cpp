@@ -216,6 +216,21 @@ TEST_CASE("a job whose model no worker serves runs on the worker that brings "
                                (dir / "late.csv").string()}};
   REQUIRE(cluster.coordinator->wait_for_line(
       "waits: no worker serves shoes-only@7 now", 60s));
+  // The client says why it waits and until when, and so does `jobs`.
+  auto note = waiting.wait_for_line("fovea: the job waits: no worker serves "
+                                    "shoes-only@7 now; it fails at ",
+                                    60s);
+  REQUIRE(note);
+  CHECK(note->find("UTC (fovea.model-wait 10 min) unless one joins")
+        != std::string::npos);
+  test::child_process shell{{"shell", cluster.address}};
+  shell.write_input("jobs\nquit\n");
+  shell.close_input();
+  CHECK(shell.wait_for_exit(60s) == 0);
+  INFO(shell.output());
+  CHECK(shell.output().find("waiting") != std::string::npos);
+  CHECK(shell.output().find("job 1 waits: no worker serves shoes-only@7 now")
+        != std::string::npos);
   cluster.add_worker({"--fovea.model=" + shoes.string()}); // w2
   CHECK(waiting.wait_for_exit(120s) == 0);
   INFO(waiting.output());
