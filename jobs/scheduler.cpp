@@ -59,10 +59,9 @@ void scheduler::remove_job(uint64_t job) {
   if (q == jobs_.end())
     return;
   for (auto& r : q->second.retries)
-    queued_bytes_ -= r.task.bytes.size();
+    tally_.unqueued(r.task);
   for (auto& t : q->second.fresh)
-    queued_bytes_ -= t.bytes.size();
-  queued_tasks_ -= q->second.retries.size() + q->second.fresh.size();
+    tally_.unqueued(t);
   jobs_.erase(q);
   std::erase_if(suspects_, [&](auto& s) { return s.first.first == job; });
 }
@@ -71,13 +70,12 @@ void scheduler::push(image_task task) {
   auto q = jobs_.find(task.job);
   if (q == jobs_.end())
     return;
-  ++queued_tasks_;
-  queued_bytes_ += task.bytes.size();
+  tally_.queued(task);
   q->second.fresh.push_back(std::move(task));
 }
 
 bool scheduler::has_room() const {
-  return queued_tasks_ < options_.max_queued_tasks &&
+  return tally_.queued_tasks() < options_.max_queued_tasks &&
          held_bytes() < options_.max_queued_bytes;
 }
 
@@ -124,7 +122,7 @@ size_t scheduler::batch_size_now() const {
     if (!w.draining)
       credit += w.slots;
   auto share = 2 * std::max<size_t>(credit, 1);
-  return std::clamp<size_t>((queued_tasks_ + share - 1) / share, 1,
+  return std::clamp<size_t>((tally_.queued_tasks() + share - 1) / share, 1,
                             options_.batch_size);
 }
 
@@ -162,12 +160,10 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
     std::vector<image_task> tasks;
     std::vector<worker_key> holders;
     bool isolated = false;
-    bool retried = false;
     for (auto r = q.retries.begin(); r != q.retries.end();) {
       task_key key{r->task.job, r->task.index};
       if (recorded(key.first, key.second)) {
-        --queued_tasks_;
-        queued_bytes_ -= r->task.bytes.size();
+        tally_.unqueued(r->task);
         suspects_.erase(key);
         r = q.retries.erase(r);
         continue;
@@ -176,10 +172,9 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
       if ((!reserved || suspected) && may_take(worker, *r, false)) {
         // A retried task travels alone: if it is what fails, only it does.
         isolated = suspected;
-        retried = true;
         holders = std::move(r->holders);
+        tally_.unqueued(r->task);
         tasks.push_back(std::move(r->task));
-        --queued_tasks_;
         q.retries.erase(r);
         break;
       }
@@ -194,8 +189,7 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
           break;
         auto task = std::move(next);
         q.fresh.pop_front();
-        --queued_tasks_;
-        queued_bytes_ -= task.bytes.size();
+        tally_.unqueued(task);
         if (recorded(task.job, task.index))
           continue;
         bytes += task.bytes.size();
@@ -204,12 +198,10 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
     }
     if (tasks.empty())
       continue;
-    if (retried) // its bytes were counted as queued
-      queued_bytes_ -= tasks.front().bytes.size();
     last_job_ = it->first;
     auto id = next_batch_++;
     auto& w = workers_.at(worker);
-    in_flight_bytes_ += bytes_of(tasks);
+    tally_.sent(tasks);
     auto& sent = sent_[id];
     sent = sent_batch{worker, std::move(tasks), std::move(holders), isolated,
                       false,  std::nullopt};
@@ -222,12 +214,13 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
 
 std::optional<scheduler::batch>
 scheduler::next_batch(clock::time_point now, const recorded_fn& recorded) {
-  if (workers_.empty() || queued_tasks_ == 0)
+  if (workers_.empty() || tally_.queued_tasks() == 0)
     return std::nullopt;
   // A batch in flight is held three times over for a while (here, in its
   // message, in the connection's buffer): half the byte budget in flight
   // keeps the real footprint near the budget with large images.
-  if (in_flight_bytes_ > 0 && in_flight_bytes_ >= options_.max_queued_bytes / 2)
+  if (tally_.in_flight_bytes() > 0
+      && tally_.in_flight_bytes() >= options_.max_queued_bytes / 2)
     return std::nullopt;
   auto reserved = reserved_worker();
   // Round-robin over workers, one batch each, so credit fills evenly.

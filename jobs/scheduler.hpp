@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "jobs/task_tally.hpp"
 #include "messages/image_task.hpp"
 
 namespace fovea {
@@ -119,10 +120,10 @@ public:
   void push(image_task task);
   /// True while clients may add tasks: below both limits.
   bool has_room() const;
-  size_t queued_tasks() const noexcept { return queued_tasks_; }
+  size_t queued_tasks() const noexcept { return tally_.queued_tasks(); }
   /// Image bytes held: queued and in batches not yet overdue.
   size_t held_bytes() const noexcept {
-    return queued_bytes_ + in_flight_bytes_;
+    return tally_.queued_bytes() + tally_.in_flight_bytes();
   }
   /// Tasks queued to be sent again, since the start: after a failed batch or
   /// a lost worker, or copied from an overdue batch.
@@ -226,9 +227,7 @@ private:
   std::map<uint64_t, job_queue> jobs_;
   std::unordered_map<batch_key, sent_batch> sent_;
   std::unordered_map<task_key, suspect, key_hash> suspects_;
-  size_t queued_tasks_ = 0;
-  size_t queued_bytes_ = 0;
-  size_t in_flight_bytes_ = 0;
+  task_tally tally_; ///< queued tasks and bytes, bytes in flight
   uint64_t sent_again_ = 0;
   uint64_t last_job_ = 0;      ///< round-robin: the job served last
   worker_key last_worker_ = 0; ///< and the worker

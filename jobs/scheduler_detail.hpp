@@ -10,13 +10,6 @@
 
 namespace fovea::scheduler_detail {
 
-inline size_t bytes_of(const std::vector<image_task>& tasks) {
-  size_t sum = 0;
-  for (auto& task : tasks)
-    sum += task.bytes.size();
-  return sum;
-}
-
 template <class T>
 bool contains(const std::vector<T>& xs, const T& x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();

@@ -27,7 +27,7 @@ scheduler::remove_worker(worker_key worker, const std::string& why,
     auto batch = std::move(found->second);
     sent_.erase(found);
     if (!batch.overdue)
-      in_flight_bytes_ -= bytes_of(batch.tasks);
+      tally_.returned(batch.tasks);
     auto poison = fail_tasks(batch, why);
     std::move(poison.begin(), poison.end(), std::back_inserter(out));
   }
@@ -50,7 +50,7 @@ void scheduler::answered(batch_key id, clock::time_point now) {
   auto batch = std::move(b->second);
   sent_.erase(b);
   if (!batch.overdue)
-    in_flight_bytes_ -= bytes_of(batch.tasks);
+    tally_.returned(batch.tasks);
   for (auto& t : batch.tasks)
     suspects_.erase({t.job, t.index});
   drop_from_line(batch.worker, id, now);
@@ -64,7 +64,7 @@ scheduler::failed(batch_key id, const std::string& why, clock::time_point now) {
   auto batch = std::move(b->second);
   sent_.erase(b);
   if (!batch.overdue)
-    in_flight_bytes_ -= bytes_of(batch.tasks);
+    tally_.returned(batch.tasks);
   drop_from_line(batch.worker, id, now);
   return fail_tasks(batch, why);
 }
@@ -85,7 +85,7 @@ scheduler::expiry scheduler::expire(clock::time_point now,
         break; // only the first batch in line has its clock running
       b.overdue = true;
       overdue = true;
-      in_flight_bytes_ -= bytes_of(b.tasks);
+      tally_.returned(b.tasks);
       for (auto& t : b.tasks) {
         auto full = take_bytes(t);
         if (recorded(full.job, full.index) || used_up({full.job, full.index}))
@@ -189,8 +189,7 @@ void scheduler::push_retry(retry r) {
     return;
   ++r.task.attempt;
   ++sent_again_;
-  ++queued_tasks_;
-  queued_bytes_ += r.task.bytes.size();
+  tally_.queued(r.task);
   q->second.retries.push_back(std::move(r));
 }
 
@@ -201,8 +200,7 @@ void scheduler::erase_retries(const task_key& key) {
   std::erase_if(q->second.retries, [&](const retry& r) {
     if (r.task.index != key.second)
       return false;
-    --queued_tasks_;
-    queued_bytes_ -= r.task.bytes.size();
+    tally_.unqueued(r.task);
     return true;
   });
 }
