@@ -8,6 +8,7 @@
 
 #include "actors/access.hpp"
 #include "actors/coordinator_parts.hpp"
+#include "actors/job_admission.hpp"
 #include "messages/errors.hpp"
 #include "messages/protocol.hpp"
 
@@ -47,26 +48,13 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
     return err;
   if (auto err = check_job_spec(spec, limits))
     return err;
-  if (st.jobs.size() >= limits.max_open_jobs)
-    return make_error(errc::over_limit,
-                      std::to_string(st.jobs.size())
-                        + " jobs are open, this coordinator's limit "
-                          "(fovea.max-open-jobs); submit when one has ended");
-  auto mine = std::count_if(st.jobs.begin(), st.jobs.end(), [&](auto& job) {
-    return job.second.principal == who.principal;
-  });
-  if (static_cast<size_t>(mine) >= limits.max_jobs_per_client)
-    return make_error(errc::over_limit,
-                      who.principal + " has " + std::to_string(mine)
-                        + " jobs open already (fovea.max-jobs-per-client)");
-  // Each certificate names its own jobs: one of another certificate's may
-  // have the same name.
   auto owner = owner_of(who);
+  std::vector<open_job_view> open;
   for (auto& [other, job] : st.jobs)
-    if (!spec.name.empty() && job.ledger.name() == spec.name
-        && job.owner == owner)
-      return make_error(errc::invalid_request,
-                        "job " + spec.name + " is already running");
+    open.push_back({job.principal, job.owner, job.ledger.name()});
+  if (auto err = admission_problem(open, spec.name, who.principal, owner,
+                                   limits))
+    return err;
   opened_job opened;
   if (!st.options.journal_dir.empty() && !spec.name.empty()) {
     auto journaled = open_journal(self, spec, owner);
