@@ -48,9 +48,12 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
     return; // its worker was let go: its tasks were retried already
   auto now = clock_type::now();
   // A batch in flight has a registered worker: forgetting one removes its
-  // batches from the scheduler.
+  // batches from the scheduler (so find above came back empty).
   auto worker_key = batch->worker;
-  auto& worker = st.workers.find(worker_key)->entry;
+  auto registered = st.workers.find(worker_key);
+  if (!registered)
+    return;
+  auto& worker = registered->entry;
   std::string wrong;
   if (reply)
     wrong = check_answer(*reply, *batch->tasks, worker.info.classes,
@@ -91,8 +94,12 @@ void hand_out_work(coordinator_pointer self) {
   auto& st = self->state;
   auto recorded = recorded_in(st);
   while (auto batch = st.sched.next_batch(clock_type::now(), recorded)) {
-    auto& worker = st.workers.find(batch->worker)->entry;
-    dispatch(self, worker.handle, batch->id, *batch->tasks);
+    // The scheduler hands batches only to the workers it was given, and
+    // each leaves it when it leaves the registry.
+    auto registered = st.workers.find(batch->worker);
+    if (!registered)
+      continue;
+    dispatch(self, registered->entry.handle, batch->id, *batch->tasks);
   }
 }
 
@@ -143,8 +150,11 @@ actor_flow watch_deadlines(coordinator_pointer self) {
                   + " not answered within task-timeout; copied to another "
                     "worker (its late answer still counts)");
     for (auto key : expired.hung) {
+      auto registered = st.workers.find(key);
+      if (!registered)
+        continue;
       auto addr = *st.workers.address_of(key);
-      auto handle = st.workers.find(key)->entry.handle;
+      auto handle = registered->entry.handle;
       auto ms = duration_cast<milliseconds>(opts.hang_timeout).count();
       auto quiet = ms < 10000 ? std::to_string(ms) + " ms"
                               : std::to_string(ms / 1000) + " s";

@@ -23,11 +23,9 @@ namespace fovea {
 int classify_main(const arguments& args) {
   fovea_config cfg;
   command_line line;
-  int exit_code = 2;
-  auto request = read_job_command(job_command::classify, args, cfg, line,
-                                  exit_code);
+  auto request = read_job_command(job_command::classify, args, cfg, line);
   if (!request)
-    return exit_code;
+    return 2;
   // One worker per core by default: single-threaded workers side by side
   // beat one worker with more LibTorch threads for small models.
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());

@@ -87,16 +87,8 @@ flag_spec job_flag_spec(job_command command) {
 std::optional<job_request> read_job_command(job_command command,
                                             const arguments& args,
                                             fovea_config& cfg,
-                                            command_line& line,
-                                            int& exit_code) {
-  exit_code = 2;
+                                            command_line& line) {
   auto name = command == job_command::submit ? "submit" : "classify";
-  if (std::find(args.begin(), args.end(), "--help") != args.end()
-      || std::find(args.begin(), args.end(), "-h") != args.end()) {
-    say(job_help(command));
-    exit_code = 0;
-    return std::nullopt;
-  }
   line = split_command_line(args, job_flag_spec(command));
   if (!line.error.empty() || line.positional.empty()) {
     complain(std::string{"fovea "} + name + ": "

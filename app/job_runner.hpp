@@ -41,15 +41,13 @@ flag_spec job_flag_spec(job_command command);
 
 /// Reads a job subcommand's arguments (the flags job_flags gives
 /// `command`; the ones only it has are left in `line`) and configures
-/// `cfg`. With --help it prints the command's help and returns nothing with
-/// `exit_code` 0; on a problem it prints it with the usage and returns
-/// nothing with `exit_code` 2. Every argument is checked before anything
-/// starts.
+/// `cfg`. On a problem it prints it with the usage and returns nothing:
+/// exit with 2. Every argument is checked before anything starts. (main
+/// answers --help before this runs.)
 std::optional<job_request> read_job_command(job_command command,
                                             const arguments& args,
                                             fovea_config& cfg,
-                                            command_line& line,
-                                            int& exit_code);
+                                            command_line& line);
 
 /// What is wrong with the request's --model, --top-k, --order or --truth
 /// (a file that cannot be read or is no path,label file), or the empty

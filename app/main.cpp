@@ -1,6 +1,7 @@
 // fovea: distributed image recognition on the C++ Actor Framework.
 //
 // This file only picks the subcommand; each lives in its own file.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -75,6 +76,67 @@ model (and top_k with --top-k). Exit codes: 0 success, 1 the job failed,
 )";
 }
 
+// `fovea COMMAND --help` and `fovea help COMMAND` for the commands that run
+// no job (submit's and classify's come from jobs/job_flags.cpp).
+const std::map<std::string, std::pair<std::string, std::string>>&
+command_help() {
+  static const std::map<std::string, std::pair<std::string, std::string>>
+    help{
+      {"node",
+       {"usage: fovea node --config FILE [--fovea.KEY=VALUE ...]",
+        "Runs a coordinator or a worker, as the config's fovea.role says: "
+        "prints one ready line, then runs until SIGINT or SIGTERM (a worker "
+        "drains first: it finishes what it holds). config/coordinator.ini "
+        "and config/worker.ini are examples; `fovea help settings` lists "
+        "every key and `fovea help KEY` explains one."}},
+      {"shell",
+       {"usage: fovea shell [HOST:PORT] [--config FILE] [--fovea.KEY=VALUE "
+        "...]",
+        "An operator's console to a running cluster; `help` inside lists its "
+        "commands. With stdin not a terminal it reads one command per line "
+        "and exits 1 if any failed. Give it a certificate (fovea.certificate, "
+        "fovea.key, fovea.ca) for a TLS cluster."}},
+      {"run",
+       {"usage: fovea run SCRIPT [--dir DIR] [--set NAME=VALUE ...]",
+        "A scripted cluster run: the shell's commands plus start, wait-ready, "
+        "wait-rows, kill, stop, sleep, expect and tls. Node logs go to DIR "
+        "(default runs/TIMESTAMP). Examples: config/clusters/*.fovea; "
+        "docs/usage.md explains each verb."}},
+      {"certs",
+       {"usage: fovea certs DIR NAME... [--role "
+        "coordinator|worker|client|operator|monitor] [--days N]\n"
+        "       fovea certs DIR --revoke NAME...",
+        "A cluster's certificates: DIR/ca.pem and ca.key (made once), and "
+        "DIR/NAME.pem and NAME.key signed by it with the role in the "
+        "certificate; --revoke lists NAMEs in DIR/crl.pem (nodes read it "
+        "with fovea.crl). docs/security.md says what each role may do."}},
+      {"dataset",
+       {"usage: fovea dataset fashion-mnist [--split test|train] --out DIR "
+        "[--source DIR]",
+        "Writes a data set as PNG files plus DIR/truth.csv (path,label), for "
+        "`--truth` of submit and classify. Fashion-MNIST comes from Debian's "
+        "package (scripts/install-deps installs it)."}},
+      {"version",
+       {"usage: fovea version (or fovea --version)",
+        "This fovea's version, the libraries it was built with, and where "
+        "its LibTorch module loads from."}},
+    };
+  return help;
+}
+
+// The help of `command`, or "" if it has none here.
+std::string help_of(const std::string& command) {
+  if (command == "submit")
+    return fovea::job_help(fovea::job_command::submit);
+  if (command == "classify")
+    return fovea::job_help(fovea::job_command::classify);
+  auto found = command_help().find(command);
+  if (found == command_help().end())
+    return {};
+  return found->second.first + "\n\n"
+         + fovea::wrap_help(found->second.second, "");
+}
+
 // `fovea help settings`: every key with its default and help, by subsystem.
 std::string settings_overview() {
   fovea::fovea_config defaults;
@@ -99,10 +161,8 @@ int help_main(const fovea::arguments& args) {
     return 0;
   }
   auto& topic = args[0];
-  if (topic == "submit" || topic == "classify") {
-    std::cout << fovea::job_help(topic == "submit"
-                                   ? fovea::job_command::submit
-                                   : fovea::job_command::classify);
+  if (auto text = help_of(topic); !text.empty()) {
+    std::cout << text;
     return 0;
   }
   if (topic == "settings") {
@@ -142,6 +202,14 @@ int main(int argc, char** argv) {
                 {"help", help_main},
                 {"--help", help_main},
                 {"-h", help_main}};
+  // Every command's --help, before the command reads its arguments.
+  auto wants_help = std::find_if(args.begin(), args.end(), [](auto& arg) {
+                      return arg == "--help" || arg == "-h";
+                    }) != args.end();
+  if (auto text = help_of(command); wants_help && !text.empty()) {
+    std::cout << text;
+    return 0;
+  }
   if (auto found = commands.find(command); found != commands.end())
     return found->second(args);
   fovea::complain("fovea: unknown command '" + command + "'\n" + usage());

@@ -15,11 +15,9 @@ namespace fovea {
 int submit_main(const arguments& args) {
   fovea_config cfg;
   command_line line;
-  int exit_code = 2;
-  auto request = read_job_command(job_command::submit, args, cfg, line,
-                                  exit_code);
+  auto request = read_job_command(job_command::submit, args, cfg, line);
   if (!request)
-    return exit_code;
+    return 2;
   auto where = parse_endpoint(cfg.coordinator);
   if (!where) {
     complain("fovea submit: --coordinator: " + describe(where.error()));

@@ -59,6 +59,16 @@ TEST_CASE("fovea COMMAND --help explains it and exits 0, and fovea help "
     CHECK(output.find(std::string{"usage: fovea "} + command) == 0);
     CHECK(output.find("--list-skipped") != std::string::npos);
   }
+  // Every other command has help of its own too, not CAF's option dump.
+  for (auto command : {"node", "shell", "run", "certs", "dataset"}) {
+    for (auto flag : {"--help", "-h"}) {
+      auto [code, output] = test::run_fovea({command, flag});
+      INFO(command << " " << flag << ":\n" << output);
+      CHECK(code == 0);
+      CHECK(output.find(std::string{"usage: fovea "} + command) == 0);
+    }
+    CHECK(test::run_fovea({"help", command}).first == 0);
+  }
   auto [code, output] = test::run_fovea({"help", "slots"});
   CHECK(code == 0);
   CHECK(output.find("fovea.slots = 4 (the default)") == 0);
