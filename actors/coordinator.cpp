@@ -73,25 +73,25 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
         say(self, describe(err));
     return make_error(errc::invalid_request, choice.why);
   }
-  auto id = st.next_job++;
+  auto id = st.jobs.next_id();
   if (spec.name.empty())
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
   st.sched.add_job(id);
-  st.jobs.emplace(id, job_entry{.ledger = job_ledger{spec.name, spec.total},
-                                .client = client,
-                                .principal = who.principal,
-                                .owner = owner,
-                                .journal = std::move(opened.journal),
-                                .waiters = {},
-                                .model_wanted = std::move(wanted),
-                                .model = {},
-                                .model_note = {},
-                                .unserved_since = {},
-                                .top_k = spec.top_k,
-                                .counters = st.options.metrics
-                                  ? st.options.metrics->open_job(id, spec.name)
-                                  : job_result_counters{}});
+  st.jobs.open(job_entry{.ledger = job_ledger{spec.name, spec.total},
+                         .client = client,
+                         .principal = who.principal,
+                         .owner = owner,
+                         .journal = std::move(opened.journal),
+                         .waiters = {},
+                         .model_wanted = std::move(wanted),
+                         .model = {},
+                         .model_note = {},
+                         .unserved_since = {},
+                         .top_k = spec.top_k,
+                         .counters = st.options.metrics
+                           ? st.options.metrics->open_job(id, spec.name)
+                           : job_result_counters{}});
   bind_or_hold(self, id, choice);
   sample_now(self);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
@@ -118,19 +118,18 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
 // is retired, so the same name runs afresh next time.
 caf::result<bool> commit_job(coordinator_pointer self, uint64_t id) {
   auto& st = self->state;
-  auto found = st.committable.find(id);
-  if (found == st.committable.end())
-    return st.jobs.count(id) ? caf::result<bool>{make_error(
+  auto found = st.jobs.commit_of(id);
+  if (!found)
+    return st.jobs.find(id) ? caf::result<bool>{make_error(
              errc::invalid_request,
              "job " + std::to_string(id) + " has not finished")}
-                             : caf::result<bool>{false};
+                            : caf::result<bool>{false};
   if (caf::actor_cast<caf::actor_addr>(self->current_sender())
-      != found->second.client)
+      != found->client)
     return make_error(errc::not_permitted,
                       "only the client of job " + std::to_string(id)
                         + " says it is committed");
-  auto path = std::move(found->second.journal);
-  st.committable.erase(found);
+  auto path = st.jobs.take_commit(id)->journal;
   if (auto err = retire_journal(path)) {
     say(self, describe(err));
     return err;
@@ -145,8 +144,8 @@ caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
   auto who = sender_of(self);
   if (auto err = check_access(who, request_kind::observe))
     return err;
-  if (auto job = st.jobs.find(id); job != st.jobs.end()) {
-    if (auto err = not_theirs(who, id, job->second.owner))
+  if (auto job = st.jobs.find(id)) {
+    if (auto err = not_theirs(who, id, job->owner))
       return err;
     size_t waiting = 0;
     for (auto& [other, entry] : st.jobs)
@@ -156,10 +155,10 @@ caf::result<job_row> wait_for_job(coordinator_pointer self, uint64_t id) {
                         std::to_string(waiting)
                           + " requests wait for jobs already");
     auto promise = self->make_response_promise<job_row>();
-    job->second.waiters.push_back(promise);
+    job->waiters.push_back(promise);
     return promise;
   }
-  for (auto& [row, series] : st.ended)
+  for (auto& [row, series] : st.jobs.history())
     if (row.id == id) {
       if (auto err = not_theirs(who, id, row.owner))
         return err;
@@ -173,15 +172,14 @@ caf::result<uint64_t> cancel_job(coordinator_pointer self, uint64_t id) {
   auto& st = self->state;
   auto who = sender_of(self);
   auto job = st.jobs.find(id);
-  auto own = job != st.jobs.end() && !job->second.owner.empty()
-             && job->second.owner == owner_of(who);
+  auto own = job && !job->owner.empty() && job->owner == owner_of(who);
   if (!own)
     if (auto err = check_access(who, request_kind::cancel))
       return err;
-  if (job == st.jobs.end())
+  if (!job)
     return make_error(errc::unknown_job, std::to_string(id));
-  auto done = job->second.ledger.count();
-  self->send(job->second.client, failed_atom::value, id,
+  auto done = job->ledger.count();
+  self->send(job->client, failed_atom::value, id,
              std::string{"cancelled by an operator"});
   sync_journal(self, id);
   close_job(self, id, job_state::cancelled, "cancelled by an operator");
@@ -236,7 +234,7 @@ coordinator(coordinator_pointer self, coordinator_options options) {
         return err;
       auto& st = self->state;
       std::vector<job_row> rows;
-      for (auto& ended : st.ended)
+      for (auto& ended : st.jobs.history())
         rows.push_back(ended.row);
       size_t in_flight = 0;
       for (auto& [id, job] : st.jobs)

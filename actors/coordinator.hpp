@@ -71,6 +71,7 @@
 #include "jobs/job_journal.hpp"
 #include "jobs/journal_store.hpp"
 #include "jobs/job_ledger.hpp"
+#include "jobs/job_table.hpp"
 #include "jobs/model_binding.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_registry.hpp"
@@ -174,20 +175,16 @@ struct coordinator_state {
   /// Registered workers, by the address they send from and by their key in
   /// the scheduler (a worker_registry keeps the two in step).
   worker_registry<caf::actor_addr, worker_entry> workers;
-  std::map<uint64_t, job_entry> jobs;
+  /// Running jobs, the last 100 that ended (for `jobs` and `wait`), and
+  /// finished jobs whose journal waits for their client's commit (at most
+  /// 1024; past that a journal simply stays, and a resubmit resumes it).
+  job_table<job_entry, ended_job, committable_job> jobs{100, 1024};
   scheduler sched; ///< the queue, credit, batches in flight, retries
   /// The byte budget, shared among the jobs' clients.
   credit_ledger credit{0, 0};
   journal_store journals{""}; ///< under options.journal_dir
-  /// The last jobs that ended, newest last, for `jobs` and `wait`.
-  std::deque<ended_job> ended;
-  /// Finished jobs whose journal waits for their client's word that the
-  /// results file is committed, by job id (oldest first; bounded: past the
-  /// bound a journal simply stays, and a resubmit resumes from it).
-  std::map<uint64_t, committable_job> committable;
   int64_t started = unix_now();
   uint64_t recorded = 0; ///< results recorded, all jobs, since start
-  uint64_t next_job = 1;
 
   static inline const char* name = "fovea.coordinator";
 };

@@ -22,7 +22,7 @@ using clock_type = scheduler::clock;
 scheduler::recorded_fn recorded_in(coordinator_state& st) {
   return [&st](uint64_t job, uint64_t index) {
     auto found = st.jobs.find(job);
-    return found == st.jobs.end() || found->second.ledger.recorded(index);
+    return !found || found->ledger.recorded(index);
   };
 }
 

@@ -13,8 +13,8 @@ void send_credit(coordinator_pointer self,
                  const std::vector<credit_ledger::grant>& grants) {
   auto& st = self->state;
   for (auto& grant : grants)
-    if (auto job = st.jobs.find(grant.job); job != st.jobs.end())
-      self->send(job->second.client, credit_atom::value,
+    if (auto job = st.jobs.find(grant.job))
+      self->send(job->client, credit_atom::value,
                  job_credit{grant.job, grant.granted, st.credit.task_floor(),
                             st.credit.budget()});
 }
@@ -55,14 +55,14 @@ caf::result<uint64_t> take_tasks(coordinator_pointer self, uint64_t id,
                                  std::vector<image_task>& tasks) {
   auto& st = self->state;
   auto job = st.jobs.find(id);
-  if (job == st.jobs.end())
+  if (!job)
     return make_error(errc::unknown_job, std::to_string(id));
   if (caf::actor_cast<caf::actor_addr>(self->current_sender())
-      != job->second.client.address())
+      != job->client.address())
     return make_error(errc::not_permitted,
                       "only the client that opened job " + std::to_string(id)
                         + " sends its tasks");
-  if (auto err = check_tasks(tasks, id, job->second.ledger.total(),
+  if (auto err = check_tasks(tasks, id, job->ledger.total(),
                              st.options.limits))
     return err;
   uint64_t charge = 0;
@@ -73,7 +73,7 @@ caf::result<uint64_t> take_tasks(coordinator_pointer self, uint64_t id,
                + std::to_string(charge) + " bytes past its credit of "
                + std::to_string(st.credit.granted(id));
     say(self, why + "; its client is cut off");
-    auto client = job->second.client;
+    auto client = job->client;
     if (auto& peers = st.options.peers; peers && client.node() != self->node())
       peers->disconnect(node_key(self->system(), client.node()),
                         "it sent past its credit");
@@ -91,9 +91,9 @@ void ask_credit(coordinator_pointer self, uint64_t id, uint64_t need,
                 uint64_t want) {
   auto& st = self->state;
   auto job = st.jobs.find(id);
-  if (job == st.jobs.end()
+  if (!job
       || caf::actor_cast<caf::actor_addr>(self->current_sender())
-           != job->second.client.address())
+           != job->client.address())
     return;
   send_credit(self, st.credit.ask(id, need, want));
 }

@@ -154,7 +154,7 @@ void replay_journal(coordinator_pointer self, uint64_t id,
   auto name = st.jobs.at(id).ledger.name();
   uint64_t replayed = 0;
   std::vector<prediction> part;
-  while (st.jobs.count(id) && reader.next(part, 4096)) {
+  while (st.jobs.find(id) && reader.next(part, 4096)) {
     replayed += part.size();
     auto& job = st.jobs.at(id);
     std::vector<prediction> fresh;

@@ -47,36 +47,27 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
 // goes to the recent history, and whoever waits for it hears.
 void close_job(coordinator_pointer self, uint64_t id, job_state state,
                const std::string& why) {
-  constexpr size_t history = 100;
   auto& st = self->state;
   auto job = st.jobs.find(id);
-  if (job == st.jobs.end())
+  if (!job)
     return;
-  say(self, "job " + std::to_string(id) + " (" + job->second.ledger.name() +
+  say(self, "job " + std::to_string(id) + " (" + job->ledger.name() +
                 ") " + why);
-  auto row = row_of(id, job->second, state);
-  for (auto& waiter : job->second.waiters)
+  auto row = row_of(id, *job, state);
+  for (auto& waiter : job->waiters)
     waiter.deliver(row);
   // Its client commits the results file next, and then says so.
-  constexpr size_t most_committable = 1024;
-  if (state == job_state::finished && job->second.journal) {
-    st.committable[id] = committable_job{job->second.journal->path(),
-                                         job->second.client.address()};
-    if (st.committable.size() > most_committable)
-      st.committable.erase(st.committable.begin());
-  }
+  std::optional<committable_job> commit;
+  if (state == job_state::finished && job->journal)
+    commit = committable_job{job->journal->path(), job->client.address()};
   auto& metrics = st.options.metrics;
   if (metrics)
     metrics->job_ended(to_string(state));
-  st.ended.push_back(ended_job{std::move(row), std::nullopt});
-  if (metrics)
-    st.ended.back().series = job->second.counters;
-  if (st.ended.size() > history) {
-    if (auto& series = st.ended.front().series; series && metrics)
-      metrics->forget_job(*series);
-    st.ended.pop_front();
-  }
-  st.jobs.erase(job);
+  auto series = metrics ? std::optional{job->counters} : std::nullopt;
+  auto dropped = st.jobs.end(id, ended_job{std::move(row), std::move(series)},
+                             std::move(commit));
+  if (dropped && dropped->series && metrics)
+    metrics->forget_job(*dropped->series);
   st.sched.remove_job(id); // its queued tasks go; batches out run unheeded
   send_credit(self, st.credit.close(id)); // what it held goes to others
   sample_now(self);
@@ -136,18 +127,18 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
   std::vector<credit_ledger::grant> grants;
   for (auto& row : rows) {
     auto job = st.jobs.find(row.job);
-    if (job != st.jobs.end() && job->second.ledger.record(row.index)) {
+    if (job && job->ledger.record(row.index)) {
       ++st.recorded;
       // Its task is no longer needed: its charge comes back.
       auto given = st.credit.settle(row.job, row.index);
       grants.insert(grants.end(), given.begin(), given.end());
-      row.model = job->second.model ? job->second.model->label() : "";
+      row.model = job->model ? job->model->label() : "";
       if (!row.ok())
-        ++job->second.errors;
+        ++job->errors;
       if (st.options.metrics)
-        coordinator_metrics::count_result(job->second.counters, row.error);
-      if (job->second.journal)
-        job->second.journal->append(row, model);
+        coordinator_metrics::count_result(job->counters, row.error);
+      if (job->journal)
+        job->journal->append(row, model);
       fresh[row.job].push_back(std::move(row));
     }
   }

@@ -17,7 +17,7 @@ void sample_now(coordinator_pointer self) {
   for (auto& [addr, w] : st.workers)
     if (w.entry.drained)
       ++now.workers_draining;
-  now.jobs_running = st.jobs.size();
+  now.jobs_running = st.jobs.running();
   now.queued_tasks = st.sched.queued_tasks();
   now.held_bytes = st.sched.held_bytes();
   now.batches_in_flight = st.sched.batches_in_flight();
