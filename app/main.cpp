@@ -11,6 +11,7 @@
 #include "app/settings_schema.hpp"
 #include "app/subcommands.hpp"
 #include "jobs/job_flags.hpp"
+#include "vision/manifest_keys.hpp"
 
 namespace {
 
@@ -63,9 +64,10 @@ std::string usage() {
   version (or --version)
       this fovea's version, the libraries it was built with, and where its
       LibTorch module loads from
-  help [COMMAND | settings | KEY]
+  help [COMMAND | settings | KEY | model.ini]
       this text; a command's flags (also `fovea COMMAND --help`); every
-      fovea.* setting; or one setting (`fovea help max-queued-bytes`)
+      fovea.* setting; one setting (`fovea help max-queued-bytes`); or
+      every key of a model folder's model.ini
 
 Nodes, submit and shell take fovea.certificate, fovea.key and fovea.ca (in
 the config file or as --fovea.KEY=VALUE) to talk TLS: docs/security.md.
@@ -154,7 +156,7 @@ std::string settings_overview() {
                 "[fovea] in a config file or as --fovea.KEY=VALUE.\n";
 }
 
-// fovea help [COMMAND | settings | KEY]
+// fovea help [COMMAND | settings | KEY | model.ini]
 int help_main(const fovea::arguments& args) {
   if (args.empty()) {
     std::cout << usage();
@@ -167,6 +169,10 @@ int help_main(const fovea::arguments& args) {
   }
   if (topic == "settings") {
     std::cout << settings_overview();
+    return 0;
+  }
+  if (topic == "model.ini") {
+    std::cout << fovea::describe_manifest_keys();
     return 0;
   }
   if (auto s = fovea::find_setting(topic)) {

@@ -13,6 +13,7 @@
 #include "app/job_runner.hpp"
 #include "app/settings_schema.hpp"
 #include "jobs/job_flags.hpp"
+#include "vision/manifest_keys.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/process.hpp"
@@ -104,6 +105,43 @@ TEST_CASE("the configuration reference in docs/ lists every setting, and "
   for (auto& s : settings_schema())
     declared.insert(std::string{s.key});
   CHECK(documented == declared);
+}
+
+TEST_CASE("the model.ini example in docs/ shows every model.ini key, and "
+          "only those, as fovea help model.ini does",
+          "[unit]") {
+  std::ifstream doc{std::string{FOVEA_SOURCE_DIR} + "/docs/models.md"};
+  REQUIRE(doc);
+  // The first ```ini block: [section] lines, and "key = " lines (a key
+  // that is commented out is still shown).
+  static const std::regex section_line{R"(^\[([a-z]+)\])"};
+  static const std::regex key_line{R"(^;? ?([a-z0-9-]+) = )"};
+  std::set<std::string> documented;
+  bool inside = false;
+  std::string section;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.rfind("```", 0) == 0) {
+      if (inside)
+        break;
+      inside = line == "```ini";
+      continue;
+    }
+    std::smatch match;
+    if (!inside)
+      continue;
+    if (std::regex_search(line, match, section_line))
+      section = match[1];
+    else if (std::regex_search(line, match, key_line))
+      documented.insert(section + "." + std::string{match[1]});
+  }
+  std::set<std::string> declared;
+  for (auto& entry : manifest_keys())
+    declared.insert(std::string{entry.section} + "." + std::string{entry.key});
+  CHECK(documented == declared);
+  auto [code, help] = test::run_fovea({"help", "model.ini"});
+  CHECK(code == 0);
+  for (auto& entry : manifest_keys())
+    CHECK(help.find("  " + std::string{entry.key} + " ") != std::string::npos);
 }
 
 TEST_CASE("a --truth file that cannot be read is refused before anything "

@@ -214,7 +214,7 @@ TEST_CASE("a broken model directory is refused with the reason", "[unit]") {
     auto dir = copy_of_model("unknown-key");
     std::ofstream{dir / "model.ini", std::ios::trunc}
       << manifest_pinning("colour = 3\n");
-    CHECK(load_error(dir).find("unknown key model.colour")
+    CHECK(load_error(dir).find("model.colour: unknown key (known: name, version")
           != std::string::npos);
   }
 }
