@@ -1,7 +1,6 @@
 #include "jobs/results_writer.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <unistd.h>
 
@@ -18,12 +17,6 @@ std::string partial_name(const std::string& out) {
   return out + ".partial";
 }
 
-caf::error io_error(const std::string& file, const std::string& what,
-                    int number = errno) {
-  return make_error(errc::storage_failed,
-                    file + ": " + what + ": " + std::strerror(number));
-}
-
 } // namespace
 
 caf::expected<results_writer> results_writer::open(std::string out,
@@ -33,7 +26,7 @@ caf::expected<results_writer> results_writer::open(std::string out,
   auto tmp = partial_name(out);
   auto file = std::fopen(tmp.c_str(), "w");
   if (!file)
-    return io_error(tmp, "cannot create results file");
+    return file_error(tmp, "cannot create results file");
   results_writer writer{std::move(out), file, total};
   writer.ranked_ = top_k > 0;
   writer.input_order_ = input_order;
@@ -98,7 +91,7 @@ bool results_writer::write(const prediction& row) {
 caf::error results_writer::failure() const {
   if (write_errno_ == 0)
     return caf::none;
-  return io_error(partial_name(out_), "cannot write results", write_errno_);
+  return file_error(partial_name(out_), "cannot write results", write_errno_);
 }
 
 caf::error results_writer::commit() {
@@ -112,7 +105,7 @@ caf::error results_writer::commit() {
   if (auto err = failure())
     return err;
   if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0)
-    return io_error(tmp, "cannot write results");
+    return file_error(tmp, "cannot write results");
   std::fclose(std::exchange(file_, nullptr));
   auto ready = tmp;
   if (input_order_) {
@@ -123,7 +116,7 @@ caf::error results_writer::commit() {
     }
   }
   if (std::rename(ready.c_str(), out_.c_str()) != 0)
-    return io_error(out_, "cannot move results into place");
+    return file_error(out_, "cannot move results into place");
   if (input_order_)
     ::unlink(tmp.c_str()); // its rows are all in out_ now
   // The rename itself must last: the client next tells the coordinator,

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <memory>
 #include <unistd.h>
 #include <utility>
@@ -20,12 +19,6 @@ namespace fovea {
 namespace {
 
 using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
-caf::error io_error(const std::string& file, const std::string& what,
-                    int number = errno) {
-  return make_error(errc::storage_failed,
-                    file + ": " + what + ": " + std::strerror(number));
-}
 
 file_ptr open_file(const std::string& path, const char* mode) {
   return {std::fopen(path.c_str(), mode), &std::fclose};
@@ -70,7 +63,7 @@ public:
   bool next(indexed_row& row) {
     if (!read_csv_record(file_.get(), row.record)) {
       if (std::ferror(file_.get()))
-        error_ = io_error(path_, "cannot read rows");
+        error_ = file_error(path_, "cannot read rows");
       return false;
     }
     if (!parse_index(row)) {
@@ -108,11 +101,11 @@ public:
     auto& path = made_.back();
     auto run = open_file(path, "w");
     if (!run)
-      return io_error(path, "cannot create a sort run");
+      return file_error(path, "cannot create a sort run");
     if (auto err = fill(run.get(), path))
       return err;
     if (std::fflush(run.get()) != 0)
-      return io_error(path, "cannot write a sort run");
+      return file_error(path, "cannot write a sort run");
     return path;
   }
 
@@ -133,7 +126,7 @@ caf::error write_rows(const std::vector<indexed_row>& rows, std::FILE* file,
                       const std::string& path, bool keep_index) {
   for (auto& row : rows)
     if (!put_row(file, row, keep_index))
-      return io_error(path, "cannot write rows");
+      return file_error(path, "cannot write rows");
   return caf::none;
 }
 
@@ -154,7 +147,7 @@ caf::error merge(const std::vector<std::string>& paths, std::FILE* file,
   for (auto& run : paths) {
     auto run_file = open_file(run, "r");
     if (!run_file)
-      return io_error(run, "cannot read a sort run");
+      return file_error(run, "cannot read a sort run");
     sources.emplace_back(run, std::move(run_file));
     indexed_row row;
     if (sources.back().next(row))
@@ -167,7 +160,7 @@ caf::error merge(const std::vector<std::string>& paths, std::FILE* file,
     auto [row, from] = std::move(heads.back());
     heads.pop_back();
     if (!put_row(file, row, keep_index))
-      return io_error(path, "cannot write rows");
+      return file_error(path, "cannot write rows");
     if (sources[from].next(row))
       push(std::move(row), from);
     else if (auto& err = sources[from].error())
@@ -178,7 +171,7 @@ caf::error merge(const std::vector<std::string>& paths, std::FILE* file,
 
 caf::error finish(std::FILE* file, const std::string& path) {
   if (std::fflush(file) != 0 || ::fsync(fileno(file)) != 0)
-    return io_error(path, "cannot write rows");
+    return file_error(path, "cannot write rows");
   return caf::none;
 }
 
@@ -188,7 +181,7 @@ caf::error order_rows(const std::string& from, const std::string& to,
                       row_order_limits limits) {
   auto in = open_file(from, "r");
   if (!in)
-    return io_error(from, "cannot read rows");
+    return file_error(from, "cannot read rows");
   std::string header;
   const std::string index = index_column;
   if (!read_csv_record(in.get(), header) || header.rfind(index, 0) != 0)
@@ -197,10 +190,10 @@ caf::error order_rows(const std::string& from, const std::string& to,
   row_source source{from, std::move(in)};
   auto out = open_file(to, "w");
   if (!out)
-    return io_error(to, "cannot create results file");
+    return file_error(to, "cannot create results file");
   if (!put(out.get(), header.data() + index.size(),
            header.size() - index.size()))
-    return io_error(to, "cannot write rows");
+    return file_error(to, "cannot write rows");
   run_files runs{to};
   std::vector<std::string> pending;
   std::vector<indexed_row> slice;

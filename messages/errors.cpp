@@ -1,5 +1,7 @@
 #include "messages/errors.hpp"
 
+#include <cstring>
+
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
 
@@ -37,6 +39,12 @@ std::string to_string(errc code) {
       return "model not served";
   }
   return "unknown fovea error";
+}
+
+caf::error file_error(const std::string& file, const std::string& what,
+                      int number) {
+  return make_error(errc::storage_failed,
+                    file + ": " + what + ": " + std::strerror(number));
 }
 
 caf::error make_error(errc code, std::string context) {

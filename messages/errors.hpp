@@ -2,6 +2,7 @@
 // "fovea" category. Exceptions never cross an actor boundary; these do.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 
@@ -33,6 +34,10 @@ constexpr caf::atom_value error_category = caf::atom("fovea");
 std::string to_string(errc code);
 
 caf::error make_error(errc code, std::string context = {});
+
+/// A file operation that failed: storage_failed, "FILE: WHAT: strerror".
+caf::error file_error(const std::string& file, const std::string& what,
+                      int number = errno);
 
 /// Renders any caf::error for people: fovea's own codes by name with their
 /// context, CAF's in CAF's words.

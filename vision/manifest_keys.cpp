@@ -217,7 +217,7 @@ const std::vector<manifest_key>& manifest_keys() {
     {"inference", "warm-up-budget", false,
      "warm-up at load starts no new batch size after this (default 10s)",
      [](const value& v, m& out) {
-       caf::timespan span;
+       caf::timespan span{0};
        auto problem = read_duration(
          v, std::chrono::minutes(10),
          "must be a duration from 0 to 10min (500ms, 20s)", span);

@@ -55,11 +55,6 @@ std::vector<std::string> submit_args(const std::string& address,
           "--job", job_name};
 }
 
-size_t rows_written(const std::string& out) {
-  auto lines = test::count_lines(out + ".partial");
-  return lines > 0 ? lines - 1 : 0;
-}
-
 } // namespace
 
 TEST_CASE("a journal the previous release left resumes with this one: its "
@@ -108,7 +103,7 @@ TEST_CASE("make the journal fixture of tests/app/compatibility.test.cpp",
   {
     test::child_process submit{submit_args(cluster.address, out)};
     REQUIRE(test::wait_for_file(
-      out + ".partial", [&] { return rows_written(out) >= 12; }, 60s));
+      out + ".partial", [&] { return test::rows_written(out) >= 12; }, 60s));
     submit.signal(SIGKILL);
     submit.wait_for_exit(10s);
   }

@@ -24,15 +24,6 @@ namespace {
 
 constexpr int job_size = 3000;
 
-// Rows the client has written so far (its file is flushed every few KB).
-size_t rows_written(const std::string& out) {
-  std::ifstream in{out + ".partial"};
-  size_t lines = 0;
-  for (std::string line; std::getline(in, line);)
-    ++lines;
-  return lines > 0 ? lines - 1 : 0; // the header
-}
-
 // A point in the job, from 10% to 60% of its rows, that differs by seed.
 size_t random_point(unsigned seed) {
   std::mt19937 rng{seed};
@@ -46,7 +37,7 @@ void wait_for_rows(test::child_process& submit, const std::string& out,
                    size_t rows) {
   REQUIRE(test::wait_for_file(
     out + ".partial",
-    [&] { return rows_written(out) >= rows || !submit.running(); }, 60s));
+    [&] { return test::rows_written(out) >= rows || !submit.running(); }, 60s));
   INFO(submit.output());
   REQUIRE(submit.running());
 }

@@ -29,10 +29,6 @@ void write_blob(const fs::path& path, size_t bytes) {
   std::ofstream{path, std::ios::binary} << std::string(bytes, 'x');
 }
 
-uint16_t port_of(const std::string& address) {
-  return static_cast<uint16_t>(
-    std::stoi(address.substr(address.rfind(':') + 1)));
-}
 
 } // namespace
 
@@ -94,7 +90,7 @@ TEST_CASE("raw peers sending large messages past their credit leave the "
   auto baseline = test::current_rss(pid);
   // Each peer opens a job, then sends one 60 MB batch without credit.
   for (uint32_t i = 0; i < 6; ++i) {
-    test::basp_peer peer{sys, "127.0.0.1", port_of(cluster.address), nullptr};
+    test::basp_peer peer{sys, "127.0.0.1", test::port_of(cluster.address), nullptr};
     REQUIRE(peer.ready());
     REQUIRE(peer.hello(test::some_other_node(3000 + i)));
     job_spec spec;

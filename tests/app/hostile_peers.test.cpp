@@ -23,10 +23,6 @@ namespace basp = caf::io::basp;
 
 namespace {
 
-uint16_t port_of(const std::string& address) {
-  return static_cast<uint16_t>(
-    std::stoi(address.substr(address.rfind(':') + 1)));
-}
 
 // A TLS cluster with two workers, a client alice running a job of 400
 // images in the background (the victim), and certificates for the
@@ -62,7 +58,7 @@ struct attacked_cluster : test::actor_fixture {
   /// A raw session as `who`, its handshake read.
   std::unique_ptr<test::basp_peer> session(const std::string& who) {
     auto peer = std::make_unique<test::basp_peer>(
-      sys, "127.0.0.1", port_of(cluster.address), files.credentials(who));
+      sys, "127.0.0.1", test::port_of(cluster.address), files.credentials(who));
     INFO(peer->problem());
     REQUIRE(peer->ready());
     return peer;

@@ -57,10 +57,6 @@ struct journaled_cluster : test::actor_fixture {
   }
 };
 
-uint16_t port_of(const std::string& address) {
-  return static_cast<uint16_t>(
-    std::stoi(address.substr(address.rfind(':') + 1)));
-}
 
 } // namespace
 
@@ -74,7 +70,7 @@ TEST_CASE("a named job belongs to the certificate that opened it: another "
                                                 30s));
   // mallory, from a node of its own, asks about alice's job.
   test::test_pki files{f.pki, {}};
-  test::basp_peer mallory{f.sys, "127.0.0.1", port_of(f.cluster->address),
+  test::basp_peer mallory{f.sys, "127.0.0.1", test::port_of(f.cluster->address),
                           files.credentials("mallory")};
   REQUIRE(mallory.ready());
   REQUIRE(mallory.hello(test::some_other_node(4100)));

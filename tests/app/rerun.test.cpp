@@ -18,13 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> submit(const std::string& address,
-                                const std::filesystem::path& images,
-                                const std::filesystem::path& out,
-                                const std::string& job) {
-  return {"submit", "--coordinator", address, images.string(),
-          "--out",  out.string(),    "--job", job};
-}
 
 // path -> (label, score) as the results file says.
 std::map<std::string, std::pair<int, double>>
@@ -62,7 +55,7 @@ TEST_CASE("a finished named job run again after its files changed labels "
   test::local_cluster cluster{
       2, {"--fovea.journal-dir=" + (dir / "journal").string()}};
   auto [first, first_output] = test::run_fovea(
-      submit(cluster.address, dir / "imgs", dir / "first.csv", "nightly"));
+      test::submit_args(cluster.address, dir / "imgs", dir / "first.csv", "nightly"));
   INFO(first_output);
   REQUIRE(first == 0);
   REQUIRE(cluster.coordinator->wait_for_line("journal retired", 10s));
@@ -70,12 +63,12 @@ TEST_CASE("a finished named job run again after its files changed labels "
   for (size_t i = 0; i < paths.size(); ++i)
     test::write_file(paths[i], test::pattern_png(static_cast<int>(i) + 1000));
   auto [second, second_output] = test::run_fovea(
-      submit(cluster.address, dir / "imgs", dir / "second.csv", "nightly"));
+      test::submit_args(cluster.address, dir / "imgs", dir / "second.csv", "nightly"));
   INFO(second_output);
   REQUIRE(second == 0);
   // What the new files really get, from a job of another name.
   auto [fresh, fresh_output] = test::run_fovea(
-      submit(cluster.address, dir / "imgs", dir / "fresh.csv", "reference"));
+      test::submit_args(cluster.address, dir / "imgs", dir / "fresh.csv", "reference"));
   REQUIRE(fresh == 0);
   test::check_results(dir / "second.csv", paths);
   CHECK(same_answers(dir / "second.csv", dir / "fresh.csv"));
@@ -92,7 +85,7 @@ TEST_CASE("an unfinished named job resubmitted after one of its files "
   auto paths = test::write_pattern_pngs(dir / "imgs", 2000);
   test::local_cluster cluster{
       1, {"--fovea.journal-dir=" + (dir / "journal").string()}};
-  auto args = submit(cluster.address, dir / "imgs", dir / "out.csv", "weekly");
+  auto args = test::submit_args(cluster.address, dir / "imgs", dir / "out.csv", "weekly");
   {
     // A client that dies once its job is open leaves it unfinished.
     test::child_process client{args};

@@ -16,21 +16,6 @@
 using namespace fovea;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::vector<std::string> submit(const std::string& address,
-                                const std::filesystem::path& images,
-                                const std::filesystem::path& out,
-                                const std::string& job = {}) {
-  std::vector<std::string> args{"submit",        "--coordinator", address,
-                                images.string(), "--out",         out.string()};
-  if (!job.empty())
-    args.insert(args.end(), {"--job", job});
-  return args;
-}
-
-} // namespace
-
 TEST_CASE("a poison image that gets its worker killed, next to innocent "
           "ones with the default slots, is the only poison row",
           "[integration][scheduling]") {
@@ -58,7 +43,7 @@ TEST_CASE("a poison image that gets its worker killed, next to innocent "
       return;
     }
   test::child_process client{
-      submit(cluster.address, dir / "images", dir / "out.csv")};
+      test::submit_args(cluster.address, dir / "images", dir / "out.csv")};
   // Once in a batch with others, then alone on max-attempts (3) workers:
   // each loss is replaced, as a service manager restarts a node.
   for (int lost = 0; lost < 4; ++lost) {
@@ -92,10 +77,10 @@ TEST_CASE("a small job submitted during a large one gets its turn at once: "
   test::write_pattern_pngs(dir / "large", large_size);
   test::local_cluster cluster{2};
   test::child_process large{
-    submit(cluster.address, dir / "large", dir / "large.csv", "large")};
+    test::submit_args(cluster.address, dir / "large", dir / "large.csv", "large")};
   REQUIRE(cluster.coordinator->wait_for_line("(large) opened", 30s));
   test::child_process small{
-    submit(cluster.address, dir / "small", dir / "small.csv", "small")};
+    test::submit_args(cluster.address, dir / "small", dir / "small.csv", "small")};
   // Counted in the large job's results as its client wrote them, at the
   // coordinator's own events: the small job opening and finishing.
   auto large_rows = [&] {
@@ -147,7 +132,7 @@ TEST_CASE("with 300 images of 3 MB and a 64 MB byte limit, the coordinator "
   }
   test::local_cluster cluster{2, {"--fovea.max-queued-bytes=67108864"}};
   auto [code, output] = test::run_fovea(
-      submit(cluster.address, dir / "images", dir / "out.csv"), 300s);
+      test::submit_args(cluster.address, dir / "images", dir / "out.csv"), 300s);
   INFO(output);
   REQUIRE(code == 0);
   test::check_results(dir / "out.csv", paths);

@@ -34,10 +34,6 @@ std::string make_pki(const std::filesystem::path& dir) {
   return pki;
 }
 
-uint16_t port_of(const std::string& address) {
-  return static_cast<uint16_t>(
-      std::stoi(address.substr(address.rfind(':') + 1)));
-}
 
 std::pair<int, std::string> submit(const test::local_cluster& cluster,
                                    const std::filesystem::path& images,
@@ -190,7 +186,7 @@ TEST_CASE("4 GiB headers and 100 idle connections leave the coordinator "
                                "--fovea.max-handshakes-per-address=200"},
                               {},
                               tls ? pki : std::string{}};
-  auto port = port_of(cluster.address);
+  auto port = test::port_of(cluster.address);
   auto pid = cluster.coordinator->pid();
   std::vector<std::unique_ptr<test::socket_peer>> idle;
   for (int i = 0; i < 100; ++i) {

@@ -10,6 +10,7 @@
 #include "jobs/results_writer.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/file_size_limit.hpp"
+#include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
 
 using namespace fovea;
@@ -17,12 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in{file};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 prediction row(uint64_t index, std::string path, std::string error = {}) {
   prediction p;
@@ -51,7 +46,7 @@ TEST_CASE("the results file has the header and one row per input",
   CHECK(writer->write(row(0, "a,comma \"quoted\".png")));
   CHECK_FALSE(fs::exists(out)); // only the .partial file so far
   REQUIRE_FALSE(writer->commit());
-  CHECK(slurp(out)
+  CHECK(test::file_text(out)
         == "path,label,class,score,worker,error,model\n"
            "b.png,-1,,0.000000,w1,bad image: empty file,fashion-mnist@1\n"
            "\"a,comma \"\"quoted\"\".png\",2,Pullover,0.500000,w1,,"
@@ -72,7 +67,7 @@ TEST_CASE("a job that ranks classes gets a top_k column of label:score "
   CHECK(writer->write(ranked));
   CHECK(writer->write(row(1, "b.png", "bad image: empty file")));
   REQUIRE_FALSE(writer->commit());
-  CHECK(slurp(out)
+  CHECK(test::file_text(out)
         == "path,label,class,score,worker,error,model,top_k\n"
            "a.png,2,Pullover,0.500000,w1,,fashion-mnist@1,"
            "2:0.500000 6:0.250000 0:0.125000\n"
@@ -149,7 +144,7 @@ TEST_CASE("in input order the rows come out by input index, whatever order "
   CHECK(writer->write(row(0, "line\nbreak.png")));
   CHECK(writer->write(row(1, "b.png", "bad image: empty file")));
   REQUIRE_FALSE(writer->commit());
-  CHECK(slurp(out)
+  CHECK(test::file_text(out)
         == "path,label,class,score,worker,error,model\n"
            "\"line\nbreak.png\",2,Pullover,0.500000,w1,,fashion-mnist@1\n"
            "b.png,-1,,0.000000,w1,bad image: empty file,fashion-mnist@1\n"

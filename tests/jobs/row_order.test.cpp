@@ -11,6 +11,7 @@
 
 #include "jobs/row_order.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/csv.hpp"
 #include "tests/support/images.hpp"
 
 using namespace fovea;
@@ -18,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in{file, std::ios::binary};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Row i as the output holds it; every seventh has a quoted line break.
 std::string row_text(size_t i) {
@@ -61,7 +56,7 @@ TEST_CASE("rows shuffled across many runs come out in index order, without "
   CAPTURE(limits.memory_budget, limits.max_fan_in);
   REQUIRE_FALSE(order_rows((dir / "in.partial").string(),
                            (dir / "out.csv").string(), limits));
-  CHECK(slurp(dir / "out.csv") == expected);
+  CHECK(test::file_text(dir / "out.csv") == expected);
   CHECK(files_in(dir) == 2); // in.partial and out.csv: no run left behind
   fs::remove(dir / "out.csv");
 }

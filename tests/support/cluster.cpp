@@ -6,6 +6,22 @@
 
 namespace fovea::test {
 
+std::vector<std::string> submit_args(const std::string& address,
+                                     const std::filesystem::path& images,
+                                     const std::filesystem::path& out,
+                                     const std::string& job) {
+  std::vector<std::string> args{"submit",        "--coordinator", address,
+                                images.string(), "--out",         out.string()};
+  if (!job.empty())
+    args.insert(args.end(), {"--job", job});
+  return args;
+}
+
+uint16_t port_of(const std::string& address) {
+  return static_cast<uint16_t>(
+    std::stoi(address.substr(address.rfind(':') + 1)));
+}
+
 using namespace std::chrono_literals;
 
 local_cluster::local_cluster(int worker_count,

@@ -3,6 +3,8 @@
 // waited on by its ready line.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,16 @@
 #include "tests/support/process.hpp"
 
 namespace fovea::test {
+
+/// The port of a HOST:PORT address.
+uint16_t port_of(const std::string& address);
+
+/// `fovea submit`'s arguments: `images` to the coordinator at `address`,
+/// rows into `out`, as job `job` if one is named.
+std::vector<std::string> submit_args(const std::string& address,
+                                     const std::filesystem::path& images,
+                                     const std::filesystem::path& out,
+                                     const std::string& job = {});
 
 struct local_cluster {
   std::unique_ptr<child_process> coordinator;

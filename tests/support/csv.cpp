@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +19,18 @@ size_t count_lines(const std::filesystem::path& file) {
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
     lines += std::count(buffer, buffer + in.gcount(), '\n');
   return lines;
+}
+
+size_t rows_written(const std::filesystem::path& out) {
+  auto lines = count_lines(out.string() + ".partial");
+  return lines > 0 ? lines - 1 : 0;
+}
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // Through jobs/results_file, the module that owns the format: rows by

@@ -30,6 +30,13 @@ results_file read_results(const std::filesystem::path& file);
 /// so far of a results file whose paths hold no line breaks, header included.
 size_t count_lines(const std::filesystem::path& file);
 
+/// Rows a client has written to `out`'s .partial file so far (flushed every
+/// few KB), the header not counted.
+size_t rows_written(const std::filesystem::path& out);
+
+/// The whole of `file`, bytes as they are ("" if it cannot be read).
+std::string file_text(const std::filesystem::path& file);
+
 /// Checks a results file (Catch2 assertions): the exact header, every
 /// expected path exactly once, no errors. Returns rows per worker.
 std::map<std::string, int> check_results(const std::filesystem::path& file,

@@ -10,6 +10,11 @@
 
 namespace fovea::test {
 
+std::filesystem::path shipped_model() {
+  return std::filesystem::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist"
+         / "1";
+}
+
 std::vector<uint8_t> encode(const std::vector<uint8_t>& pixels, int width,
                             int height, int channels, const std::string& ext) {
   cv::Mat image(height, width, CV_8UC(channels),

@@ -8,6 +8,9 @@
 
 namespace fovea::test {
 
+/// The shipped model folder, models/fashion-mnist/1 in the source tree.
+std::filesystem::path shipped_model();
+
 /// Encodes a `width` x `height` image with `channels` (1, 3 or 4, OpenCV's
 /// BGR(A) order) from `pixels` (row-major, interleaved) as ".png" or ".jpg".
 std::vector<uint8_t> encode(const std::vector<uint8_t>& pixels, int width,

@@ -22,15 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shipped_model() {
-  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist" / "1";
-}
 
 // A copy of the shipped model whose model.ini ends with `inference`
 // replacing its [inference] section.
 fs::path model_with(const std::string& name, const std::string& inference) {
   auto dir = test::fresh_dir(name);
-  fs::copy(shipped_model(), dir, fs::copy_options::recursive);
+  fs::copy(test::shipped_model(), dir, fs::copy_options::recursive);
   std::ifstream in{dir / "model.ini"};
   std::string text{std::istreambuf_iterator<char>{in}, {}};
   text = text.substr(0, text.find("[inference]"));
@@ -100,14 +97,14 @@ TEST_CASE("graph agreement: every probability within the tolerance, and "
 TEST_CASE("the shipped model serves its optimized graph, within the "
           "tolerance of the plain one on its probe images",
           "[unit]") {
-  auto optimized = load(shipped_model());
+  auto optimized = load(test::shipped_model());
   CHECK(optimized->form() == graph_form::optimized);
   CHECK_THAT(optimized->graph_note(),
              Catch::Contains("agrees with the plain graph on 64 probe images"));
   auto plain_dir = model_with("plain-model", "optimize = false\n");
   auto plain = load(plain_dir);
   REQUIRE(plain->form() == graph_form::plain);
-  auto a = probe_scores(*optimized, shipped_model());
+  auto a = probe_scores(*optimized, test::shipped_model());
   auto b = probe_scores(*plain, plain_dir);
   CHECK(graph_disagreement(b, a, 10, optimized->manifest().graph.tolerance,
                            64) == "");
@@ -176,7 +173,7 @@ TEST_CASE("model.ini's [inference] section is checked key by key", "[unit]") {
 TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum, "
           "then the others, within its budget",
           "[unit]") {
-  auto m = load(shipped_model());
+  auto m = load(test::shipped_model());
   batching_policy policy;
   policy.max_batch_size = 32;
   policy.preferred_batch_sizes = {8, 16};

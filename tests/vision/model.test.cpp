@@ -16,15 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path shipped_model() {
-  return fs::path{FOVEA_SOURCE_DIR} / "models" / "fashion-mnist" / "1";
-}
 
 // A copy of the shipped model directory, to break one file of.
 fs::path copy_of_model(const std::string& name) {
   auto dir = test::fresh_dir(name);
   for (auto file : {"model.pt", "labels.txt", "model.ini"})
-    fs::copy_file(shipped_model() / file, dir / file);
+    fs::copy_file(test::shipped_model() / file, dir / file);
   return dir;
 }
 
@@ -38,7 +35,7 @@ std::string load_error(const fs::path& dir) {
 
 TEST_CASE("the shipped model classifies a batch into probabilities",
           "[unit]") {
-  auto loaded = model::load(shipped_model());
+  auto loaded = model::load(test::shipped_model());
   REQUIRE(loaded);
   auto& m = **loaded;
   CHECK(m.labels().size() == 10);
@@ -59,7 +56,7 @@ TEST_CASE("the shipped model classifies a batch into probabilities",
 
 TEST_CASE("a classifier answers every task once, in order, errors as rows",
           "[unit]") {
-  auto loaded = model::load(shipped_model());
+  auto loaded = model::load(test::shipped_model());
   REQUIRE(loaded);
   classifier engine{std::move(*loaded), "w-test"};
   std::vector<image_task> tasks(4);
@@ -108,7 +105,7 @@ static std::string manifest_pinning(const std::string& pin) {
 TEST_CASE("model.ini's [batching] section sets the worker's batching, and "
           "bad knobs are refused by name",
           "[unit]") {
-  auto shipped = load_manifest(shipped_model());
+  auto shipped = load_manifest(test::shipped_model());
   REQUIRE(shipped);
   CHECK(shipped->batching.max_batch_size == 64);
   auto [ini, expected] = GENERATE(table<std::string, std::string>({
@@ -140,7 +137,7 @@ TEST_CASE("model.ini's [batching] section sets the worker's batching, and "
 TEST_CASE("a shorter-side manifest loads with its resize-to, and the shipped "
           "model stretches",
           "[unit]") {
-  auto shipped = load_manifest(shipped_model());
+  auto shipped = load_manifest(test::shipped_model());
   REQUIRE(shipped);
   CHECK(shipped->resize == resize_mode::stretch);
   auto dir = copy_of_model("shorter-side");
