@@ -83,6 +83,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                          .principal = who.principal,
                          .owner = owner,
                          .journal = std::move(opened.journal),
+                         .started = self->clock().now(),
                          .waiters = {},
                          .model_wanted = std::move(wanted),
                          .model = {},

@@ -45,7 +45,10 @@
 //   that opened it (jobs/journal_store.hpp): another certificate runs its
 //   own job of that name, and cannot resume, wait on or cancel this one
 //   (an operator may cancel). Journals take at most `max_journal_bytes`,
-//   and ones not written for `journal_ttl` expire, each with a log line.
+//   and ones not written for `journal_ttl` expire, each with a log line;
+// - its deadlines (task_timeout, hang_timeout, model_wait) are read from
+//   the actor system's clock, so a test on CAF's test coordinator moves
+//   them by advancing time rather than by waiting.
 #pragma once
 
 #include <cstdint>
@@ -143,6 +146,8 @@ struct job_entry {
   std::optional<job_journal> journal; ///< named jobs, with a journal dir
   uint64_t errors = 0; ///< error rows recorded
   int64_t opened = unix_now();
+  /// By the actor system's clock (the coordinator's deadlines and waits
+  /// all read it, so a test can move time).
   std::chrono::steady_clock::time_point started
     = std::chrono::steady_clock::now();
   /// Operators waiting for the job to end (fovea shell's `wait`).

@@ -15,8 +15,6 @@ namespace fovea::coordinator_parts {
 
 namespace {
 
-using clock_type = scheduler::clock;
-
 // What the scheduler asks before it sends an input: does it have its row?
 // Inputs of jobs that ended count as done.
 scheduler::recorded_fn recorded_in(coordinator_state& st) {
@@ -46,7 +44,7 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   auto batch = st.sched.find(batch_id);
   if (!batch)
     return; // its worker was let go: its tasks were retried already
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   // A batch in flight has a registered worker: forgetting one removes its
   // batches from the scheduler (so find above came back empty).
   auto worker_key = batch->worker;
@@ -93,7 +91,7 @@ actor_flow dispatch(coordinator_pointer self, worker_actor worker,
 void hand_out_work(coordinator_pointer self) {
   auto& st = self->state;
   auto recorded = recorded_in(st);
-  while (auto batch = st.sched.next_batch(clock_type::now(), recorded)) {
+  while (auto batch = st.sched.next_batch(self->clock().now(), recorded)) {
     // The scheduler hands batches only to the workers it was given, and
     // each leaves it when it leaves the registry.
     auto registered = st.workers.find(batch->worker);
@@ -122,7 +120,7 @@ void release_if_drained(coordinator_pointer self,
   // worker is told to stop now: it holds nothing and will get nothing.
   self->send_exit(w.handle, caf::exit_reason::user_shutdown);
   self->demonitor(w.handle.address());
-  st.sched.remove_worker(registered->key, "drained", clock_type::now());
+  st.sched.remove_worker(registered->key, "drained", self->clock().now());
   st.workers.erase(addr);
   sample_now(self);
 }
@@ -141,7 +139,7 @@ actor_flow watch_deadlines(coordinator_pointer self) {
     co_await pause;
     auto& st = self->state;
     bind_waiting_jobs(self); // fails those that waited too long
-    auto expired = st.sched.expire(clock_type::now(), recorded_in(st));
+    auto expired = st.sched.expire(self->clock().now(), recorded_in(st));
     if (auto& metrics = st.options.metrics)
       for (auto& overdue : expired.overdue)
         metrics->tasks_timed_out(overdue.second);
@@ -199,7 +197,7 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
     worker->entry.drained->settle(0);
   st.workers.erase(addr);
   sample_now(self);
-  record_poison(self, st.sched.remove_worker(key, why, clock_type::now()));
+  record_poison(self, st.sched.remove_worker(key, why, self->clock().now()));
   pump(self);
 }
 

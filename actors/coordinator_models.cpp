@@ -25,8 +25,9 @@ std::string wait_text(caf::timespan wait) {
 // "no worker serves x now; it fails at 12:30:05 UTC (fovea.model-wait 10
 // min) unless one joins". `since` is when its wait began.
 std::string waiting_note(const std::string& why, caf::timespan wait,
-                         std::chrono::steady_clock::time_point since) {
-  auto left = since + wait - std::chrono::steady_clock::now();
+                         std::chrono::steady_clock::time_point since,
+                         std::chrono::steady_clock::time_point now) {
+  auto left = since + wait - now;
   auto at = std::chrono::system_clock::to_time_t(
     std::chrono::system_clock::now()
     + std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
@@ -100,7 +101,7 @@ void bind_or_hold(coordinator_pointer self, uint64_t id,
   // Refusals were answered before the job opened; the rest wait.
   st.sched.hold_job(id);
   job.model_note = waiting_note(choice.why, st.options.model_wait,
-                                job.started);
+                                job.started, self->clock().now());
   say(self, "job " + std::to_string(id) + " (" + job.ledger.name() +
                 ") waits: " + choice.why + " (it fails after " +
                 wait_text(st.options.model_wait) + ", fovea.model-wait)");
@@ -110,7 +111,7 @@ void bind_waiting_jobs(coordinator_pointer self) {
   auto& st = self->state;
   std::vector<std::pair<uint64_t, std::string>> failing;
   auto served = served_models(st);
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   for (auto& [id, job] : st.jobs) {
     if (job.model) {
       // A bound job whose workers all went away waits for one as long.
@@ -121,7 +122,7 @@ void bind_waiting_jobs(coordinator_pointer self) {
         job.unserved_since = now;
         job.model_note = waiting_note("no worker serves "
                                         + job.model->label() + " now",
-                                      st.options.model_wait, now);
+                                      st.options.model_wait, now, now);
       } else if (now - *job.unserved_since >= st.options.model_wait) {
         failing.emplace_back(
             id, "no worker served " + job.model->label() + " for " +
@@ -140,7 +141,7 @@ void bind_waiting_jobs(coordinator_pointer self) {
                   wait_text(st.options.model_wait) + " (fovea.model-wait)");
     else if (job.model_note.rfind(choice.why, 0) != 0) // the reason changed
       job.model_note = waiting_note(choice.why, st.options.model_wait,
-                                    job.started);
+                                    job.started, now);
   }
   for (auto& [id, why] : failing)
     fail_job(self, id, make_error(errc::model_unserved, why));

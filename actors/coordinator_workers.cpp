@@ -56,7 +56,7 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
   entry.model = std::move(model);
   if (added) {
     st.sched.add_worker(registered.key, entry.info.slots,
-                        scheduler::clock::now(), entry.model.key());
+                        self->clock().now(), entry.model.key());
     self->monitor(handle);
   }
   entry.handle = handle;

@@ -175,40 +175,6 @@ worker_actor::behavior_type failing_model_worker(worker_actor::pointer self,
   };
 }
 
-// A worker that never answers a batch holding `stall_on` ("*": any batch),
-// like one stuck in a decoder, and classifies the rest with a real model.
-// It keeps the promises it will not keep, so no error answers for it.
-struct stalling_state {
-  std::vector<caf::typed_response_promise<std::vector<prediction>>> held;
-  std::shared_ptr<test::event_count> batches;
-};
-
-worker_actor::behavior_type
-stalling_worker(worker_actor::stateful_pointer<stalling_state> self,
-                coordinator_actor coordinator, std::string id, uint32_t slots,
-                std::string stall_on, inference_actor engine,
-                std::shared_ptr<test::event_count> batches) {
-  self->state.batches = std::move(batches);
-  self->link_to(engine);
-  self->request(coordinator, 5s, register_atom::value,
-                test::worker_of(id, "test", "fashion-mnist@1", slots, 10))
-    .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
-  return {
-    [self, stall_on, engine](classify_atom, std::vector<image_task>& tasks)
-      -> caf::result<std::vector<prediction>> {
-      self->state.batches->add();
-      for (auto& task : tasks)
-        if (stall_on == "*" || task.path == stall_on) {
-          self->state.held.push_back(
-            self->make_response_promise<std::vector<prediction>>());
-          return self->state.held.back();
-        }
-      return self->delegate(engine, classify_atom::value, std::move(tasks));
-    },
-    [](drain_atom) {},
-  };
-}
-
 } // namespace
 
 TEST_CASE_METHOD(cluster_fixture,
@@ -336,73 +302,6 @@ TEST_CASE_METHOD(cluster_fixture,
   auto again = run_job({paths[0], paths[1]});
   CHECK(again.error == "");
   CHECK(again.rows.size() == 2);
-}
-
-TEST_CASE_METHOD(cluster_fixture,
-                 "a batch its worker never answers is done elsewhere, and "
-                 "that worker gets no more work meanwhile",
-                 "[unit]") {
-  auto paths = test::write_pattern_pngs(test::fresh_dir("stuck"), 40);
-  auto options = test_options();
-  options.scheduling.task_timeout = 300ms;
-  restart_coordinator(options);
-  auto stuck_batches = std::make_shared<test::event_count>();
-  workers.push_back(sys.spawn(stalling_worker, coordinator_handle,
-                              std::string{"stuck"}, uint32_t{1},
-                              std::string{"*"}, make_engine("stuck"),
-                              stuck_batches));
-  // Only the stuck worker is there when the job starts: it takes a batch.
-  auto job = std::async(std::launch::async, [&] { return run_job(paths); });
-  REQUIRE(stuck_batches->wait_for(1, 30s));
-  add_worker("w1");
-  for (auto& row : one_row_each(job.get(), paths)) {
-    CHECK(row.ok());
-    CHECK(row.worker == "w1");
-  }
-  CHECK(stuck_batches->count() == 1); // one slot, never given back
-}
-
-TEST_CASE_METHOD(cluster_fixture,
-                 "an input that hangs every worker it reaches: each is let "
-                 "go after the hang timeout, and the input is poison only "
-                 "once it has hung max-attempts workers alone",
-                 "[unit]") {
-  auto paths = test::write_pattern_pngs(test::fresh_dir("hang"), 40);
-  const auto poison = paths[21];
-  auto options = test_options();
-  options.scheduling.task_timeout = 200ms;
-  options.scheduling.hang_timeout = 600ms;
-  options.scheduling.max_attempts = 2;
-  restart_coordinator(options);
-  auto batches = std::make_shared<test::event_count>();
-  int spawned = 0;
-  auto spawn_one = [&] {
-    auto id = "s" + std::to_string(++spawned);
-    auto w = sys.spawn(stalling_worker, coordinator_handle, id, uint32_t{2},
-                       poison, make_engine(id), batches);
-    self->monitor(w);
-    workers.push_back(w);
-  };
-  spawn_one();
-  spawn_one();
-  auto job = std::async(std::launch::async, [&] { return run_job(paths); });
-  // Each worker let go is replaced, as a service manager restarts a node.
-  int lost = 0;
-  for (int i = 0; i < 60 && job.wait_for(0s) != std::future_status::ready;
-       ++i)
-    self->receive([&](caf::down_msg&) { ++lost, spawn_one(); },
-                  caf::after(std::chrono::seconds(1)) >> [] {});
-  // Two workers hang on it in a batch with others, then two alone.
-  CHECK(lost >= 3);
-  CHECK(lost <= 6);
-  for (auto& row : one_row_each(job.get(), paths)) {
-    INFO(row.path << ": " << row.error);
-    if (row.path == poison)
-      CHECK(row.error.find(" attempts alone on a worker (last: worker s")
-            != std::string::npos);
-    else
-      CHECK(row.ok());
-  }
 }
 
 TEST_CASE_METHOD(cluster_fixture,
