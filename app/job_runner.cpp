@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
 #include "jobs/results_writer.hpp"
+#include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
 #include "messages/model_label.hpp"
 
@@ -135,16 +135,10 @@ std::string job_flags_problem(job_request& request) {
       return "--order " + order + ": not input or arrival";
     request.input_order = order == "input";
   }
-  if (!request.truth.empty()) {
-    // Checked before the job runs: exit 2 promises nothing was started.
-    std::ifstream truth{request.truth};
-    std::string header;
-    if (!truth || !std::getline(truth, header))
-      return "--truth " + request.truth + ": cannot read it";
-    if (header != "path,label" && header != "path,label\r")
-      return "--truth " + request.truth
-             + ": not a truth file (its first line must be path,label)";
-  }
+  // Checked before the job runs: exit 2 promises nothing was started.
+  if (!request.truth.empty())
+    if (auto problem = truth_file_problem(request.truth); !problem.empty())
+      return "--truth " + request.truth + ": " + problem;
   if (request.top_k_flag.empty())
     return {};
   auto& text = request.top_k_flag;

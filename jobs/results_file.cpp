@@ -101,19 +101,42 @@ std::string truth_row(const std::string& path, int label) {
   return csv_quote(path) + ',' + std::to_string(label) + '\n';
 }
 
+namespace {
+
+// Opens truth file `path` and reads its header: the file, past the header,
+// or null with why not.
+file_ptr open_truth(const std::string& path, std::string& problem) {
+  auto in = open_for_reading(path);
+  std::string record;
+  if (!in)
+    problem = "cannot read it";
+  else if (!read_csv_record(in.get(), record)
+           || csv_fields(record) != std::vector<std::string>{"path", "label"})
+    problem = "not a truth file (its first line must be path,label)";
+  else
+    return in;
+  return {nullptr, &std::fclose};
+}
+
+} // namespace
+
+std::string truth_file_problem(const std::string& path) {
+  std::string problem;
+  open_truth(path, problem);
+  return problem;
+}
+
 caf::error read_truth(const std::string& path,
                       const std::function<void(std::string&, int)>& each) {
   auto bad = [&](size_t line, const std::string& why) {
     return make_error(errc::bad_config,
                       path + ":" + std::to_string(line) + ": " + why);
   };
-  auto in = open_for_reading(path);
+  std::string problem;
+  auto in = open_truth(path, problem);
   if (!in)
-    return make_error(errc::bad_config, path + ": cannot read");
+    return make_error(errc::bad_config, path + ": " + problem);
   std::string record;
-  if (!read_csv_record(in.get(), record)
-      || csv_fields(record) != std::vector<std::string>{"path", "label"})
-    return bad(1, "the header must be path,label");
   // Numbered as lines are when no path holds a line break.
   for (size_t line = 2; read_csv_record(in.get(), record); ++line) {
     auto fields = csv_fields(record);

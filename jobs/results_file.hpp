@@ -52,6 +52,11 @@ caf::error read_results(const std::string& path,
 std::string truth_header();
 std::string truth_row(const std::string& path, int label);
 
+/// Why `path` is not a truth file one can read, judged by its header
+/// ("cannot read it", "not a truth file (...)"), or "": checked before a
+/// job starts, while its rows are read_truth's to judge.
+std::string truth_file_problem(const std::string& path);
+
 /// Reads truth file `path` (a path,label header, then labels >= 0) into
 /// `each`. Errors (bad_config) name the file and the row ("FILE:2: ...").
 caf::error read_truth(const std::string& path,

@@ -105,11 +105,16 @@ TEST_CASE("a results or truth file that is not fovea's is refused, naming "
              Catch::Contains("cannot read results"));
 
   auto [truth_text, truth_expected] = GENERATE(table<std::string, std::string>({
-    {"label,path\n", ":1: the header must be path,label"},
+    {"label,path\n",
+     ": not a truth file (its first line must be path,label)"},
     {"path,label\na.png,1\nb.png,-1\n", ":3: expected PATH,LABEL"},
     {"path,label\n\"a,b.png\",1,2\n", ":2: expected PATH,LABEL"},
   }));
   std::ofstream{file} << truth_text;
   auto truth_err = read_truth(file, [](std::string&, int) {});
   CHECK_THAT(describe(truth_err), Catch::Contains(file + truth_expected));
+  // What is checked before a job starts is the same header check.
+  auto header_ok = truth_text.rfind("path,label\n", 0) == 0;
+  CHECK(truth_file_problem(file).empty() == header_ok);
+  CHECK(truth_file_problem((dir / "none.csv").string()) == "cannot read it");
 }
