@@ -27,9 +27,16 @@ actor_flow flush_after(runner_pointer self, caf::timespan delay) {
 }
 
 // Runs one model batch if the policy says so; else waits for more images.
+// With none queued, it warms one more batch size (model::warm_next) and
+// comes back behind whatever arrived meanwhile, until every size is warm.
 void step(runner_pointer self) {
   auto& st = self->state;
   auto& queue = *st.queue;
+  if (queue.images() == 0) {
+    if (st.engine->warm_next())
+      flush_soon(self);
+    return;
+  }
   auto now = batch_queue::clock::now();
   auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
     now - queue.oldest());
@@ -98,6 +105,7 @@ model_runner(runner_pointer self, std::shared_ptr<model> engine,
   st.policy = policy;
   st.metrics = std::move(metrics);
   st.decoding = std::move(decoding);
+  flush_soon(self); // warms the batch sizes warm_up() left, while idle
   return {
     [self](classify_atom, const std::vector<image_task>& tasks) {
       auto& st = self->state;

@@ -15,6 +15,10 @@
 // pass) and costs a hand-off per batch: two messages, and a thread woken
 // that preempts a forward pass.
 //
+// Idle, it warms the batch sizes its model has not run yet, one per
+// flush, so the worker registers once the first sizes are warm and a
+// request waits behind one warm-up pass at most.
+//
 // A forward pass blocks a scheduler thread (see inference.hpp).
 #pragma once
 

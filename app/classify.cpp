@@ -4,6 +4,7 @@
 // no network, the same actors and messages as the distributed path.
 #include <charconv>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -46,27 +47,49 @@ int classify_main(const arguments& args) {
     if (auto folder = repository_model_folder(cfg.model); !folder.empty())
       cfg.model = folder;
   set_inference_threads(cfg.threads);
-  std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
-  size_t blocking = 0;
-  for (unsigned i = 1; i <= workers; ++i) {
+  // Each local worker loads, checks and warms its own copy of the model (a
+  // runner uses its model from one thread only), as many at once as there
+  // are cores: two workers on two cores are ready in the time of one.
+  struct local_engine {
+    std::shared_ptr<model> engine;
+    inference_options pipeline;
+    std::string problem; ///< why it cannot run, for the user
+  };
+  auto prepare = [&](unsigned i) {
+    local_engine prepared;
     auto loaded = model::load(cfg.model);
     if (!loaded) {
-      complain("fovea classify: --model: " + describe(loaded.error()));
-      return 2;
+      prepared.problem = "--model: " + describe(loaded.error());
+      return prepared;
     }
-    inference_options pipeline;
-    if (auto problem = cfg.inference_setup(
-          (*loaded)->manifest(), "local-" + std::to_string(i), pipeline);
-        !problem.empty()) {
+    prepared.problem = cfg.inference_setup(
+      (*loaded)->manifest(), "local-" + std::to_string(i), prepared.pipeline);
+    if (prepared.problem.empty())
+      (*loaded)->warm_up(prepared.pipeline.batching);
+    prepared.engine = std::move(*loaded);
+    return prepared;
+  };
+  std::vector<local_engine> prepared;
+  auto at_once = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned first = 1; first <= workers; first += at_once) {
+    std::vector<std::future<local_engine>> loading;
+    for (auto i = first; i < first + at_once && i <= workers; ++i)
+      loading.push_back(std::async(std::launch::async, prepare, i));
+    for (auto& one : loading)
+      prepared.push_back(one.get());
+  }
+  std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
+  size_t blocking = 0;
+  for (auto& [engine, pipeline, problem] : prepared) {
+    if (!problem.empty()) {
       complain("fovea classify: " + problem);
       return 2;
     }
-    if (i == 1) // every worker loads the same model, so the same graph
-      say("fovea classify: " + (*loaded)->manifest().label() + ", "
-          + (*loaded)->graph_note());
-    (*loaded)->warm_up(pipeline.batching);
+    if (engines.empty()) // every worker loads the same model, so the same graph
+      say("fovea classify: " + engine->manifest().label() + ", "
+          + engine->graph_note());
     blocking += blocking_threads(pipeline);
-    engines.emplace_back(std::move(*loaded), std::move(pipeline));
+    engines.emplace_back(std::move(engine), std::move(pipeline));
   }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};

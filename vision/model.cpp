@@ -193,47 +193,63 @@ caf::expected<std::vector<float>> model::infer(std::span<const float> inputs,
 }
 
 std::string model::warm_up(const batching_policy& policy) {
-  // The named sizes first; then, while the budget lasts, every other size
-  // the runner's dynamic batching may form (oneDNN compiles kernels for
-  // each new shape on its first pass: a job's first batches paid for it).
+  // The sizes a worker's batcher forms first (1, the preferred ones, the
+  // maximum) now; every other size it may form later, one at a time while
+  // its runner idles (warm_next): oneDNN compiles kernels for each new
+  // shape on its first pass, and a job's first batches would pay for it,
+  // but a worker that warmed all 64 sizes first kept every job waiting.
   std::vector<size_t> named{1};
   named.insert(named.end(), policy.preferred_batch_sizes.begin(),
                policy.preferred_batch_sizes.end());
   named.push_back(policy.max_batch_size);
   std::sort(named.begin(), named.end());
   named.erase(std::unique(named.begin(), named.end()), named.end());
-  auto sizes = named;
-  for (size_t size = 2; size < policy.max_batch_size; ++size)
+  cold_sizes_.clear();
+  for (size_t size = policy.max_batch_size - 1; size >= 2; --size)
     if (!std::binary_search(named.begin(), named.end(), size))
-      sizes.push_back(size);
-  const auto budget = manifest_.graph.warm_up_budget;
-  const auto start = std::chrono::steady_clock::now();
-  auto spent = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-  };
-  std::vector<float> blank(policy.max_batch_size * manifest_.input_size());
+      cold_sizes_.push_back(size); // taken from the back: smallest first
+  warm_spent_ = {};
   size_t done = 0;
-  for (auto size : sizes) {
-    if (spent() >= budget)
-      break;
-    // A failure here would fail the first real batch too; that batch's
-    // error reply says why, so warm-up only counts what ran.
-    if (!infer({blank.data(), size * manifest_.input_size()}, size))
+  for (auto size : named) {
+    if (warm_spent_ >= manifest_.graph.warm_up_budget || !warm(size))
       break;
     ++done;
   }
+  if (done < named.size())
+    cold_sizes_.clear(); // over budget already, or the model fails
   std::string list;
-  for (size_t i = 0; i < std::min(done, named.size()); ++i)
+  for (size_t i = 0; i < done; ++i)
     list += (i == 0 ? "" : ",") + std::to_string(named[i]);
-  auto line = "warmed up batch sizes " + (done == 0 ? "none" : list);
-  if (done > named.size())
-    line += " and " + std::to_string(done - named.size()) + " others";
-  line += " in " + std::to_string(spent().count()) + " ms";
-  if (done < sizes.size())
+  auto line = "warmed up batch sizes " + (done == 0 ? "none" : list) + " in "
+              + std::to_string(warm_spent_.count()) + " ms";
+  if (!cold_sizes_.empty())
+    line += "; " + std::to_string(cold_sizes_.size())
+            + " others follow while it idles";
+  if (done < named.size())
     line += " (stopped at the warm-up budget of "
-            + std::to_string(budget.count()) + " ms)";
+            + std::to_string(manifest_.graph.warm_up_budget.count()) + " ms)";
   return line;
+}
+
+bool model::warm_next() {
+  if (cold_sizes_.empty())
+    return false;
+  auto size = cold_sizes_.back();
+  cold_sizes_.pop_back();
+  if (warm_spent_ >= manifest_.graph.warm_up_budget || !warm(size))
+    cold_sizes_.clear();
+  return !cold_sizes_.empty();
+}
+
+bool model::warm(size_t size) {
+  auto start = std::chrono::steady_clock::now();
+  // A failure here would fail the first real batch too; that batch's error
+  // reply says why, so warm-up only counts what ran.
+  std::vector<float> blank(size * manifest_.input_size());
+  auto ran = static_cast<bool>(infer(blank, size));
+  warm_spent_ += std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - start);
+  return ran;
 }
 
 caf::expected<std::string> torch_module() {

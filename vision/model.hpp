@@ -47,11 +47,15 @@ public:
   const std::string& graph_note() const noexcept { return graph_note_; }
 
   /// Runs blank batches of size 1, each preferred size and the maximum of
-  /// `policy`, then of every other size up to the maximum (LibTorch and
-  /// oneDNN pick and compile kernels per shape on its first pass), starting
-  /// no new size after the manifest's warm-up budget. Returns one line for
-  /// the node's log.
+  /// `policy` (LibTorch and oneDNN pick and compile kernels per shape on
+  /// its first pass), starting no new size after the manifest's warm-up
+  /// budget, and keeps every other size up to the maximum for warm_next().
+  /// Returns one line for the node's log.
   std::string warm_up(const batching_policy& policy);
+
+  /// Warms the smallest size warm_up() left, if the budget allows: for a
+  /// runner with nothing to do. False once no size is left.
+  bool warm_next();
 
   /// Class probabilities (softmax) for `count` preprocessed images stored
   /// back to back in `inputs`: count x labels().size() floats, row by row.
@@ -68,6 +72,11 @@ private:
   graph_form form_ = graph_form::plain;
   std::string graph_note_;
   std::unique_ptr<torch_program> program_;
+  std::vector<size_t> cold_sizes_; ///< not warmed yet, smallest last
+  std::chrono::milliseconds warm_spent_{0}; ///< of the warm-up budget
+
+  /// Runs one blank batch of `size`, adding its time to warm_spent_.
+  bool warm(size_t size);
 };
 
 /// Loads libfovea_torch.so (once per process, as a model's load would) and

@@ -170,20 +170,27 @@ TEST_CASE("model.ini's [inference] section is checked key by key", "[unit]") {
   CHECK_THAT(describe(loaded.error()), Catch::Contains(complaint));
 }
 
-TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum, "
-          "then the others, within its budget",
+TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum "
+          "before a worker registers, and the others one at a time later, "
+          "within its budget",
           "[unit]") {
   auto m = load(test::shipped_model());
   batching_policy policy;
   policy.max_batch_size = 32;
   policy.preferred_batch_sizes = {8, 16};
   CHECK_THAT(m->warm_up(policy),
-             Catch::StartsWith("warmed up batch sizes 1,8,16,32 and 28 "
-                               "others in "));
+             Catch::StartsWith("warmed up batch sizes 1,8,16,32 in ")
+               && Catch::EndsWith("; 28 others follow while it idles"));
+  int later = 1; // the call that returns false warmed the last one
+  while (m->warm_next())
+    ++later;
+  CHECK(later == 28);
+  CHECK_FALSE(m->warm_next());
   auto broke = load(model_with("no-budget", "warm-up-budget = 0s\n"));
   CHECK_THAT(broke->warm_up(policy),
              Catch::StartsWith("warmed up batch sizes none") &&
                  Catch::Contains("stopped at the warm-up budget of 0 ms"));
+  CHECK_FALSE(broke->warm_next());
 }
 
 TEST_CASE("a model that needs a CPU feature this CPU lacks is refused, "
