@@ -64,8 +64,8 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   if (metrics)
     metrics->job_ended(to_string(state));
   auto series = metrics ? std::optional{job->counters} : std::nullopt;
-  auto dropped = st.jobs.end(id, ended_job{std::move(row), std::move(series)},
-                             std::move(commit));
+  auto dropped = st.jobs.finish(
+    id, ended_job{std::move(row), std::move(series)}, std::move(commit));
   if (dropped && dropped->series && metrics)
     metrics->forget_job(*dropped->series);
   st.sched.remove_job(id); // its queued tasks go; batches out run unheeded

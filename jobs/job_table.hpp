@@ -4,7 +4,7 @@
 // Guarantees:
 //   - job ids are issued here only, rising from 1, and never reused: a late
 //     message for a job that ended finds nothing rather than a newer job;
-//   - a job is running or it has ended, never both: end() is the only way
+//   - a job is running or it has ended, never both: finish() is the only way
 //     out of the running table and into the history, in one step;
 //   - the history keeps the `history` newest ended jobs, newest last; the
 //     one that falls off is handed back (what it held, such as a metrics
@@ -66,8 +66,8 @@ public:
   /// joins the history, with `commit` if its journal waits for one.
   /// Returns the history entry that fell off, if one did. A job not
   /// running is left alone (nothing is returned).
-  std::optional<Ended> end(uint64_t id, Ended ended,
-                           std::optional<Commit> commit = std::nullopt) {
+  std::optional<Ended> finish(uint64_t id, Ended ended,
+                              std::optional<Commit> commit = std::nullopt) {
     auto it = running_.find(id);
     if (it == running_.end())
       return std::nullopt;

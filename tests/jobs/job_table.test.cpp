@@ -62,7 +62,7 @@ TEST_CASE("a job table keeps each job running or ended, never both, "
     auto before = jobs.history().size();
     auto commit = step[0] == '-' ? std::optional{"journal of " + name}
                                  : std::nullopt;
-    auto dropped = jobs.end(id, name, commit);
+    auto dropped = jobs.finish(id, name, commit);
     CHECK(jobs.find(id) == nullptr);
     if (!was_running) {
       // Ending what does not run changes nothing.
@@ -93,7 +93,8 @@ TEST_CASE("a job table lets the oldest commit go past its bound",
   for (int i = 0; i < 3; ++i)
     jobs.open("job");
   for (uint64_t id = 1; id <= 3; ++id)
-    jobs.end(id, "job " + std::to_string(id), "journal " + std::to_string(id));
+    jobs.finish(id, "job " + std::to_string(id),
+                "journal " + std::to_string(id));
   CHECK(jobs.commit_of(1) == nullptr);
   REQUIRE(jobs.commit_of(2) != nullptr);
   CHECK(*jobs.commit_of(2) == "journal 2");
