@@ -49,11 +49,14 @@ uint64_t unspent(const client_state& st) {
   return st.credit->granted - st.spent;
 }
 
-// The unspent credit a client asks for: enough for several batches in
-// flight. It asks again once half of it is spent, so that a grant arrives
-// before the last is.
-uint64_t credit_window(const client_options& opts) {
-  return 16 * opts.batch_bytes;
+// The unspent credit a client asks for: as much as the coordinator would
+// hold for it (its ledger caps a grant at the job's share of the budget).
+// Anything less makes the job's rate a window per round trip: 16 MiB of
+// 64 KiB task charges is 256 tiny images per 50 ms, 3,700 images/s measured
+// with 25 ms each way (bench/run latency). It asks again once half of it is
+// spent, so that a grant is on its way before the last is spent.
+uint64_t credit_window(const client_state& st) {
+  return st.credit->ceiling;
 }
 
 // Asks for credit once at a time: enough for `need` (the next task), and
@@ -62,10 +65,9 @@ void ask_credit(client_pointer self, uint64_t need) {
   auto& st = self->state;
   if (st.asked)
     return;
-  auto window = std::max(need, credit_window(st.options));
   st.asked = true;
   self->send(st.coordinator, credit_atom::value, st.job, need,
-             std::min(window, st.credit->ceiling));
+             std::max(need, credit_window(st)));
 }
 
 // The next input not yet answered, read into a task; an input whose charge
@@ -153,7 +155,7 @@ actor_flow send_inputs(client_pointer self) {
     }
     if (!batch.empty()) {
       send_batch(self, std::move(batch), charge);
-      if (unspent(st) < credit_window(opts) / 2)
+      if (unspent(st) < credit_window(st) / 2)
         ask_credit(self, blocked_on);
       continue;
     }

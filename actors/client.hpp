@@ -40,7 +40,9 @@ struct client_options {
   /// The edge's routes to it; null: CAF connects to `address` directly.
   std::shared_ptr<route_table> routes;
   coordinator_actor local_coordinator;
-  uint32_t batch_size = 32; ///< inputs per enqueue request, at most
+  /// Inputs per enqueue request, at most: each request costs the
+  /// coordinator a message, a reply and a thread wake-up whatever its size.
+  uint32_t batch_size = 256;
   /// Image bytes per enqueue request, at most (one larger image travels
   /// alone): requests stay far below fovea.max-message-bytes, and what the
   /// coordinator's CAF buffers for this connection stays small.

@@ -1,6 +1,8 @@
 // A client's side of a job: the tasks it sends, within the byte credit the
 // coordinator grants (messages/credit.hpp, jobs/credit_ledger.hpp), and the
 // credit it asks for and is sent.
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 
 #include "actors/access.hpp"
@@ -9,14 +11,23 @@
 
 namespace fovea::coordinator_parts {
 
+// One message per job however many grants it had: a grant says the job's
+// credit in all, so the last says everything.
 void send_credit(coordinator_pointer self,
                  const std::vector<credit_ledger::grant>& grants) {
   auto& st = self->state;
-  for (auto& grant : grants)
+  for (size_t i = 0; i < grants.size(); ++i) {
+    auto& grant = grants[i];
+    auto later = std::find_if(grants.begin() + static_cast<long>(i) + 1,
+                              grants.end(),
+                              [&](auto& g) { return g.job == grant.job; });
+    if (later != grants.end())
+      continue;
     if (auto job = st.jobs.find(grant.job))
       self->send(job->client, credit_atom::value,
                  job_credit{grant.job, grant.granted, st.credit.task_floor(),
                             st.credit.budget()});
+  }
 }
 
 // Takes a batch of a client's tasks into the queue: inputs the client

@@ -85,9 +85,17 @@ uint64_t credit_ledger::share() const {
   return budget_ / std::max<uint64_t>(1, jobs_.size());
 }
 
+// A grant smaller than this waits for more room (unless it is all the ask
+// wants): a task's row returns its charge, and a grant per row would be a
+// credit message per image.
+uint64_t credit_ledger::quantum() const {
+  return std::max(task_floor_, budget_ / 64);
+}
+
 // Serves waiting asks in order while the budget has room for the one at
 // the front: each gets enough that its unspent credit covers its next task
-// and, within its share of the budget, as much as it wants.
+// and, within its share of the budget, as much as it wants and the room
+// allows, in steps of at least a quantum.
 std::vector<credit_ledger::grant> credit_ledger::serve() {
   std::vector<grant> result;
   while (!asks_.empty()) {
@@ -96,8 +104,10 @@ std::vector<credit_ledger::grant> credit_ledger::serve() {
     auto unspent = acct.granted - acct.spent;
     auto target = std::max(next.need, std::min(next.want, share()));
     if (target > unspent) {
-      auto amount = target - unspent;
-      if (outstanding_ + amount > budget_)
+      auto missing = target - unspent;
+      auto amount = std::min(missing, budget_ - outstanding_);
+      if (unspent + amount < next.need
+          || amount < std::min(missing, quantum()))
         break;
       acct.granted += amount;
       outstanding_ += amount;

@@ -10,8 +10,11 @@
 // - asks are served in the order they came, each once the budget has room
 //   for it, so a job waiting for a large task is not passed by a stream of
 //   small grants to others; a job is granted up to an equal share of the
-//   budget at a time (more only if its next task alone needs more), and
-//   every ask is answered once served, with the job's credit then;
+//   budget at a time (more only if its next task alone needs more), as
+//   much of it as the budget has room for, in steps of at least a
+//   quantum (budget / 64) so that returned charge is granted in chunks,
+//   not per task; every ask is answered once served, with the job's
+//   credit then;
 // - settling a task twice, or a task never spent, changes nothing.
 // A plain class: no actors, no clocks; tests/jobs/credit_ledger.test.cpp.
 #pragma once
@@ -85,6 +88,7 @@ private:
 
   std::vector<grant> serve();
   uint64_t share() const;
+  uint64_t quantum() const;
 
   uint64_t budget_;
   uint64_t task_floor_;

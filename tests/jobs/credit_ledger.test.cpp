@@ -118,3 +118,28 @@ TEST_CASE("the budget bounds what all jobs hold, whatever they ask",
   // An ask larger than the whole budget is never granted.
   CHECK(ledger.ask(1, 10'001, 10'001).empty());
 }
+
+TEST_CASE("returned charge is granted as room appears, a quantum at a time",
+          "[unit][credit]") {
+  // A quantum is budget / 64 = 100: two tasks' charge.
+  credit_ledger ledger{6400, 10};
+  ledger.open(1);
+  CHECK(granted_to(ledger.ask(1, 0, 6400), 1) == 6400);
+  for (uint64_t index = 0; index < 128; ++index) {
+    REQUIRE(ledger.spend(1, 50));
+    ledger.hold(1, index, 50);
+  }
+  // All of it is held: the ask waits, whatever it wants.
+  CHECK(ledger.ask(1, 0, 6400).empty());
+  // One task's row returns less than a quantum: no grant yet...
+  CHECK(ledger.settle(1, 0).empty());
+  // ... a second makes a quantum, granted without waiting for the rest.
+  auto grants = ledger.settle(1, 1);
+  CHECK(granted_to(grants, 1) == 6500);
+  CHECK(ledger.outstanding() == ledger.budget());
+  // A need larger than the room waits, even with a quantum free.
+  for (uint64_t index = 2; index < 6; ++index)
+    ledger.settle(1, index); // 200 free
+  CHECK(ledger.ask(1, 350, 6400).empty()); // 100 unspent + 200 free
+  CHECK(granted_to(ledger.settle(1, 6), 1) == 6750);
+}
