@@ -39,7 +39,7 @@ void record_poison(coordinator_pointer self,
 }
 
 void finish_batch(coordinator_pointer self, uint64_t batch_id,
-                  caf::expected<std::vector<prediction>> reply) {
+                  caf::expected<batch_answer> reply) {
   auto& st = self->state;
   auto batch = st.sched.find(batch_id);
   if (!batch)
@@ -54,14 +54,14 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   auto& worker = registered->entry;
   std::string wrong;
   if (reply)
-    wrong = check_answer(*reply, *batch->tasks, worker.info.classes,
+    wrong = check_answer(reply->rows, *batch->tasks, worker.info.classes,
                          worker.info.id);
   if (reply && wrong.empty()) {
     // Also when overdue: the ledger keeps whichever answer came first.
-    worker.done += reply->size();
-    worker.rate.add(reply->size());
-    st.sched.answered(batch_id, now);
-    record(self, std::move(*reply), worker.info.model_digest);
+    worker.done += reply->rows.size();
+    worker.rate.add(reply->rows.size());
+    st.sched.answered(batch_id, now, {reply->starved_us, reply->queued_ahead});
+    record(self, std::move(reply->rows), worker.info.model_digest);
   } else {
     auto why = reply ? "its answer is not one: " + wrong
                      : describe(reply.error());
@@ -81,8 +81,8 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
 actor_flow dispatch(coordinator_pointer self, worker_actor worker,
                     uint64_t batch_id, std::vector<image_task> tasks) {
   constexpr auto answer_timeout = std::chrono::hours(24);
-  auto request = ask<std::vector<prediction>>(
-      self, worker, answer_timeout, classify_atom::value, std::move(tasks));
+  auto request = ask<batch_answer>(self, worker, answer_timeout,
+                                  classify_atom::value, std::move(tasks));
   auto reply = co_await request;
   finish_batch(self, batch_id, std::move(reply));
 }

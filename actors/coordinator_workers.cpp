@@ -134,6 +134,7 @@ std::vector<node_row> node_rows(coordinator_state& st) {
     row.address = w.address;
     row.model = w.info.model;
     row.slots = w.info.slots;
+    row.credit = st.sched.credit(registered.key);
     row.in_flight = st.sched.in_flight(registered.key);
     row.done = w.done;
     row.rate = w.rate.per_second();

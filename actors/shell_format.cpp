@@ -94,12 +94,13 @@ std::string format_nodes(const std::vector<node_row>& nodes, int64_t now) {
                       + std::string{n.draining ? " (draining)" : ""},
                     n.address.empty() ? n.host : n.address,
                     n.model.empty() ? "-" : n.model,
+                    worker ? std::to_string(n.credit) : "-",
                     worker ? std::to_string(n.slots) : "-",
                     worker ? std::to_string(n.in_flight) : "-",
                     std::to_string(n.done), fixed(n.rate, 1),
                     format_since(n.up_since, now)});
   }
-  return format_table({"id", "role", "host:port", "model", "slots",
+  return format_table({"id", "role", "host:port", "model", "credit", "slots",
                        "in flight", "done", "images/s", "up since"},
                       rows);
 }

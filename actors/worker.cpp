@@ -129,12 +129,49 @@ actor_flow drain(worker_pointer self) {
   self->quit(caf::exit_reason::user_shutdown);
 }
 
+// Hands a batch to the inference actor and answers with its rows and what
+// the worker's load was when the batch came: how long it had held nothing
+// (it starved) or how many batches were ahead of this one.
+caf::result<batch_answer> classify(worker_pointer self,
+                                   std::vector<image_task> tasks) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  batch_answer load;
+  load.queued_ahead = st.held;
+  if (st.held == 0) {
+    auto starved = std::chrono::duration_cast<std::chrono::microseconds>(
+      now - st.idle_since);
+    load.starved_us = static_cast<uint32_t>(
+      std::clamp<int64_t>(starved.count(), 0, UINT32_MAX));
+  }
+  ++st.held;
+  auto answer = self->make_response_promise<batch_answer>();
+  auto done = [self] {
+    if (--self->state.held == 0)
+      self->state.idle_since = self->clock().now();
+  };
+  self
+    ->request(st.engine, caf::infinite, classify_atom::value, std::move(tasks))
+    .then(
+      [answer, load, done](std::vector<prediction>& rows) mutable {
+        done();
+        load.rows = std::move(rows);
+        answer.deliver(std::move(load));
+      },
+      [answer, done](caf::error& err) mutable {
+        done();
+        answer.deliver(std::move(err));
+      });
+  return answer;
+}
+
 } // namespace
 
 worker_actor::behavior_type worker(worker_pointer self, worker_options options,
                                    inference_actor engine) {
   self->state.options = std::move(options);
   self->state.engine = engine;
+  self->state.idle_since = self->clock().now();
   // The inference actor lives and dies with us.
   self->link_to(engine);
   self->set_down_handler([self](caf::down_msg& msg) {
@@ -158,10 +195,8 @@ worker_actor::behavior_type worker(worker_pointer self, worker_options options,
   });
   join(self);
   return {
-    [self](classify_atom, std::vector<image_task>& tasks) {
-      return self->delegate(self->state.engine, classify_atom::value,
-                            std::move(tasks));
-    },
+    [self](classify_atom, std::vector<image_task>& tasks)
+      -> caf::result<batch_answer> { return classify(self, std::move(tasks)); },
     [self](drain_atom) { drain(self); },
   };
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -47,6 +48,10 @@ struct worker_state {
   coordinator_actor coordinator; ///< set while registered
   uint64_t registration = 0;     ///< the coordinator's number for us
   bool draining = false;         ///< asked to leave; finishing what it holds
+  uint32_t held = 0; ///< batches received and not yet answered
+  /// When `held` last fell to 0 (or the worker started): since then it
+  /// has had nothing to do.
+  caf::actor_clock::time_point idle_since;
 
   static inline const char* name = "fovea.worker";
 };

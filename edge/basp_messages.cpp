@@ -44,7 +44,7 @@ const std::unordered_map<std::string_view, content>& accepted() {
     {"@<>+fovea::job_row", content::plain},
     {"@<>+std::vector<fovea::node_row>", content::plain},
     {"@<>+std::vector<fovea::job_row>", content::plain},
-    {"@<>+std::vector<fovea::prediction>", content::plain},
+    {"@<>+fovea::batch_answer", content::plain},
     {"@<>+@error", content::error_reply},
     // A coordinator lets a drained worker go (send_exit).
     {"@<>+@exit", content::exit},

@@ -15,6 +15,7 @@ void scheduler::add_worker(worker_key worker, uint32_t slots,
                            clock::time_point now, std::string model) {
   auto& w = workers_[worker];
   w.slots = slots;
+  w.credit = std::min<uint32_t>(slots, first_credit);
   w.last_answer = now;
   w.model = std::move(model);
 }
@@ -29,8 +30,13 @@ uint32_t scheduler::in_flight(worker_key worker) const {
   return w == workers_.end() ? 0 : static_cast<uint32_t>(w->second.line.size());
 }
 
+uint32_t scheduler::credit(worker_key worker) const {
+  auto w = workers_.find(worker);
+  return w == workers_.end() ? 0 : w->second.credit;
+}
+
 bool scheduler::has_credit(const worker_slot& w) const {
-  if (w.draining || w.line.size() >= w.slots)
+  if (w.draining || w.line.size() >= w.credit)
     return false;
   // A suspect alone on its worker: nothing joins it, so that if the worker
   // dies, the suspect is the one to blame.
@@ -115,12 +121,15 @@ bool scheduler::may_take(worker_key worker, const retry& r,
 // Guided self-scheduling: batches are batch_size tasks while the queue is
 // long, and shrink as it runs out, to a share of what is left per unit of
 // the workers' credit. Otherwise the end of a job is one worker finishing a
-// last full batch while the others idle.
+// last full batch while the others idle. Credit past the first few batches
+// covers a worker's round trip and does not count: with most tasks in
+// flight to far workers, it would shrink every batch, and the batches in
+// flight with them.
 size_t scheduler::batch_size_now() const {
   size_t credit = 0;
   for (auto& [key, w] : workers_)
     if (!w.draining)
-      credit += w.slots;
+      credit += std::min(w.credit, first_credit);
   auto share = 2 * std::max<size_t>(credit, 1);
   return std::clamp<size_t>((tally_.queued_tasks() + share - 1) / share, 1,
                             options_.batch_size);

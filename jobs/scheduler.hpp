@@ -3,8 +3,16 @@
 // no clocks of its own (callers pass `now`), tested with tables.
 //
 // Guarantees:
-// - a worker never holds more than `slots` batches (its credit); a
-//   draining worker, or one busy with an isolated suspect, gets nothing new;
+// - a worker never holds more batches than its credit, and its credit is
+//   never more than its `slots`; a draining worker, or one busy with an
+//   isolated suspect, gets nothing new;
+// - a worker's credit follows the round trip to it: it starts at 4 (or
+//   `slots`, if fewer), grows by one each time the worker says it had
+//   starved while its whole credit was out (the next batch was still on
+//   the way), and shrinks by one, to no less than 2, each time it says
+//   more than two batches were waiting ahead of each of a whole credit's
+//   worth of batches in a row; a worker 25 ms away thus holds enough
+//   batches to cover 50 ms, one next door a few;
 // - running jobs share the workers round-robin, one batch at a time, so a
 //   small job submitted during a large one waits a few batches, not the
 //   large one's queue;
@@ -49,7 +57,11 @@ struct scheduler_options {
   /// of fovea.batch-size (fovea_config takes it from here).
   uint32_t batch_size = 64;
   size_t batch_bytes = 16u << 20; ///< most image bytes per batch (>= 1 task)
-  size_t max_queued_tasks = 4096; ///< queued tasks past which clients wait
+  /// Queued tasks past which clients wait; a task is charged at least
+  /// max_queued_bytes / this. 16,384 tiny tasks cost the coordinator about
+  /// 16 MB, and cover the 50 ms round trip of a client 25 ms away at
+  /// 60,000 images/s with room to spare (bench/run latency).
+  size_t max_queued_tasks = 16384;
   size_t max_queued_bytes = 256u << 20; ///< queued + in-flight image bytes
   uint32_t max_attempts = 3; ///< failures while alone on a worker: poison
   std::chrono::steady_clock::duration task_timeout = std::chrono::seconds(60);
@@ -78,6 +90,12 @@ public:
     std::string reason;
   };
 
+  /// What a worker said of its load when a batch came (batch_answer).
+  struct worker_load {
+    uint32_t starved_us = 0;   ///< it had held nothing for this long
+    uint32_t queued_ahead = 0; ///< batches it held, unanswered
+  };
+
   /// What a batch held when its answer came: to check the answer against.
   struct in_flight_view {
     worker_key worker;
@@ -98,6 +116,8 @@ public:
   void drain(worker_key worker);
   /// Batches the worker holds (answered or not, overdue included).
   uint32_t in_flight(worker_key worker) const;
+  /// Batches the worker may hold now: its credit (0: no such worker).
+  uint32_t credit(worker_key worker) const;
   /// The worker is gone (lost, or let go as hung): its tasks are retried
   /// elsewhere; the ones that used up their attempts come back as poison.
   std::vector<poisoned> remove_worker(worker_key worker, const std::string& why,
@@ -142,8 +162,12 @@ public:
                                   const recorded_fn& recorded);
   /// The batch an answer is for; none if it is stale (its worker was let go).
   std::optional<in_flight_view> find(batch_key id) const;
-  /// The batch was answered and its rows recorded by the caller.
-  void answered(batch_key id, clock::time_point now);
+  /// The batch was answered and its rows recorded by the caller; the
+  /// worker's load, as it said, sizes its credit.
+  void answered(batch_key id, clock::time_point now, worker_load load);
+  void answered(batch_key id, clock::time_point now) {
+    answered(id, now, worker_load{});
+  }
   /// The batch failed (an error, or an answer that is not one): its tasks
   /// are retried elsewhere; poison comes back.
   std::vector<poisoned> failed(batch_key id, const std::string& why,
@@ -196,7 +220,10 @@ private:
   };
 
   struct worker_slot {
-    uint32_t slots = 0;
+    uint32_t slots = 0;  ///< the most credit it may have: what it asked for
+    uint32_t credit = 0; ///< batches it may hold now, within [2, slots]
+    /// Answers in a row that had more than two batches waiting ahead.
+    uint32_t crowded = 0;
     bool draining = false;
     std::deque<batch_key> line; ///< batches held, oldest first
     clock::time_point last_answer;
@@ -213,6 +240,7 @@ private:
                                 clock::time_point now,
                                 const recorded_fn& recorded);
   size_t batch_size_now() const;
+  void size_credit(worker_slot& w, worker_load load) const;
   void start_clock(worker_slot& w, clock::time_point now);
   void drop_from_line(worker_key worker, batch_key id, clock::time_point now);
   bool held_elsewhere(const task_key& key, worker_key except) const;

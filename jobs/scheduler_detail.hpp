@@ -10,6 +10,18 @@
 
 namespace fovea::scheduler_detail {
 
+// A worker's credit (scheduler.hpp): it starts at first_credit, never
+// drops below least_credit (one batch running, the next one there), and
+// grows when the worker starved at least this long: less is the noise of
+// threads waking.
+constexpr uint32_t first_credit = 4;
+constexpr uint32_t least_credit = 2;
+constexpr uint32_t starved_threshold_us = 200;
+// What a starved answer adds: every batch of a round can, so credit triples
+// each round trip while the worker starves (4, 12, 36, 108: three round
+// trips to cover 100 ms of the null model), and comes down one at a time.
+constexpr uint32_t credit_step = 2;
+
 template <class T>
 bool contains(const std::vector<T>& xs, const T& x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();

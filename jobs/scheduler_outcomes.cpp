@@ -43,10 +43,34 @@ std::optional<scheduler::in_flight_view> scheduler::find(batch_key id) const {
   return in_flight_view{b->second.worker, &b->second.tasks, b->second.overdue};
 }
 
-void scheduler::answered(batch_key id, clock::time_point now) {
+// Starved while every batch of its credit was out: the round trip to it is
+// longer than what it holds takes, so it may hold one more. (Starved with
+// credit to spare, it had no work to get: more credit would not help.)
+// Batches waiting at it for a whole round of its credit: it holds more than
+// it needs, and what it holds is not for the other workers. A round, not
+// one answer: batches sent on a burst of answers arrive in a burst, and
+// the last of them wait behind the first even when the worker will starve
+// soon after.
+void scheduler::size_credit(worker_slot& w, worker_load load) const {
+  if (load.starved_us >= starved_threshold_us) {
+    w.crowded = 0;
+    if (w.line.size() >= w.credit)
+      w.credit = std::min(w.credit + credit_step, w.slots);
+  } else if (load.queued_ahead <= 2) {
+    w.crowded = 0;
+  } else if (++w.crowded >= w.credit) {
+    w.crowded = 0;
+    w.credit = std::max(w.credit - 1, std::min(w.slots, least_credit));
+  }
+}
+
+void scheduler::answered(batch_key id, clock::time_point now,
+                         worker_load load) {
   auto b = sent_.find(id);
   if (b == sent_.end())
     return;
+  if (auto w = workers_.find(b->second.worker); w != workers_.end())
+    size_credit(w->second, load);
   auto batch = std::move(b->second);
   sent_.erase(b);
   if (!batch.overdue)

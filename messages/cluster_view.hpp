@@ -64,7 +64,8 @@ struct node_row {
   /// as its coordinator sees the connection); empty if not known
   std::string address;
   std::string model; ///< name and version (workers)
-  uint32_t slots = 0;
+  uint32_t slots = 0;     ///< the most batches it accepts at once
+  uint32_t credit = 0;    ///< batches it may hold now: sized to its round trip
   uint32_t in_flight = 0; ///< batches held now
   uint64_t done = 0;      ///< results recorded from it
   double rate = 0;        ///< results per second, recently
@@ -76,7 +77,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_row& x) {
   detail::enum_field<node_role, node_role::worker> role{x.role};
   return f(caf::meta::type_name("node_row"), x.id, role.value, role.check(),
-           x.host, x.address, x.model, x.slots, x.in_flight, x.done, x.rate,
+           x.host, x.address, x.model, x.slots, x.credit, x.in_flight, x.done, x.rate,
            x.up_since, x.draining);
 }
 

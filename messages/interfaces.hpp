@@ -52,11 +52,11 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<protocol_atom>::with<uint32_t>>;
 
 /// A worker classifies batches of tasks: one prediction per task, in order,
-/// errors included. Told to drain (by its node, on SIGTERM), it asks its
-/// coordinator to drain it and leaves once that is done.
+/// errors included, with what it saw of its load (batch_answer). Told to
+/// drain (by its node, on SIGTERM), it asks its coordinator to drain it and
+/// leaves once that is done.
 using worker_actor = caf::typed_actor<
-  caf::replies_to<classify_atom, std::vector<image_task>>::with<
-    std::vector<prediction>>,
+  caf::replies_to<classify_atom, std::vector<image_task>>::with<batch_answer>,
   caf::reacts_to<drain_atom>>;
 
 /// A client receives its job's results as they are recorded, each input once,

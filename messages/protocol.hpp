@@ -19,7 +19,8 @@ namespace fovea {
 /// and why it waits, prediction its model and ranked classes, image_task
 /// its top-k; 5: clients send within the byte credit their coordinator
 /// grants (credit_atom both ways, job_credit), and a job_row names its
-/// owner.
-constexpr uint32_t protocol_version = 5;
+/// owner; 6: a worker answers a batch with a batch_answer, which says how
+/// starved or queued it was.
+constexpr uint32_t protocol_version = 6;
 
 } // namespace fovea

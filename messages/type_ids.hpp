@@ -10,6 +10,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/batch_answer.hpp"
 #include "messages/cluster_view.hpp"
 #include "messages/credit.hpp"
 #include "messages/image_task.hpp"
@@ -36,7 +37,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, credit_atom, "credit")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol5")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol6")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -45,6 +46,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::node_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_credit))
+  CAF_ADD_TYPE_ID(fovea, (fovea::batch_answer))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))

@@ -128,9 +128,9 @@ worker_actor::behavior_type crashing_worker(worker_actor::pointer self,
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self](classify_atom, std::vector<image_task>&)
-      -> caf::result<std::vector<prediction>> {
+      -> caf::result<batch_answer> {
       self->quit(caf::exit_reason::kill);
-      return caf::delegated<std::vector<prediction>>{};
+      return caf::delegated<batch_answer>{};
     },
     [](drain_atom) {},
   };
@@ -148,11 +148,19 @@ worker_actor::behavior_type picky_worker(worker_actor::pointer self,
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, poison, engine](classify_atom, std::vector<image_task>& tasks)
-      -> caf::result<std::vector<prediction>> {
+      -> caf::result<batch_answer> {
       for (auto& task : tasks)
         if (task.path == poison)
           return make_error(errc::bad_image, "decoder crashed");
-      return self->delegate(engine, classify_atom::value, std::move(tasks));
+      auto answer = self->make_response_promise<batch_answer>();
+      self->request(engine, caf::infinite, classify_atom::value,
+                    std::move(tasks))
+        .then(
+          [answer](std::vector<prediction>& rows) mutable {
+            answer.deliver(batch_answer{std::move(rows), 0, 0});
+          },
+          [answer](caf::error& err) mutable { answer.deliver(err); });
+      return answer;
     },
     [](drain_atom) {},
   };
@@ -167,7 +175,7 @@ worker_actor::behavior_type failing_model_worker(worker_actor::pointer self,
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [](classify_atom, std::vector<image_task>&)
-      -> caf::result<std::vector<prediction>> {
+      -> caf::result<batch_answer> {
       return make_error(errc::bad_model,
                         "inference failed: std::bad_alloc in forward()");
     },

@@ -32,7 +32,7 @@ struct worker_log {
 };
 
 struct scripted_state {
-  std::vector<caf::typed_response_promise<std::vector<prediction>>> held;
+  std::vector<caf::typed_response_promise<batch_answer>> held;
 };
 
 // A worker that never answers a batch holding `stall_on` ("*": any batch),
@@ -48,14 +48,14 @@ scripted_worker(worker_actor::stateful_pointer<scripted_state> self,
     .then([](uint64_t) {}, [self](caf::error&) { self->quit(); });
   return {
     [self, id, stall_on, log](classify_atom, std::vector<image_task>& tasks)
-      -> caf::result<std::vector<prediction>> {
+      -> caf::result<batch_answer> {
       ++log->batches[id];
       for (auto& task : tasks)
         if (stall_on == "*" || task.path == stall_on) {
           ++log->stalled[id];
           log->stalled_inputs[id] += tasks.size();
           self->state.held.push_back(
-            self->make_response_promise<std::vector<prediction>>());
+            self->make_response_promise<batch_answer>());
           return self->state.held.back();
         }
       std::vector<prediction> rows;
@@ -67,7 +67,7 @@ scripted_worker(worker_actor::stateful_pointer<scripted_state> self,
         row.class_name = "zero";
         row.score = 1;
       }
-      return rows;
+      return batch_answer{std::move(rows), 0, 0};
     },
     [](drain_atom) {},
   };

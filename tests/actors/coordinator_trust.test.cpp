@@ -90,7 +90,7 @@ worker_actor::behavior_type labelling_worker(worker_actor::pointer self,
         rows[i].label = label;
         rows[i].score = 1;
       }
-      return rows;
+      return batch_answer{std::move(rows), 0, 0};
     },
     [](drain_atom) {},
   };

@@ -28,7 +28,8 @@ node_row worker_row(std::string id, std::string address) {
   row.host = "rack-4";
   row.address = std::move(address);
   row.model = "fashion-mnist@1";
-  row.slots = 4;
+  row.slots = 64;
+  row.credit = 9;
   row.in_flight = 2;
   row.done = 12345;
   row.rate = 1170.04;
@@ -62,13 +63,13 @@ TEST_CASE_METHOD(utc_zone,
     {coordinator, worker_row("w1", "10.0.0.7:53211"), in_process}, noon);
   CHECK(table
         == "id       role               host:port       model            "
-           "slots  in flight  done   images/s  up since\n"
+           "credit  slots  in flight  done   images/s  up since\n"
            "coord    coordinator        10.0.0.5:4242   -                "
-           "-      -          24690       0.0  11:00:00 (1h0m)\n"
+           "-       -      -          24690       0.0  11:00:00 (1h0m)\n"
            "w1       worker             10.0.0.7:53211  fashion-mnist@1  "
-           "    4          2  12345    1170.0  11:58:25 (1m35s)\n"
+           "     9     64          2  12345    1170.0  11:58:25 (1m35s)\n"
            "local-1  worker (draining)  rack-4          fashion-mnist@1  "
-           "    4          2  12345    1170.0  11:58:25 (1m35s)\n");
+           "     9     64          2  12345    1170.0  11:58:25 (1m35s)\n");
 }
 
 TEST_CASE("jobs shows each running job's share of the workers",

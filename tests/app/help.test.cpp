@@ -72,7 +72,7 @@ TEST_CASE("fovea COMMAND --help explains it and exits 0, and fovea help "
   }
   auto [code, output] = test::run_fovea({"help", "slots"});
   CHECK(code == 0);
-  CHECK(output.find("fovea.slots = 4 (the default)") == 0);
+  CHECK(output.find("fovea.slots = 128 (the default)") == 0);
   CHECK(output.find("from 1 to 256") != std::string::npos);
   auto typo = test::run_fovea({"help", "max-queued-byte"});
   CHECK(typo.first == 2);

@@ -46,9 +46,9 @@ TEST_CASE("a worker serving a repository registers each model under its "
   INFO(worker.output());
   // add_worker waited for the first ready line; one per model.
   REQUIRE(worker.wait_for_line("ready", 60s));
-  CHECK(worker.output().find("(model fashion-mnist@1, slots 4)")
+  CHECK(worker.output().find("(model fashion-mnist@1, slots 128)")
         != std::string::npos);
-  CHECK(worker.output().find("(model fashion-mnist@2, slots 4)")
+  CHECK(worker.output().find("(model fashion-mnist@2, slots 128)")
         != std::string::npos);
 
   for (auto model : {"fashion-mnist@1", "fashion-mnist@2"}) {
