@@ -52,9 +52,10 @@ uint64_t unspent(const client_state& st) {
 // The unspent credit a client asks for: as much as the coordinator would
 // hold for it (its ledger caps a grant at the job's share of the budget).
 // Anything less makes the job's rate a window per round trip: 16 MiB of
-// 64 KiB task charges is 256 tiny images per 50 ms, 3,700 images/s measured
-// with 25 ms each way (bench/run latency). It asks again once half of it is
-// spent, so that a grant is on its way before the last is spent.
+// 64 KiB task charges was 256 tiny images per 50 ms, 3,700 images/s with
+// 25 ms one way; 8,192 tasks' worth gave 0.83 of the 0 ms rate, the whole
+// budget 0.88 (bench/run latency). It asks again once half of it is spent,
+// so that a grant is on its way before the last is spent.
 uint64_t credit_window(const client_state& st) {
   return st.credit->ceiling;
 }

@@ -78,6 +78,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
     spec.name = "job-" + std::to_string(id);
   self->monitor(client);
   st.sched.add_job(id);
+  st.sched.expect(id, spec.total);
   st.jobs.open(job_entry{.ledger = job_ledger{spec.name, spec.total},
                          .client = client,
                          .principal = who.principal,

@@ -37,6 +37,7 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
                  std::vector<image_task> tasks) {
   auto& st = self->state;
   auto& job = st.jobs.at(id);
+  st.sched.received(id, tasks.size());
   std::vector<prediction> settled;
   for (auto& task : tasks) {
     task.attempt = 0; // counted here, whatever the client sent

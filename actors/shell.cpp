@@ -56,7 +56,7 @@ const std::vector<shell_command>& shell_commands() {
     {"connect", "connect HOST:PORT", "talk to the coordinator at HOST:PORT", 1,
      1, arg::none, false, run_connect},
     {"nodes", "nodes",
-     "every node: id, role, host:port, model, slots, in flight, done, "
+     "every node: id, role, host:port, model, credit, slots, in flight, done, "
      "images/s, up since",
      0, 0, arg::none, true, run_nodes},
     {"jobs", "jobs", "running and recent jobs, with each running one's share",

@@ -198,8 +198,9 @@ scheduler_options fovea_config::scheduling() const {
   out.hang_timeout = hang_timeout;
   out.max_attempts = max_attempts;
   out.max_queued_bytes = max_queued_bytes;
-  // A batch stays far below the largest message the edge relays.
-  out.batch_bytes = std::min<size_t>(out.batch_bytes, max_queued_bytes / 4);
+  // A batch stays far below the largest message the edge relays, and its
+  // copies small next to the budget.
+  out.batch_bytes = std::min<size_t>(out.batch_bytes, max_queued_bytes / 16);
   return out;
 }
 

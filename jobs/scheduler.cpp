@@ -60,10 +60,24 @@ void scheduler::bind_job(uint64_t job, std::string model) {
   q.held = false;
 }
 
+void scheduler::expect(uint64_t job, uint64_t inputs) {
+  auto q = jobs_.find(job);
+  if (q == jobs_.end())
+    return;
+  to_come_ = to_come_ - q->second.to_come + inputs;
+  q->second.to_come = inputs;
+}
+
+void scheduler::received(uint64_t job, uint64_t inputs) {
+  if (auto q = jobs_.find(job); q != jobs_.end())
+    expect(job, q->second.to_come - std::min(q->second.to_come, inputs));
+}
+
 void scheduler::remove_job(uint64_t job) {
   auto q = jobs_.find(job);
   if (q == jobs_.end())
     return;
+  to_come_ -= q->second.to_come;
   for (auto& r : q->second.retries)
     tally_.unqueued(r.task);
   for (auto& t : q->second.fresh)
@@ -118,9 +132,9 @@ bool scheduler::may_take(worker_key worker, const retry& r,
   return true;
 }
 
-// Guided self-scheduling: batches are batch_size tasks while the queue is
-// long, and shrink as it runs out, to a share of what is left per unit of
-// the workers' credit. Otherwise the end of a job is one worker finishing a
+// Guided self-scheduling: batches are batch_size tasks while much work is
+// left (queued, or still to come from clients), and shrink as it runs
+// out, to a share of what is left per unit of the workers' credit. Otherwise the end of a job is one worker finishing a
 // last full batch while the others idle. Credit past the first few batches
 // covers a worker's round trip and does not count: with most tasks in
 // flight to far workers, it would shrink every batch, and the batches in
@@ -131,7 +145,8 @@ size_t scheduler::batch_size_now() const {
     if (!w.draining)
       credit += std::min(w.credit, first_credit);
   auto share = 2 * std::max<size_t>(credit, 1);
-  return std::clamp<size_t>((tally_.queued_tasks() + share - 1) / share, 1,
+  auto left = tally_.queued_tasks() + to_come_;
+  return std::clamp<size_t>((left + share - 1) / share, 1,
                             options_.batch_size);
 }
 

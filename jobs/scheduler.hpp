@@ -7,9 +7,10 @@
 //   never more than its `slots`; a draining worker, or one busy with an
 //   isolated suspect, gets nothing new;
 // - a worker's credit follows the round trip to it: it starts at 4 (or
-//   `slots`, if fewer), grows by one each time the worker says it had
-//   starved while its whole credit was out (the next batch was still on
-//   the way), and shrinks by one, to no less than 2, each time it says
+//   `slots`, if fewer), grows by a quarter (at least 2) each time the
+//   worker says it had starved while its whole credit was out (the next
+//   batch was still on the way), and shrinks by one, to no less than 2,
+//   each time it says
 //   more than two batches were waiting ahead of each of a whole credit's
 //   worth of batches in a row; a worker 25 ms away thus holds enough
 //   batches to cover 50 ms, one next door a few;
@@ -56,7 +57,12 @@ struct scheduler_options {
   /// dispatched 5-8 % faster than 32 with the optimized graph. The default
   /// of fovea.batch-size (fovea_config takes it from here).
   uint32_t batch_size = 64;
-  size_t batch_bytes = 16u << 20; ///< most image bytes per batch (>= 1 task)
+  /// Most image bytes per batch (>= 1 task). A batch's serialized copy
+  /// sits in its worker connection's buffers, which CAF keeps as large as
+  /// the largest message: with 3 MB images, 15 MB batches took a
+  /// coordinator at a 64 MB budget from 150 to 220 MB. A worker merges the
+  /// batches it holds into its forward passes anyway.
+  size_t batch_bytes = 4u << 20;
   /// Queued tasks past which clients wait; a task is charged at least
   /// max_queued_bytes / this. 16,384 tiny tasks cost the coordinator about
   /// 16 MB, and cover the 50 ms round trip of a client 25 ms away at
@@ -129,6 +135,12 @@ public:
   /// A job whose tasks go only to workers of `model`, if it names one (a
   /// job resumed from a journal stays on the model it began with).
   void add_job(uint64_t job, std::string model = {});
+  /// The job's client has `inputs` more to send: batches shrink as the
+  /// job's work runs out, not as the queue does, which credit keeps short
+  /// while the rest is still on its way.
+  void expect(uint64_t job, uint64_t inputs);
+  /// The job's client sent `inputs` of those (queued or not).
+  void received(uint64_t job, uint64_t inputs);
   /// No worker takes the job's tasks until bind_job (its model is not
   /// chosen yet); they stay queued and count against the limits.
   void hold_job(uint64_t job);
@@ -202,6 +214,7 @@ private:
     std::deque<image_task> fresh;
     std::string model; ///< empty: any worker's
     bool held = false; ///< no worker's, until its model is chosen
+    uint64_t to_come = 0; ///< inputs its client has yet to send
   };
 
   struct suspect {
@@ -252,6 +265,7 @@ private:
 
   scheduler_options options_;
   std::map<worker_key, worker_slot> workers_;
+  uint64_t to_come_ = 0; ///< the jobs' to_come, summed
   std::map<uint64_t, job_queue> jobs_;
   std::unordered_map<batch_key, sent_batch> sent_;
   std::unordered_map<task_key, suspect, key_hash> suspects_;

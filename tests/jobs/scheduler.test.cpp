@@ -74,6 +74,26 @@ TEST_CASE("a batch shrinks with what is left per unit of credit",
   CHECK(b->tasks->size() == static_cast<size_t>(expected));
 }
 
+TEST_CASE("a batch stays full while the job's inputs are still to come, and "
+          "shrinks as they run out",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 4, now);
+  fill(s, 1, 40); // 40 / (2 x 4 credit) = 5 a batch, were that all
+  s.expect(1, 10'000);
+  s.received(1, 40);
+  ledger l;
+  auto full = s.next_batch(now, l.fn());
+  REQUIRE(full);
+  CHECK(full->tasks->size() == 8);
+  // All sent: only the queue is left.
+  s.received(1, 9'960);
+  auto shrunk = s.next_batch(now, l.fn());
+  REQUIRE(shrunk);
+  CHECK(shrunk->tasks->size() == 4); // 32 / 8
+}
+
 TEST_CASE("a worker gets no more than its slots, and a draining one nothing",
           "[unit][scheduler]") {
   scheduler s{quick()};

@@ -80,7 +80,7 @@ TEST_CASE("a worker that starves with all its credit out is given more, up "
   w.answer(barely_starved);
   w.answer(fed);
   CHECK(w.credit() == 6);
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 10; ++i)
     w.answer(starved);
   CHECK(w.credit() == 16);
   CHECK(w.line.size() == 16);
@@ -110,23 +110,25 @@ TEST_CASE("a worker with batches waiting at it for a whole round of its "
           "credit holds one fewer, down to 2",
           "[unit][scheduler]") {
   one_worker w{128};
-  for (int i = 0; i < 8; ++i)
+  // Two more a starved answer, a quarter more once that is more:
+  // 4, 6, 8, 10, 12, 15, 18, 22.
+  for (int i = 0; i < 7; ++i)
     w.answer(starved);
-  REQUIRE(w.credit() == 20);
-  // 19 crowded answers in a row are not yet a round...
-  for (int i = 0; i < 19; ++i)
+  REQUIRE(w.credit() == 22);
+  // 21 crowded answers in a row are not yet a round...
+  for (int i = 0; i < 21; ++i)
     w.answer(crowded);
-  CHECK(w.credit() == 20);
-  // ... the 20th is.
+  CHECK(w.credit() == 22);
+  // ... the 22nd is.
   w.answer(crowded);
-  CHECK(w.credit() == 19);
+  CHECK(w.credit() == 21);
   // A burst: crowded answers broken by one that was not start over.
-  for (int i = 0; i < 18; ++i)
+  for (int i = 0; i < 20; ++i)
     w.answer(crowded);
   w.answer(fed);
-  for (int i = 0; i < 18; ++i)
+  for (int i = 0; i < 20; ++i)
     w.answer(crowded);
-  CHECK(w.credit() == 19);
+  CHECK(w.credit() == 21);
   // Crowded for long, it comes down to 2 and no further.
   for (int i = 0; i < 1000; ++i)
     w.answer(crowded);
