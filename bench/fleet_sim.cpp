@@ -15,7 +15,9 @@
 // connections that many seconds after their first batch (their batches
 // are retried elsewhere), and with JOIN_AFTER_S as many new ones join
 // then. Prints "fleet ready N" once all registered, and at SIGTERM the
-// batches and images it answered.
+// batches and images it answered and, over the workers that stayed, the
+// fewest, median and most images one of them answered (dispatch fairness).
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -133,6 +135,9 @@ public:
         self->start(self->coordinator_address_);
     });
   }
+
+  uint64_t images() const noexcept { return images_; }
+  bool left() const noexcept { return left_; }
 
   void leave() {
     left_ = true;
@@ -297,6 +302,7 @@ private:
     }
     ++sum_.batches;
     sum_.images += batch.tasks.size();
+    images_ += batch.tasks.size();
     write(frame(sys_, basp::message_type::direct_message, batch.reply_id,
                 worker_actor_id, batch.to,
                 serialized(sys_, std::vector<caf::strong_actor_ptr>{},
@@ -319,6 +325,7 @@ private:
   tcp::endpoint coordinator_address_;
   bool registered_ = false;
   bool left_ = false;
+  uint64_t images_ = 0; ///< answered, in all
   caf::actor_id coordinator_ = 0;
   uint64_t register_reply_ = 0;
   std::vector<char> head_;
@@ -396,6 +403,17 @@ int main(int argc, char** argv) {
     std::printf("fleet: %llu batches, %llu images answered\n",
                 static_cast<unsigned long long>(sum.batches),
                 static_cast<unsigned long long>(sum.images));
+    std::vector<uint64_t> stayed;
+    for (size_t i = 0; i < count; ++i)
+      if (!fleet[i]->left())
+        stayed.push_back(fleet[i]->images());
+    std::sort(stayed.begin(), stayed.end());
+    if (!stayed.empty())
+      std::printf("fleet: images per worker that stayed: fewest %llu, median "
+                  "%llu, most %llu\n",
+                  static_cast<unsigned long long>(stayed.front()),
+                  static_cast<unsigned long long>(stayed[stayed.size() / 2]),
+                  static_cast<unsigned long long>(stayed.back()));
     std::fflush(stdout);
     io.stop();
   });

@@ -134,11 +134,12 @@ bool scheduler::may_take(worker_key worker, const retry& r,
 
 // Guided self-scheduling: batches are batch_size tasks while much work is
 // left (queued, or still to come from clients), and shrink as it runs
-// out, to a share of what is left per unit of the workers' credit. Otherwise the end of a job is one worker finishing a
-// last full batch while the others idle. Credit past the first few batches
-// covers a worker's round trip and does not count: with most tasks in
-// flight to far workers, it would shrink every batch, and the batches in
-// flight with them.
+// out, to a share of what is left per unit of the workers' credit.
+// Otherwise the end of a job is one worker finishing a last full batch
+// while the others idle. Credit past the first few batches covers a
+// worker's round trip and does not count: with most tasks in flight to
+// far workers, it would shrink every batch, and the batches in flight
+// with them.
 size_t scheduler::batch_size_now() const {
   size_t credit = 0;
   for (auto& [key, w] : workers_)

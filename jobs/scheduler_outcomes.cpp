@@ -55,7 +55,8 @@ void scheduler::size_credit(worker_slot& w, worker_load load) const {
   if (load.starved_us >= starved_threshold_us) {
     w.crowded = 0;
     if (w.line.size() >= w.credit)
-      w.credit = std::min(w.credit + std::max(credit_step, w.credit / 4), w.slots);
+      w.credit = std::min(w.credit + std::max(credit_step, w.credit / 4),
+                          w.slots);
   } else if (load.queued_ahead <= 2) {
     w.crowded = 0;
   } else if (++w.crowded >= w.credit) {

@@ -123,15 +123,21 @@ struct pipelining_fixture : test::deterministic_fixture {
   }
 };
 
+// Asks the coordinator for its nodes table into `out`. A named function
+// with arguments, not a capturing lambda: CAF 0.17 spawns an argument-less
+// function through a null tuple pointer, which UBSan reports.
+void ask_nodes(caf::event_based_actor* self, coordinator_actor coordinator,
+               std::vector<node_row>* out) {
+  self->request(coordinator, 5s, nodes_atom::value)
+    .then([out](std::vector<node_row>& got) { *out = std::move(got); },
+          [](caf::error&) {});
+}
+
 std::vector<node_row> nodes_of(caf::actor_system& sys,
                                test::deterministic_fixture& f,
                                const coordinator_actor& coordinator) {
   std::vector<node_row> rows;
-  auto asker = sys.spawn([&](caf::event_based_actor* self) {
-    self->request(coordinator, 5s, nodes_atom::value)
-        .then([&](std::vector<node_row>& got) { rows = std::move(got); },
-              [](caf::error&) {});
-  });
+  sys.spawn(ask_nodes, coordinator, &rows);
   f.run();
   return rows;
 }
