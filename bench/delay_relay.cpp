@@ -1,7 +1,6 @@
 #include "bench/delay_relay.hpp"
 
 #include <deque>
-#include <list>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -18,33 +17,26 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-// Named, not anonymous: delay_relay::impl holds these, and GCC warns of a
-// class with external linkage holding internal ones.
+// Named, not anonymous: delay_relay::impl's handlers hold these, and GCC
+// warns of a class with external linkage holding internal ones.
 namespace relay_detail {
 
 struct connection;
-
-struct counters {
-  std::atomic<uint64_t> relayed{0};
-  std::atomic<uint64_t> held{0};
-  std::atomic<bool> paused{false};
-};
 
 // One direction of one connection: reads from `from`, writes each chunk to
 // `to` once it is due.
 class pipe : public std::enable_shared_from_this<pipe> {
 public:
   pipe(std::shared_ptr<connection> owner, tcp::socket& from, tcp::socket& to,
-       counters& totals, std::chrono::microseconds delay, size_t max_held)
+       std::chrono::microseconds delay, size_t max_held)
       : owner_(std::move(owner)), from_(from), to_(to),
-        timer_(to.get_executor()), totals_(totals), delay_(delay),
-        max_held_(max_held) {}
+        timer_(to.get_executor()), delay_(delay), max_held_(max_held) {}
 
   void start() { read(); }
 
   // Writes what is due; called again when a direction resumes.
   void kick() {
-    if (writing_ || totals_.paused)
+    if (writing_)
       return;
     if (queue_.empty()) {
       if (ended_) {
@@ -96,7 +88,6 @@ private:
     }
     buffer_.resize(n);
     held_ += n;
-    totals_.held += n;
     queue_.push_back({clock_type::now() + delay_, std::move(buffer_)});
     buffer_ = {};
     kick();
@@ -112,8 +103,6 @@ private:
     }
     queue_.pop_front();
     held_ -= n;
-    totals_.held -= n;
-    totals_.relayed += n;
     if (!reading_ && !ended_)
       read();
     kick();
@@ -123,7 +112,6 @@ private:
   tcp::socket& from_;
   tcp::socket& to_;
   asio::steady_timer timer_;
-  counters& totals_;
   std::chrono::microseconds delay_;
   size_t max_held_;
   std::vector<uint8_t> buffer_;
@@ -141,8 +129,6 @@ struct connection {
       : downstream(std::move(accepted)), upstream(io) {}
   tcp::socket downstream;
   tcp::socket upstream;
-  std::weak_ptr<pipe> up;
-  std::weak_ptr<pipe> down;
 };
 
 } // namespace relay_detail
@@ -155,21 +141,13 @@ struct delay_relay::impl {
   tcp::endpoint target;
   std::chrono::microseconds delay;
   size_t max_held;
-  counters to_target;
-  counters from_target;
-  std::list<std::weak_ptr<connection>> connections;
   std::thread thread;
-
-  counters& of(relay_direction d) {
-    return d == relay_direction::to_target ? to_target : from_target;
-  }
 
   void accept() {
     acceptor.async_accept([this](auto ec, tcp::socket socket) {
       if (ec)
         return; // the acceptor closed
       auto conn = std::make_shared<connection>(std::move(socket), io);
-      connections.push_back(conn);
       conn->upstream.async_connect(target, [this, conn](auto connect_ec) {
         if (connect_ec) {
           boost::system::error_code ignored;
@@ -179,26 +157,14 @@ struct delay_relay::impl {
         for (auto* sock : {&conn->downstream, &conn->upstream})
           sock->set_option(tcp::no_delay(true));
         auto up = std::make_shared<pipe>(conn, conn->downstream, conn->upstream,
-                                         to_target, delay, max_held);
-        auto down =
-            std::make_shared<pipe>(conn, conn->upstream, conn->downstream,
-                                   from_target, delay, max_held);
-        conn->up = up;
-        conn->down = down;
+                                         delay, max_held);
+        auto down = std::make_shared<pipe>(conn, conn->upstream,
+                                           conn->downstream, delay, max_held);
         up->start();
         down->start();
       });
       accept();
     });
-  }
-
-  void kick_all() {
-    connections.remove_if([](auto& weak) { return weak.expired(); });
-    for (auto& weak : connections)
-      if (auto conn = weak.lock())
-        for (auto& side : {conn->up, conn->down})
-          if (auto p = side.lock())
-            p->kick();
   }
 };
 
@@ -228,19 +194,6 @@ delay_relay::~delay_relay() {
 
 uint16_t delay_relay::port() const noexcept {
   return impl_->acceptor.local_endpoint().port();
-}
-
-void delay_relay::hold(relay_direction direction, bool held) {
-  impl_->of(direction).paused = held;
-  asio::post(impl_->io, [this] { impl_->kick_all(); });
-}
-
-uint64_t delay_relay::bytes_relayed(relay_direction direction) const noexcept {
-  return impl_->of(direction).relayed;
-}
-
-uint64_t delay_relay::bytes_held(relay_direction direction) const noexcept {
-  return impl_->of(direction).held;
 }
 
 } // namespace fovea::bench

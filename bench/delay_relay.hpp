@@ -2,24 +2,16 @@
 // with latency, since this kernel has no netem. Every chunk read from one
 // side is written to the other `delay` after it was read, in order, in
 // both directions; the bytes a direction holds are bounded (reading stops
-// past `max_held_bytes`, as a real path's window would).
-//
-// Tests also use it to pause a direction (`hold`), so that they can count
-// what one side sends before it hears anything back: events, not timing.
-// Everything runs on the relay's own thread; the counters are atomic.
+// past `max_held_bytes`, as a real path's window would). Everything runs
+// on the relay's own thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 namespace fovea::bench {
-
-/// Which way bytes go: from the side that connected to the relay
-/// ("downstream", a client or worker) to the target, or back.
-enum class relay_direction { to_target, from_target };
 
 class delay_relay {
 public:
@@ -33,16 +25,6 @@ public:
   delay_relay& operator=(const delay_relay&) = delete;
 
   uint16_t port() const noexcept;
-
-  /// Pauses (true) or resumes one direction on every connection, present
-  /// and future; held bytes are kept and go out, in order, on resume.
-  void hold(relay_direction direction, bool held);
-
-  /// Bytes relayed so far in one direction (written to the other side).
-  uint64_t bytes_relayed(relay_direction direction) const noexcept;
-
-  /// Bytes read and not yet written in one direction.
-  uint64_t bytes_held(relay_direction direction) const noexcept;
 
   struct impl;
 
