@@ -71,14 +71,14 @@ void ask_credit(client_pointer self, uint64_t need) {
              std::max(need, credit_window(st)));
 }
 
-// The next input not yet answered, read into a task; an input whose charge
-// is over the coordinator's whole budget becomes an error task, unread.
-image_task read_next(client_pointer self, size_t index) {
+// An input not yet answered, read into a task; an input whose charge is
+// over the coordinator's whole budget becomes an error task, unread.
+image_task read_next(client_pointer self, const input_item& input,
+                     uint64_t index) {
   auto& st = self->state;
-  auto& inputs = *st.options.inputs;
   auto& credit = *st.credit;
   auto too_large = [&](uint64_t bytes) {
-    return task_charge(bytes, inputs[index].path.size(), credit.task_floor)
+    return task_charge(bytes, input.path.size(), credit.task_floor)
            > credit.ceiling;
   };
   auto refuse = [&](image_task task, uint64_t bytes) {
@@ -89,18 +89,32 @@ image_task read_next(client_pointer self, size_t index) {
                  + " bytes, fovea.max-queued-bytes)";
     return task;
   };
-  if (inputs[index].error.empty() && too_large(inputs[index].size)) {
+  if (input.error.empty() && too_large(input.size)) {
     image_task task;
     task.job = st.job;
     task.index = index;
-    task.path = inputs[index].path;
-    return refuse(std::move(task), inputs[index].size);
+    task.path = input.path;
+    return refuse(std::move(task), input.size);
   }
-  auto read = read_tasks(inputs, st.job, index, 1, st.options.max_image_bytes);
-  auto& task = read.front();
+  auto task = read_task(input, st.job, index, st.options.max_image_bytes);
   if (too_large(task.bytes.size()))
     return refuse(std::move(task), task.bytes.size());
-  return std::move(task);
+  return task;
+}
+
+// What is wrong with a pass that ended after `built`, or nothing: it must
+// give the inputs the job was submitted with, or rows would go to other
+// files under the same indices.
+std::string pass_problem(const job_inputs& inputs,
+                         const input_fingerprint_builder& built) {
+  if (built.count() != inputs.total)
+    return "the inputs changed while the job ran: " + std::to_string(inputs.total)
+           + " when it was submitted, " + std::to_string(built.count())
+           + " now (a list file or directory changed); submit it again";
+  if (built.paths() != inputs.fingerprint)
+    return "the inputs changed while the job ran: other paths than when it "
+           "was submitted (a list file or directory changed); submit it again";
+  return {};
 }
 
 // Sends one batch without waiting for its reply: a refusal ends the job.
@@ -111,6 +125,8 @@ void send_batch(client_pointer self, std::vector<image_task> batch,
                 uint64_t charge) {
   auto& st = self->state;
   st.spent += charge;
+  for (auto& task : batch)
+    st.in_flight.emplace(task.index, task.path);
   self
     ->request(st.coordinator, caf::infinite, enqueue_atom::value, st.job,
               std::move(batch))
@@ -121,14 +137,15 @@ void send_batch(client_pointer self, std::vector<image_task> batch,
 actor_flow send_inputs(client_pointer self) {
   auto& st = self->state;
   auto& opts = st.options;
-  auto& inputs = *opts.inputs;
   // The first credit message says how tasks are charged.
   while (!st.credit && !st.done) {
     auto first = st.credited.wait();
     co_await first;
   }
+  auto pass = opts.inputs.open();
+  input_fingerprint_builder built; // what the pass gave so far
+  bool ended = false;              // the pass has no more inputs
   std::optional<image_task> next_task;
-  size_t next = 0;
   while (!st.done) {
     std::vector<image_task> batch;
     uint64_t charge = 0;
@@ -138,11 +155,21 @@ actor_flow send_inputs(client_pointer self) {
       if (!next_task) {
         // Rows the coordinator had in its journal arrived right after the
         // job id and are marked seen: those inputs are not read again.
-        while (next < inputs.size() && st.seen[next])
-          ++next;
-        if (next == inputs.size())
+        input_item input;
+        while (!ended && built.count() < opts.inputs.total) {
+          if (!pass->next(input)) {
+            ended = true;
+            break;
+          }
+          auto index = built.count();
+          built.add(input);
+          if (!st.seen[index]) {
+            next_task = read_next(self, input, index);
+            break;
+          }
+        }
+        if (!next_task)
           break;
-        next_task = read_next(self, next++);
       }
       auto cost = task_charge(*next_task, st.credit->task_floor);
       if (charge + cost > unspent(st)) {
@@ -160,8 +187,15 @@ actor_flow send_inputs(client_pointer self) {
         ask_credit(self, blocked_on);
       continue;
     }
-    if (!next_task)
-      co_return; // every input is sent
+    if (!next_task) {
+      // Every input is sent; one more input than counted is a change too.
+      input_item extra;
+      if (!ended && pass->next(extra))
+        built.add(extra);
+      if (auto problem = pass_problem(opts.inputs, built); !problem.empty())
+        finish(self, make_error(errc::invalid_request, problem));
+      co_return;
+    }
     ask_credit(self, blocked_on);
     auto more = st.credited.wait();
     co_await more;
@@ -187,12 +221,11 @@ actor_flow run(client_pointer self) {
   }
   st.coordinator = coordinator;
   self->monitor(coordinator);
-  auto& inputs = *opts.inputs;
   job_spec spec;
   spec.name = opts.job_name;
-  spec.total = inputs.size();
-  spec.fingerprint = input_fingerprint(inputs);
-  spec.contents = content_fingerprint(inputs);
+  spec.total = opts.inputs.total;
+  spec.fingerprint = opts.inputs.fingerprint;
+  spec.contents = opts.inputs.contents;
   spec.model = opts.model;
   spec.top_k = opts.top_k;
   auto submit = ask<uint64_t>(self, coordinator, opts.request_timeout,
@@ -205,7 +238,7 @@ actor_flow run(client_pointer self) {
   st.job = *job;
   if (opts.on_job)
     opts.on_job(st.job);
-  if (inputs.empty()) {
+  if (opts.inputs.total == 0) {
     complete(self);
     co_return;
   }
@@ -216,29 +249,22 @@ actor_flow run(client_pointer self) {
 
 } // namespace
 
-std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
-                                   uint64_t job, size_t first, size_t count,
-                                   uint64_t max_bytes, uint64_t budget) {
-  std::vector<image_task> tasks;
-  uint64_t bytes = 0;
-  for (auto i = first; i < inputs.size() && i < first + count && bytes < budget;
-       ++i) {
-    auto& task = tasks.emplace_back();
-    task.job = job;
-    task.index = i;
-    task.path = inputs[i].path;
-    if (!inputs[i].error.empty())
-      task.error = inputs[i].error;
-    else
-      task.error = read_image_file(inputs[i].path, max_bytes, task.bytes);
-    bytes += task.bytes.size();
-  }
-  return tasks;
+image_task read_task(const input_item& input, uint64_t job, uint64_t index,
+                     uint64_t max_bytes) {
+  image_task task;
+  task.job = job;
+  task.index = index;
+  task.path = input.path;
+  if (!input.error.empty())
+    task.error = input.error;
+  else
+    task.error = read_image_file(input.path, max_bytes, task.bytes);
+  return task;
 }
 
 client_actor::behavior_type client(client_pointer self, client_options options) {
   self->state.options = std::move(options);
-  self->state.seen.assign(self->state.options.inputs->size(), false);
+  self->state.seen.assign(self->state.options.inputs.total, false);
   self->set_down_handler([self](caf::down_msg& msg) {
     if (msg.source != self->state.coordinator.address())
       return;
@@ -260,9 +286,15 @@ client_actor::behavior_type client(client_pointer self, client_options options) 
           continue; // not ours, or a duplicate: each input counts once
         st.seen[row.index] = true;
         ++st.received;
-        // The row is for our input: its path is the one we know, whatever
-        // came back.
-        row.path = (*st.options.inputs)[row.index].path;
+        // The row is for our input: its path is the one we read, whatever
+        // came back. A row without one in flight comes from the
+        // coordinator's journal, which it resumed only because the job's
+        // paths, in order, have the fingerprint of ours.
+        if (auto sent = st.in_flight.find(row.index);
+            sent != st.in_flight.end()) {
+          row.path = std::move(sent->second);
+          st.in_flight.erase(sent);
+        }
         if (st.options.on_row)
           st.options.on_row(row);
       }

@@ -4,8 +4,11 @@
 // system with it), in batches, within the credit the coordinator grants
 // its job (messages/credit.hpp): it never sends past it, keeps as many
 // batches in flight as the credit allows, asks for more before it runs
-// out, and holds at most one read input that waits for credit, so its
-// memory stays flat however large the job. An input whose charge is over
+// out, and holds at most one read input that waits for credit. It holds
+// no list of the job's inputs either: it reads them in one pass
+// (jobs/job_inputs.hpp) and keeps the paths of the inputs in flight only,
+// so its memory stays flat however large the job. A pass that does not
+// give the inputs counted before the job was submitted fails the job. An input whose charge is over
 // the coordinator's whole budget is sent as that input's error. Every input
 // is handed to on_row exactly once; once every input has its row, `commit`
 // (the results file moved into place) runs, the coordinator hears that the
@@ -17,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
@@ -25,13 +29,13 @@
 #include "actors/coroutine.hpp"
 #include "actors/endpoint.hpp"
 #include "edge/route_table.hpp"
-#include "jobs/input_walker.hpp"
+#include "jobs/job_inputs.hpp"
 #include "messages/interfaces.hpp"
 
 namespace fovea {
 
 struct client_options {
-  std::shared_ptr<const std::vector<input_item>> inputs;
+  job_inputs inputs;
   std::string job_name;
   std::string model; ///< "NAME[@VERSION]" the job runs on; empty: the one served
   uint32_t top_k = 0; ///< classes each row ranks (0: none)
@@ -75,6 +79,10 @@ struct client_state {
   bool asked = false;   ///< an ask for credit waits for its answer
   flow_signal credited; ///< the sending flow waits here for credit
   std::vector<bool> seen; ///< by input index: has its row arrived?
+  /// The paths of the inputs sent whose rows have not come: a row names
+  /// the path this client read, whatever came back. At most what the
+  /// credit allows in flight (the ledger's task floor bounds the count).
+  std::unordered_map<uint64_t, std::string> in_flight;
   uint64_t received = 0;
   bool committing = false; ///< every row is in: commit, then tell
   bool committed = false;  ///< the results file is in place
@@ -92,13 +100,9 @@ client_actor::behavior_type
 client(client_actor::stateful_pointer<client_state> self,
        client_options options);
 
-/// Reads inputs [first, first + count) into tasks of `job`, stopping early
-/// once they hold `budget` bytes (one task at least). An input that cannot
-/// be read, or is over `max_bytes`, becomes a task carrying its error
-/// instead of bytes.
-std::vector<image_task> read_tasks(const std::vector<input_item>& inputs,
-                                   uint64_t job, size_t first, size_t count,
-                                   uint64_t max_bytes,
-                                   uint64_t budget = UINT64_MAX);
+/// Reads `input` into a task of `job`; an input that cannot be read, or is
+/// over `max_bytes`, becomes a task carrying its error instead of bytes.
+image_task read_task(const input_item& input, uint64_t job, uint64_t index,
+                     uint64_t max_bytes);
 
 } // namespace fovea

@@ -46,7 +46,7 @@ int report_accuracy(const job_request& request, job_summary* summary) {
 // What the walk left out on purpose, said after the summary: nothing is
 // dropped without a word. The job's own --truth file, in a folder of its
 // images as `fovea dataset` writes it, is not news.
-void report_skipped(const job_request& request, const input_list& inputs) {
+void report_skipped(const job_request& request, const walked_inputs& inputs) {
   auto not_images = inputs.not_images;
   std::erase_if(not_images, [&](const std::string& path) {
     std::error_code ec;
@@ -161,19 +161,19 @@ std::string confusion_png_path(const std::string& out) {
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* out) {
   auto started = std::chrono::steady_clock::now();
-  auto collected = collect_inputs(request.inputs);
-  auto inputs = std::make_shared<const std::vector<input_item>>(
-    std::move(collected.items));
-  auto writer = results_writer::open(request.out, inputs->size(),
-                                     request.top_k, request.input_order);
+  // A first pass counts the inputs; the client reads them in a second.
+  auto walked = walk_inputs(request.inputs);
+  auto total = walked.inputs.total;
+  auto writer = results_writer::open(request.out, total, request.top_k,
+                                     request.input_order);
   if (!writer) {
     complain("fovea: " + describe(writer.error()));
     return 2;
   }
-  progress_bar bar{inputs->size(), ::isatty(STDERR_FILENO) == 1};
+  progress_bar bar{total, ::isatty(STDERR_FILENO) == 1};
   std::promise<caf::error> finished;
   bool settled = false; // finished has its value
-  options.inputs = inputs;
+  options.inputs = walked.inputs;
   options.job_name = request.name;
   options.model = request.model;
   options.top_k = request.top_k;
@@ -248,7 +248,7 @@ int run_job(caf::actor_system& sys, const job_request& request,
                 seconds > 0 ? writer->total() / seconds : 0.0,
                 request.out.c_str());
   say(summary);
-  report_skipped(request, collected);
+  report_skipped(request, walked);
   if (out) {
     out->out = request.out;
     out->rows = writer->written();

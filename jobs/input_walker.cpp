@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string_view>
 #include <dirent.h>
 #include <fcntl.h>
@@ -107,25 +108,46 @@ void walk_directory(const std::string& root, input_list& out) {
   }
 }
 
-void read_list(const fs::path& list, input_list& out) {
-  std::ifstream in{list};
-  if (!in) {
-    out.items.push_back({list.string(), "cannot read list file"});
+// One line of a list file as an input, or nothing for a blank line or a
+// comment.
+std::optional<input_item> list_entry(std::string line) {
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  auto first = line.find_first_not_of(" \t");
+  if (first == std::string::npos || line[first] == '#')
+    return std::nullopt;
+  input_item item{std::move(line), {}};
+  struct stat st {};
+  if (::stat(item.path.c_str(), &st) == 0) {
+    item.size = static_cast<uint64_t>(st.st_size);
+    item.modified = nanoseconds(st.st_mtim);
+  }
+  return item;
+}
+
+// What one argument names, when it is not a list file: a directory's
+// sorted walk, or the file itself.
+void add_argument(const std::string& arg, const struct stat& st,
+                  std::vector<input_item>& items, input_list& left_out) {
+  if (!S_ISDIR(st.st_mode)) {
+    // Named by the user: an input whatever its extension says.
+    input_item item{arg, {}, static_cast<uint64_t>(st.st_size),
+                    nanoseconds(st.st_mtim)};
+    if (!S_ISREG(st.st_mode))
+      item.error = "not a regular file";
+    items.push_back(std::move(item));
     return;
   }
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#')
-      continue;
-    input_item item{line, {}};
-    struct stat st {};
-    if (::stat(line.c_str(), &st) == 0) {
-      item.size = static_cast<uint64_t>(st.st_size);
-      item.modified = nanoseconds(st.st_mtim);
-    }
-    out.items.push_back(std::move(item));
+  input_list found;
+  walk_directory(arg, found);
+  std::sort(found.items.begin(), found.items.end(),
+            [](auto& a, auto& b) { return a.path < b.path; });
+  items = std::move(found.items);
+  for (auto* list : {&found.not_images, &found.linked_directories}) {
+    std::sort(list->begin(), list->end());
+    auto& into = list == &found.not_images ? left_out.not_images
+                                           : left_out.linked_directories;
+    into.insert(into.end(), list->begin(), list->end());
   }
 }
 
@@ -136,27 +158,29 @@ uint64_t fnv(uint64_t hash, const void* data, size_t size) {
   return hash;
 }
 
-constexpr uint64_t fnv_offset = 14695981039346656037ull;
-
 } // namespace
 
+void input_fingerprint_builder::add(const input_item& input) {
+  paths_ = fnv(paths_, input.path.data(), input.path.size());
+  paths_ = (paths_ ^ 0u) * 1099511628211ull; // a separator no path contains
+  contents_ = fnv(contents_, input.path.data(), input.path.size() + 1);
+  contents_ = fnv(contents_, &input.size, sizeof input.size);
+  contents_ = fnv(contents_, &input.modified, sizeof input.modified);
+  ++count_;
+}
+
 uint64_t input_fingerprint(const std::vector<input_item>& inputs) {
-  uint64_t hash = fnv_offset;
-  for (auto& input : inputs) {
-    hash = fnv(hash, input.path.data(), input.path.size());
-    hash = (hash ^ 0u) * 1099511628211ull; // a separator no path contains
-  }
-  return hash;
+  input_fingerprint_builder built;
+  for (auto& input : inputs)
+    built.add(input);
+  return built.paths();
 }
 
 uint64_t content_fingerprint(const std::vector<input_item>& inputs) {
-  uint64_t hash = fnv_offset;
-  for (auto& input : inputs) {
-    hash = fnv(hash, input.path.data(), input.path.size() + 1);
-    hash = fnv(hash, &input.size, sizeof input.size);
-    hash = fnv(hash, &input.modified, sizeof input.modified);
-  }
-  return hash;
+  input_fingerprint_builder built;
+  for (auto& input : inputs)
+    built.add(input);
+  return built.contents();
 }
 
 bool has_image_extension(const std::string& path) {
@@ -179,41 +203,68 @@ bool has_image_extension(const std::string& path) {
   return is(".png") || is(".jpg") || is(".jpeg");
 }
 
+struct input_walk::list_file {
+  std::ifstream in;
+};
+
+input_walk::input_walk(std::vector<std::string> args)
+  : args_(std::move(args)) {
+}
+
+input_walk::~input_walk() = default;
+
+void input_walk::open_next_argument() {
+  auto& arg = args_[next_arg_++];
+  held_.clear();
+  next_held_ = 0;
+  struct stat st {};
+  if (::stat(arg.c_str(), &st) != 0) {
+    held_.push_back({arg, errno == ENOENT ? std::string{"no such file"}
+                                          : std::string{"cannot stat: "} +
+                                              std::strerror(errno)});
+    return;
+  }
+  if (S_ISREG(st.st_mode) && lower(fs::path{arg}.extension()) == ".txt") {
+    list_ = std::make_unique<list_file>();
+    list_->in.open(arg);
+    if (!list_->in) {
+      list_.reset();
+      held_.push_back({arg, "cannot read list file"});
+    }
+    return;
+  }
+  add_argument(arg, st, held_, left_out_);
+}
+
+bool input_walk::next(input_item& item) {
+  for (;;) {
+    if (next_held_ < held_.size()) {
+      item = std::move(held_[next_held_++]);
+      return true;
+    }
+    if (list_) {
+      for (std::string line; std::getline(list_->in, line);)
+        if (auto entry = list_entry(std::move(line))) {
+          item = std::move(*entry);
+          return true;
+        }
+      list_.reset();
+    }
+    if (next_arg_ == args_.size()) {
+      held_.clear();
+      return false;
+    }
+    open_next_argument();
+  }
+}
+
 input_list collect_inputs(const std::vector<std::string>& args) {
   input_list out;
-  for (auto& arg : args) {
-    struct stat st {};
-    if (::stat(arg.c_str(), &st) != 0) {
-      out.items.push_back({arg, errno == ENOENT ? std::string{"no such file"}
-                                                : std::string{"cannot stat: "} +
-                                                      std::strerror(errno)});
-      continue;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      input_list found;
-      walk_directory(arg, found);
-      std::sort(found.items.begin(), found.items.end(),
-                [](auto& a, auto& b) { return a.path < b.path; });
-      std::move(found.items.begin(), found.items.end(),
-                std::back_inserter(out.items));
-      for (auto* list : {&found.not_images, &found.linked_directories}) {
-        std::sort(list->begin(), list->end());
-        auto& into =
-            list == &found.not_images ? out.not_images : out.linked_directories;
-        into.insert(into.end(), list->begin(), list->end());
-      }
-    } else if (S_ISREG(st.st_mode) &&
-               lower(fs::path{arg}.extension()) == ".txt") {
-      read_list(arg, out);
-    } else {
-      // Named by the user: an input whatever its extension says.
-      input_item item{
-          arg, {}, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim)};
-      if (!S_ISREG(st.st_mode))
-        item.error = "not a regular file";
-      out.items.push_back(std::move(item));
-    }
-  }
+  input_walk walk{args};
+  for (input_item item; walk.next(item);)
+    out.items.push_back(std::move(item));
+  out.not_images = walk.not_images();
+  out.linked_directories = walk.linked_directories();
   return out;
 }
 

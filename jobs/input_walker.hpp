@@ -1,4 +1,5 @@
-// Turns what a user names on the command line into the job's list of inputs.
+// Turns what a user names on the command line into the job's inputs, one at
+// a time.
 //
 // Each argument is an image file, a directory (walked recursively, in sorted
 // order, keeping files whose extension says PNG or JPEG), or a .txt file that
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,14 +38,64 @@ struct input_list {
   std::vector<std::string> linked_directories;
 };
 
+/// One pass over a job's inputs, in order.
+class input_source {
+public:
+  virtual ~input_source() = default;
+  /// The next input into `item`; false once there is none.
+  virtual bool next(input_item& item) = 0;
+};
+
+/// A pass over the inputs the arguments name, one at a time.
+class input_walk final : public input_source {
+public:
+  explicit input_walk(std::vector<std::string> args);
+  ~input_walk() override;
+
+  bool next(input_item& item) override;
+
+  /// What the pass left out so far (each directory's, sorted).
+  const std::vector<std::string>& not_images() const noexcept {
+    return left_out_.not_images;
+  }
+  const std::vector<std::string>& linked_directories() const noexcept {
+    return left_out_.linked_directories;
+  }
+
+private:
+  void open_next_argument();
+
+  std::vector<std::string> args_;
+  size_t next_arg_ = 0;
+  input_list left_out_;        ///< items unused: what was skipped
+  std::vector<input_item> held_; ///< the arguments' inputs still to give
+  size_t next_held_ = 0;
+  struct list_file;              ///< the list file being read, if any
+  std::unique_ptr<list_file> list_;
+};
+
+/// Every input the arguments name, held: for small jobs and tests (a
+/// client streams through input_walk instead).
 input_list collect_inputs(const std::vector<std::string>& args);
 
-/// A 64-bit FNV-1a hash of the ordered paths: a resumed job must be the
-/// same list of inputs in the same order, or its journal does not apply.
-uint64_t input_fingerprint(const std::vector<input_item>& inputs);
+/// A resumed job must be the same list of inputs in the same order, or
+/// its journal does not apply (`paths`: a 64-bit FNV-1a hash of the
+/// ordered paths); its files must also be unchanged since its journal
+/// began (`contents`: the same over paths, sizes and modification times).
+class input_fingerprint_builder {
+public:
+  void add(const input_item& input);
+  uint64_t paths() const noexcept { return paths_; }
+  uint64_t contents() const noexcept { return contents_; }
+  uint64_t count() const noexcept { return count_; }
 
-/// The same over paths, sizes and modification times: a resumed job's
-/// files must also be unchanged since its journal began.
+private:
+  uint64_t paths_ = 14695981039346656037ull;
+  uint64_t contents_ = 14695981039346656037ull;
+  uint64_t count_ = 0;
+};
+
+uint64_t input_fingerprint(const std::vector<input_item>& inputs);
 uint64_t content_fingerprint(const std::vector<input_item>& inputs);
 
 /// True for names that end in .png, .jpg or .jpeg, in any case.

@@ -16,10 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 image_task read_one(const std::string& path, uint64_t max_bytes = 1 << 20) {
-  std::vector<input_item> inputs{{path, {}}};
-  auto tasks = read_tasks(inputs, 1, 0, 1, max_bytes);
-  REQUIRE(tasks.size() == 1);
-  return tasks[0];
+  return read_task({path, {}}, 1, 0, max_bytes);
 }
 
 } // namespace
@@ -70,11 +67,12 @@ TEST_CASE("a walked directory with link loops gives every file one input",
   fs::create_symlink(dir / "self.png", dir / "self.png");
   auto inputs = collect_inputs({dir.string()}).items;
   std::vector<std::string> errors;
-  auto tasks = read_tasks(inputs, 1, 0, inputs.size(), 1 << 20);
-  REQUIRE(tasks.size() == 4); // 2 images, the broken link, the self-link
-  for (auto& task : tasks)
+  REQUIRE(inputs.size() == 4); // 2 images, the broken link, the self-link
+  for (auto& input : inputs) {
+    auto task = read_task(input, 1, 0, 1 << 20);
     errors.push_back(fs::path{task.path}.filename().string() + ": "
                      + task.error);
+  }
   CHECK(errors
         == std::vector<std::string>{
           "broken.png: cannot stat: No such file or directory",
@@ -94,31 +92,11 @@ TEST_CASE("a file the user may not read becomes a permission reason",
   if (child == 0) {
     if (::geteuid() == 0 && ::setuid(65534) != 0)
       ::_exit(3);
-    std::vector<input_item> inputs{{(dir / "secret.png").string(), {}}};
-    auto tasks = read_tasks(inputs, 1, 0, 1, 1 << 20);
-    ::_exit(tasks[0].error == "cannot read: Permission denied" ? 0 : 1);
+    auto task = read_task({(dir / "secret.png").string(), {}}, 1, 0, 1 << 20);
+    ::_exit(task.error == "cannot read: Permission denied" ? 0 : 1);
   }
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-}
-
-TEST_CASE("a client's batch stops at its byte budget, with one image at "
-          "least",
-          "[unit]") {
-  auto dir = test::fresh_dir("client-budget");
-  auto paths = test::write_pattern_pngs(dir, 10);
-  std::vector<input_item> inputs;
-  for (auto& p : paths)
-    inputs.push_back({p, {}});
-  // Room for the first two images and a byte: the third crosses the budget
-  // and ends the batch.
-  auto budget = fs::file_size(paths[0]) + fs::file_size(paths[1]) + 1;
-  auto tasks = read_tasks(inputs, 1, 0, inputs.size(), 1 << 20, budget);
-  CHECK(tasks.size() == 3);
-  // A budget smaller than any image still moves one at a time.
-  auto single = read_tasks(inputs, 1, 4, inputs.size(), 1 << 20, 1);
-  REQUIRE(single.size() == 1);
-  CHECK(single[0].index == 4);
 }

@@ -81,13 +81,21 @@ struct cluster_fixture : test::actor_fixture {
   // run on another thread than the test's (Catch2 is single-threaded).
   job_outcome run_job(const std::vector<std::string>& paths,
                       const std::string& name = {}) {
-    auto inputs = std::make_shared<std::vector<input_item>>();
+    return run_job(inputs_of(paths), name);
+  }
+
+  static job_inputs inputs_of(const std::vector<std::string>& paths) {
+    std::vector<input_item> inputs;
     for (auto& p : paths)
-      inputs->push_back({p, {}});
+      inputs.push_back({p, {}});
+    return inputs_in_memory(std::move(inputs));
+  }
+
+  job_outcome run_job(job_inputs inputs, const std::string& name) {
     job_outcome outcome;
     std::promise<caf::error> done;
     client_options options;
-    options.inputs = inputs;
+    options.inputs = std::move(inputs);
     options.job_name = name;
     options.local_coordinator = coordinator_handle;
     options.batch_size = 10;
@@ -205,6 +213,27 @@ TEST_CASE_METHOD(cluster_fixture,
   CHECK(rows[60][0].error.find("cannot read") != std::string::npos);
   CHECK(by_worker.size() == 2);
   CHECK(by_worker["w1"] + by_worker["w2"] == 60);
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "inputs that change between their count and their pass fail "
+                 "the job",
+                 "[unit]") {
+  // The client counts its inputs before it submits and reads them after:
+  // a list edited in between must not put other files under the indices
+  // the coordinator (and a journal) already holds.
+  auto paths = test::write_pattern_pngs(test::fresh_dir("changed"), 30);
+  add_worker("w1");
+  auto counted = inputs_of(paths);
+  auto changed = paths;
+  SECTION("fewer") { changed.pop_back(); }
+  SECTION("more") { changed.push_back(paths.front()); }
+  SECTION("the same number, one other") { changed[29] = paths[0]; }
+  counted.open = inputs_of(changed).open;
+  auto outcome = run_job(counted, {});
+  CHECK(outcome.error.find("the inputs changed while the job ran")
+        != std::string::npos);
+  CHECK(outcome.rows.size() < paths.size());
 }
 
 TEST_CASE_METHOD(cluster_fixture,

@@ -94,11 +94,11 @@ struct deadline_fixture : test::deterministic_fixture {
   }
 
   void start_job(const std::vector<std::string>& paths) {
-    auto inputs = std::make_shared<std::vector<input_item>>();
+    std::vector<input_item> inputs;
     for (auto& p : paths)
-      inputs->push_back({p, {}});
+      inputs.push_back({p, {}});
     client_options options;
-    options.inputs = inputs;
+    options.inputs = inputs_in_memory(std::move(inputs));
     options.local_coordinator = coordinator_handle;
     options.batch_size = 10;
     options.on_row = [this](const prediction& row) {

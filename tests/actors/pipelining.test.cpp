@@ -105,11 +105,11 @@ struct pipelining_fixture : test::deterministic_fixture {
   void start_client(caf::actor coordinator, size_t inputs, uint32_t batch) {
     auto paths = test::write_pattern_pngs(test::fresh_dir("pipelined"),
                                           static_cast<int>(inputs));
-    auto items = std::make_shared<std::vector<input_item>>();
+    std::vector<input_item> items;
     for (auto& p : paths)
-      items->push_back({p, {}});
+      items.push_back({p, {}});
     client_options options;
-    options.inputs = items;
+    options.inputs = inputs_in_memory(std::move(items));
     options.local_coordinator = caf::actor_cast<coordinator_actor>(coordinator);
     options.batch_size = batch;
     spawned.push_back(caf::actor_cast<caf::actor>(sys.spawn(client, options)));
