@@ -2,6 +2,7 @@
 #
 #   PREFIX/bin/fovea                       the one executable
 #   PREFIX/lib/fovea/libfovea_torch.so     its private LibTorch module
+#   PREFIX/lib/fovea/libfovea_codecs.so    its private module of OpenCV codecs
 #                                          (found relative to bin/fovea)
 #   PREFIX/share/fovea/models/NAME/VER/    the shipped model repository
 #   PREFIX/share/doc/fovea/                README, docs/, example cluster
@@ -37,7 +38,8 @@ configure_file(config/package/fovea-worker@.service.in
                "${package_dir}/fovea-worker@.service" @ONLY)
 
 install(TARGETS fovea RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(TARGETS fovea_torch LIBRARY DESTINATION "${FOVEA_PRIVATE_LIBDIR}")
+install(TARGETS fovea_torch fovea_codecs
+        LIBRARY DESTINATION "${FOVEA_PRIVATE_LIBDIR}")
 install(DIRECTORY models/ DESTINATION "${CMAKE_INSTALL_DATADIR}/fovea/models"
         PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")

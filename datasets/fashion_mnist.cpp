@@ -5,11 +5,11 @@
 #include <fstream>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "datasets/idx_file.hpp"
 #include "jobs/results_file.hpp"
 #include "messages/errors.hpp"
+#include "vision/image_codecs.hpp"
 
 namespace fovea {
 
@@ -65,6 +65,9 @@ caf::expected<size_t> export_images(const labelled_images& images,
   if (!truth)
     return make_error(errc::bad_config, truth_path + ": cannot create");
   truth << truth_header();
+  auto opencv = codecs();
+  if (!opencv)
+    return std::move(opencv.error());
   const auto size = static_cast<size_t>(images.width) * images.height;
   for (size_t i = 0; i < images.count(); ++i) {
     char name[32];
@@ -72,7 +75,7 @@ caf::expected<size_t> export_images(const labelled_images& images,
     auto path = dir + name;
     cv::Mat image(images.height, images.width, CV_8UC1,
                   const_cast<uint8_t*>(images.pixels.data() + i * size));
-    if (!cv::imwrite(path, image))
+    if (!(*opencv)->write(path, image))
       return make_error(errc::bad_config, path + ": cannot write");
     truth << truth_row(path, int{images.labels[i]});
   }

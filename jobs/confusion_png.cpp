@@ -7,10 +7,10 @@
 #include <cstdio>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "messages/errors.hpp"
+#include "vision/image_codecs.hpp"
 
 namespace fovea {
 
@@ -72,8 +72,12 @@ caf::error write_confusion_png(const evaluation& eval, const std::string& file) 
                 share > 0.5 ? cv::Scalar{255, 255, 255} : black);
     }
   }
+  auto opencv = codecs();
+  if (!opencv)
+    return make_error(errc::bad_config, file + ": cannot write picture: "
+                                          + describe(opencv.error()));
   try {
-    if (cv::imwrite(file, img))
+    if ((*opencv)->write(file, img))
       return caf::none;
   } catch (const cv::Exception&) {
   }

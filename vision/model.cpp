@@ -1,13 +1,12 @@
 #include "vision/model.hpp"
 
 #include <algorithm>
-#include <dlfcn.h>
 #include <fstream>
-#include <mutex>
 
 #include "messages/errors.hpp"
 #include "vision/cpu_features.hpp"
 #include "vision/graph_choice.hpp"
+#include "vision/private_module.hpp"
 #include "vision/sha256.hpp"
 #include "vision/torch_runtime.hpp"
 
@@ -15,57 +14,23 @@ namespace fovea {
 
 namespace {
 
-// libfovea_torch.so sits next to the executable in a build tree (the build
-// puts every binary in one folder), and in FOVEA_PRIVATE_LIBDIR below the
-// installation prefix once installed (a private library has no place in
-// /usr/bin); failing both, the dynamic loader's own search path.
-std::string torch_module_path() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (auto folder : {exe.parent_path(),
-                        exe.parent_path().parent_path() / FOVEA_PRIVATE_LIBDIR}) {
-      auto candidate = folder / "libfovea_torch.so";
-      if (std::filesystem::exists(candidate, ec))
-        return candidate.string();
-    }
-  }
-  return "libfovea_torch.so";
-}
-
-// Loads the module once per process and keeps it for the process's life
-// (LibTorch's static state does not survive being unloaded).
+// LibTorch's module, loaded by the first model (private_module.hpp).
 struct loaded_runtime {
   std::string path;
   torch_runtime* runtime = nullptr;
   std::string problem;
 };
 
-const loaded_runtime& load_runtime() {
-  static std::once_flag once;
-  static loaded_runtime result;
-  std::call_once(once, [] {
-    auto& path = result.path;
-    auto& loaded = result.runtime;
-    auto& problem = result.problem;
-    path = torch_module_path();
-    auto handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      problem = "cannot load LibTorch through " + path + ": " + ::dlerror();
-      return;
-    }
-    auto entry = reinterpret_cast<torch_runtime* (*)()>(
-      ::dlsym(handle, "fovea_torch_runtime"));
-    if (entry == nullptr)
-      problem = path + " has no fovea_torch_runtime (a stale build?)";
-    else
-      loaded = entry();
-  });
+loaded_runtime load_runtime() {
+  auto& module = load_private_module("torch", "fovea_torch_runtime");
+  loaded_runtime result{module.path, nullptr, module.problem};
+  if (module.entry != nullptr)
+    result.runtime = reinterpret_cast<torch_runtime* (*)()>(module.entry)();
   return result;
 }
 
 caf::expected<torch_runtime*> runtime() {
-  auto& loaded = load_runtime();
+  auto loaded = load_runtime();
   if (loaded.runtime == nullptr)
     return make_error(errc::bad_model, loaded.problem);
   return loaded.runtime;
@@ -253,7 +218,7 @@ bool model::warm(size_t size) {
 }
 
 caf::expected<std::string> torch_module() {
-  auto& loaded = load_runtime();
+  auto loaded = load_runtime();
   if (loaded.runtime == nullptr)
     return make_error(errc::bad_model, loaded.problem);
   return loaded.path;

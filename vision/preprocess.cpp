@@ -5,10 +5,10 @@
 #include <new>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "messages/errors.hpp"
+#include "vision/image_codecs.hpp"
 #include "vision/image_header.hpp"
 #include "vision/plain_png.hpp"
 
@@ -74,13 +74,13 @@ caf::error preprocess(std::span<const uint8_t> bytes, const model_manifest& m,
                      + std::to_string(limits.max_pixels) + ")");
   cv::Mat image;
   try {
-    // imdecode only reads from the buffer; the const_cast is for its API.
-    cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                const_cast<uint8_t*>(bytes.data()));
-    auto flags = m.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
     if (header.format != image_format::png
-        || !decode_plain_png(bytes, m.channels, image))
-      image = cv::imdecode(raw, flags);
+        || !decode_plain_png(bytes, m.channels, image)) {
+      auto opencv = codecs();
+      if (!opencv)
+        return bad_image("cannot decode image: " + describe(opencv.error()));
+      image = (*opencv)->decode(bytes, m.channels);
+    }
     if (image.empty())
       return bad_image("cannot decode image");
     if (m.resize == resize_mode::shorter_side) {

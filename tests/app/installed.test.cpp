@@ -42,8 +42,7 @@ std::string unit_dir(const fs::path& prefix) {
 
 } // namespace
 
-TEST_CASE("an installed fovea finds its LibTorch module and models from "
-          "anywhere",
+TEST_CASE("an installed fovea finds its modules and models from anywhere",
           "[integration][package]") {
   auto dir = test::fresh_dir("installed");
   auto prefix = install_into(dir / "root");
@@ -68,8 +67,15 @@ TEST_CASE("an installed fovea finds its LibTorch module and models from "
   CHECK(fs::exists(module));
 
   // From a folder with no models/ in it, classify serves the installed
-  // model and labels as the build tree's fovea does.
+  // model and labels as the build tree's fovea does; a JPEG needs the
+  // installed codecs module too (PNGs like these decode without it).
   auto images = test::write_pattern_pngs(dir / "images", 40);
+  auto grey = test::read_file(images[0]); // any 28x28 bytes will do
+  grey.resize(28 * 28);
+  test::write_file(dir / "images" / "photo.jpg",
+                   test::encode(grey, 28, 28, 1, ".jpg"));
+  images.push_back((dir / "images" / "photo.jpg").string());
+  CHECK(fs::exists(fs::path{module}.parent_path() / "libfovea_codecs.so"));
   auto elsewhere = dir / "elsewhere";
   fs::create_directories(elsewhere);
   auto [ran, said] = test::run_command(
