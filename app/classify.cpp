@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -46,10 +47,12 @@ int classify_main(const arguments& args) {
   if (!std::filesystem::exists(cfg.model, missing))
     if (auto folder = repository_model_folder(cfg.model); !folder.empty())
       cfg.model = folder;
-  set_inference_threads(cfg.threads);
   // Each local worker loads, checks and warms its own copy of the model (a
   // runner uses its model from one thread only), as many at once as there
-  // are cores: two workers on two cores are ready in the time of one.
+  // are cores: two workers on two cores are ready in the time of one. The
+  // first to start loads LibTorch itself (400 ms here: its 288 libraries
+  // and operator tables), during which the main thread counts the inputs.
+  std::once_flag threads_set;
   struct local_engine {
     std::shared_ptr<model> engine;
     inference_options pipeline;
@@ -57,6 +60,7 @@ int classify_main(const arguments& args) {
   };
   auto prepare = [&](unsigned i) {
     local_engine prepared;
+    std::call_once(threads_set, [&] { set_inference_threads(cfg.threads); });
     auto loaded = model::load(cfg.model);
     if (!loaded) {
       prepared.problem = "--model: " + describe(loaded.error());
@@ -69,15 +73,21 @@ int classify_main(const arguments& args) {
     prepared.engine = std::move(*loaded);
     return prepared;
   };
-  std::vector<local_engine> prepared;
-  auto at_once = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned first = 1; first <= workers; first += at_once) {
-    std::vector<std::future<local_engine>> loading;
-    for (auto i = first; i < first + at_once && i <= workers; ++i)
-      loading.push_back(std::async(std::launch::async, prepare, i));
-    for (auto& one : loading)
-      prepared.push_back(one.get());
-  }
+  auto prepare_all = [&] {
+    std::vector<local_engine> prepared;
+    auto at_once = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned first = 1; first <= workers; first += at_once) {
+      std::vector<std::future<local_engine>> loading;
+      for (auto i = first; i < first + at_once && i <= workers; ++i)
+        loading.push_back(std::async(std::launch::async, prepare, i));
+      for (auto& one : loading)
+        prepared.push_back(one.get());
+    }
+    return prepared;
+  };
+  auto preparing = std::async(std::launch::async, prepare_all);
+  auto walked = walk_inputs(request->inputs);
+  auto prepared = preparing.get();
   std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
   size_t blocking = 0;
   for (auto& [engine, pipeline, problem] : prepared) {
@@ -115,7 +125,7 @@ int classify_main(const arguments& args) {
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.local_coordinator = coordinator_handle;
-  auto code = run_job(sys, *request, std::move(options));
+  auto code = run_job(sys, *request, std::move(walked), std::move(options));
   for (auto& w : worker_handles)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);

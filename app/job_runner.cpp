@@ -160,9 +160,14 @@ std::string confusion_png_path(const std::string& out) {
 
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* out) {
-  auto started = std::chrono::steady_clock::now();
   // A first pass counts the inputs; the client reads them in a second.
-  auto walked = walk_inputs(request.inputs);
+  return run_job(sys, request, walk_inputs(request.inputs), std::move(options),
+                 out);
+}
+
+int run_job(caf::actor_system& sys, const job_request& request,
+            walked_inputs walked, client_options options, job_summary* out) {
+  auto started = std::chrono::steady_clock::now();
   auto total = walked.inputs.total;
   auto writer = results_writer::open(request.out, total, request.top_k,
                                      request.input_order);

@@ -76,4 +76,10 @@ struct job_summary {
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* summary = nullptr);
 
+/// The same, with the request's inputs already counted (walk_inputs of
+/// request.inputs): `fovea classify` counts them while its models load.
+int run_job(caf::actor_system& sys, const job_request& request,
+            walked_inputs walked, client_options options,
+            job_summary* summary = nullptr);
+
 } // namespace fovea

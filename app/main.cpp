@@ -2,6 +2,8 @@
 //
 // This file only picks the subcommand; each lives in its own file.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -216,8 +218,20 @@ int main(int argc, char** argv) {
     std::cout << text;
     return 0;
   }
-  if (auto found = commands.find(command); found != commands.end())
-    return found->second(args);
+  if (auto found = commands.find(command); found != commands.end()) {
+    auto code = found->second(args);
+    // Every command has synced and closed what it wrote by now. What the
+    // static destructors would do after this (LibTorch's operator tables,
+    // CAF's and OpenCV's globals) is freeing memory the process gives back
+    // anyway: 94 ms of `fovea classify`'s run here (strace -f -tt). The
+    // sanitizer build exits normally, so that LeakSanitizer still looks.
+#ifndef __SANITIZE_ADDRESS__
+    std::fflush(nullptr);
+    std::_Exit(code);
+#else
+    return code;
+#endif
+  }
   fovea::complain("fovea: unknown command '" + command + "'\n" + usage());
   return 2;
 }
