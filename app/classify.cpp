@@ -85,6 +85,12 @@ int classify_main(const arguments& args) {
     }
     return prepared;
   };
+  // A wrong --model is told before the walk (which a long list makes
+  // long); what only LibTorch finds, after it.
+  if (auto err = model::check_folder(cfg.model)) {
+    complain("fovea classify: --model: " + describe(err));
+    return 2;
+  }
   auto preparing = std::async(std::launch::async, prepare_all);
   auto walked = walk_inputs(request->inputs);
   auto prepared = preparing.get();

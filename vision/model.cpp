@@ -65,11 +65,21 @@ model::model(model_manifest manifest, std::vector<std::string> labels,
 
 model::~model() = default;
 
-caf::expected<std::unique_ptr<model>>
-model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) {
+caf::error model::check_folder(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir))
     return make_error(errc::bad_model,
                       dir.string() + ": model directory not found");
+  if (auto manifest = load_manifest(dir); !manifest)
+    return std::move(manifest.error());
+  if (auto labels = read_labels(dir / "labels.txt"); !labels)
+    return std::move(labels.error());
+  return caf::none;
+}
+
+caf::expected<std::unique_ptr<model>>
+model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) {
+  if (auto err = check_folder(dir))
+    return err;
   auto manifest = load_manifest(dir);
   if (!manifest)
     return std::move(manifest.error());

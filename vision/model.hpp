@@ -33,6 +33,10 @@ public:
   load(const std::filesystem::path& dir,
        std::optional<graph_form> forced = std::nullopt);
 
+  /// What load() checks before it needs LibTorch: the folder, model.ini
+  /// and labels.txt (for callers that tell a wrong --model at once).
+  static caf::error check_folder(const std::filesystem::path& dir);
+
   ~model();
 
   const model_manifest& manifest() const noexcept { return manifest_; }

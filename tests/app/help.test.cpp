@@ -162,6 +162,26 @@ TEST_CASE("a --truth file that cannot be read is refused before anything "
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
 }
 
+TEST_CASE("a --model that is no model folder is refused before anything "
+          "starts",
+          "[integration]") {
+  auto dir = test::fresh_dir("model-first");
+  test::write_pattern_pngs(dir / "images", 3);
+  fs::create_directories(dir / "empty");
+  auto out = dir / "results.csv";
+  for (auto model : {dir / "missing", dir / "empty"}) {
+    auto [code, output] = test::run_fovea(
+      {"classify", (dir / "images").string(), "--out", out.string(),
+       "--model", model.string()});
+    INFO(output);
+    CHECK(code == 2);
+    CHECK(output.find("fovea classify: --model: bad model: " + model.string())
+          != std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+    CHECK_FALSE(fs::exists(out.string() + ".partial"));
+  }
+}
+
 TEST_CASE("classify --model takes NAME@VERSION of the model repository, as "
           "submit does, and the images' own truth.csv is not reported "
           "skipped",
