@@ -19,6 +19,7 @@
 #include "app/install_layout.hpp"
 #include "app/job_runner.hpp"
 #include "messages/errors.hpp"
+#include "vision/graph_verdicts.hpp"
 
 namespace fovea {
 
@@ -61,7 +62,8 @@ int classify_main(const arguments& args) {
   auto prepare = [&](unsigned i) {
     local_engine prepared;
     std::call_once(threads_set, [&] { set_inference_threads(cfg.threads); });
-    auto loaded = model::load(cfg.model);
+    auto loaded = model::load(
+      cfg.model, {.verdict_folder = graph_cache_folder(cfg.graph_cache)});
     if (!loaded) {
       prepared.problem = "--model: " + describe(loaded.error());
       return prepared;

@@ -47,6 +47,9 @@ public:
   /// worker (the null model); a worker next door holds a few.
   uint32_t slots = 128;
   int32_t threads = 1;  ///< LibTorch intra-op threads per process
+  /// Where graph-check verdicts are kept: empty, the user's cache folder;
+  /// "off", nowhere (graph_verdicts.hpp).
+  std::string graph_cache;
   // The coordinator's scheduling: the scheduler's own defaults.
   uint32_t batch_size = scheduler_options{}.batch_size;
   caf::timespan task_timeout = scheduler_options{}.task_timeout;

@@ -27,6 +27,7 @@
 #include "app/subcommands.hpp"
 #include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
+#include "vision/graph_verdicts.hpp"
 #include "vision/model.hpp"
 #include "vision/model_repository.hpp"
 
@@ -83,7 +84,8 @@ int run_worker(fovea_config& cfg) {
   std::vector<served> models;
   size_t blocking = 0;
   for (auto& folder : *folders) {
-    auto loaded = model::load(folder);
+    auto loaded = model::load(
+      folder, {.verdict_folder = graph_cache_folder(cfg.graph_cache)});
     if (!loaded) {
       complain("fovea node: fovea.model: " + describe(loaded.error()));
       return 2;

@@ -51,6 +51,11 @@ const std::vector<setting>& settings_schema() {
     {"threads", "worker",
      "LibTorch intra-op threads per process (0: LibTorch's default)",
      &c::threads, 0, 1024},
+    {"graph-cache", "worker",
+     "folder where a worker keeps the verdicts of its graph checks, so the "
+     "next start of the same model skips them (empty: $CACHE_DIRECTORY, "
+     "$XDG_CACHE_HOME/fovea or ~/.cache/fovea; off: check at every start)",
+     &c::graph_cache},
     {"decode-threads", "worker",
      "0: the model runner decodes each batch itself; N: threads that decode "
      "the next batches while the model runs",

@@ -45,7 +45,7 @@ std::vector<uint8_t> read_all(const std::string& path) {
                             size_t batch, int repeat, int ready_fd,
                             int go_fd) {
   set_inference_threads(threads);
-  auto loaded = model::load(dir, form);
+  auto loaded = model::load(dir, {.forced = form});
   if (!loaded)
     _exit(3);
   auto& m = **loaded;

@@ -22,6 +22,18 @@ std::set<std::string> cpu_flags() {
   return flags;
 }
 
+std::string cpu_model_name() {
+  std::ifstream in{"/proc/cpuinfo"};
+  for (std::string line; std::getline(in, line);) {
+    auto colon = line.find(':');
+    if (line.rfind("model name", 0) != 0 || colon == std::string::npos)
+      continue;
+    auto first = line.find_first_not_of(" \t", colon + 1);
+    return first == std::string::npos ? std::string{} : line.substr(first);
+  }
+  return {};
+}
+
 std::vector<std::string>
 missing_cpu_flags(const std::vector<std::string>& required) {
   auto have = cpu_flags();

@@ -16,6 +16,9 @@ namespace fovea {
 /// empty if it cannot be read.
 std::set<std::string> cpu_flags();
 
+/// /proc/cpuinfo's "model name" of the first processor; empty if none.
+std::string cpu_model_name();
+
 /// Those of `required` that this CPU lacks, in their order.
 std::vector<std::string>
 missing_cpu_flags(const std::vector<std::string>& required);

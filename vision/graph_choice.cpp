@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "messages/errors.hpp"
+#include "vision/cpu_features.hpp"
 #include "vision/image_file.hpp"
 #include "vision/preprocess.hpp"
+#include "vision/sha256.hpp"
 
 namespace fovea {
 
@@ -43,17 +45,15 @@ struct probe_set {
   size_t count = 0;
 };
 
-// The probe images of `dir`/probe, sorted by name, preprocessed as the
-// manifest says. A missing folder is an empty set; a file that does not
-// decode is an error naming it.
-caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
-                                     const model_manifest& m) {
-  probe_set probes;
+// The probe image files of `dir`/probe, sorted by name, at most
+// max_probe_images; a missing folder has none.
+caf::expected<std::vector<std::filesystem::path>>
+probe_files(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
   auto folder = dir / "probe";
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec))
-    return probes;
-  std::vector<std::filesystem::path> files;
+    return files;
   for (auto& entry : std::filesystem::directory_iterator{folder, ec})
     if (entry.is_regular_file(ec) && is_image_name(entry.path()))
       files.push_back(entry.path());
@@ -62,6 +62,18 @@ caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
                       folder.string() + ": cannot read: " + ec.message());
   std::sort(files.begin(), files.end());
   files.resize(std::min(files.size(), max_probe_images));
+  return files;
+}
+
+// The probe images of `dir`/probe, preprocessed as the manifest says. A
+// file that does not decode is an error naming it.
+caf::expected<probe_set> read_probes(const std::filesystem::path& dir,
+                                     const model_manifest& m) {
+  probe_set probes;
+  auto listed = probe_files(dir);
+  if (!listed)
+    return std::move(listed.error());
+  auto& files = *listed;
   const auto size = m.input_size();
   probes.inputs.resize(files.size() * size);
   for (auto& file : files) {
@@ -197,6 +209,44 @@ std::string graph_disagreement(const std::vector<float>& reference,
              " instead of " + std::to_string(top(r));
   }
   return {};
+}
+
+std::string graph_check_key(const std::filesystem::path& dir,
+                            const model_manifest& m,
+                            const std::string& model_digest,
+                            const std::string& runtime_identity) {
+  auto files = probe_files(dir);
+  if (!m.graph.optimize || !files || files->empty())
+    return {};
+  // Bump the revision whenever choose_graph checks differently.
+  std::string inputs =
+      "fovea graph check, revision 1\nmodel.pt " + model_digest + "\n";
+  auto ini = sha256_of_file((dir / "model.ini").string());
+  if (!ini)
+    return {};
+  inputs += "model.ini " + *ini + "\n";
+  for (auto& file : *files) {
+    auto digest = sha256_of_file(file.string());
+    if (!digest)
+      return {};
+    inputs += "probe " + file.filename().string() + " " + *digest + "\n";
+  }
+  inputs += "cpu " + cpu_model_name() + "\nflags";
+  for (auto& flag : cpu_flags())
+    inputs += " " + flag;
+  return sha256_of(inputs + "\n" + runtime_identity);
+}
+
+chosen_graph reuse_verdict(std::unique_ptr<torch_program> plain,
+                           const graph_verdict& verdict) {
+  if (verdict.form == graph_form::plain)
+    return {std::move(plain), graph_form::plain, verdict.note};
+  std::string problem;
+  auto optimized = plain->convert(graph_form::optimized, problem);
+  if (!optimized)
+    return serve_plain(std::move(plain),
+                       "the optimized graph failed to build (" + problem + ")");
+  return {std::move(optimized), graph_form::optimized, verdict.note};
 }
 
 caf::expected<chosen_graph> force_graph(std::unique_ptr<torch_program> plain,

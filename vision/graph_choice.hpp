@@ -19,6 +19,7 @@
 
 #include <caf/expected.hpp>
 
+#include "vision/graph_verdicts.hpp"
 #include "vision/manifest.hpp"
 #include "vision/torch_runtime.hpp"
 
@@ -35,6 +36,23 @@ struct chosen_graph {
 caf::expected<chosen_graph> choose_graph(std::unique_ptr<torch_program> plain,
                                          const std::filesystem::path& dir,
                                          const model_manifest& m);
+
+/// What choose_graph's check of the model in `dir` depends on, as one
+/// SHA-256 (hex): model.pt (`model_digest`), model.ini, each probe image's
+/// name and bytes, the CPU's model name and flags, `runtime_identity`
+/// (torch_runtime::build_identity) and the check's own revision. Empty
+/// where no check would run (optimize = false, no probe images) or an input
+/// cannot be read (the check itself then says why).
+std::string graph_check_key(const std::filesystem::path& dir,
+                            const model_manifest& m,
+                            const std::string& model_digest,
+                            const std::string& runtime_identity);
+
+/// The graph a verdict kept for this model's key chose
+/// (graph_verdicts.hpp), without the check: the optimized form of `plain`,
+/// or `plain` itself.
+chosen_graph reuse_verdict(std::unique_ptr<torch_program> plain,
+                           const graph_verdict& verdict);
 
 /// `plain` converted to `form` without any check: for the benchmark's sweep
 /// of graph forms, never for serving.

@@ -6,6 +6,7 @@
 #include "messages/errors.hpp"
 #include "vision/cpu_features.hpp"
 #include "vision/graph_choice.hpp"
+#include "vision/graph_verdicts.hpp"
 #include "vision/private_module.hpp"
 #include "vision/sha256.hpp"
 #include "vision/torch_runtime.hpp"
@@ -54,6 +55,59 @@ read_labels(const std::filesystem::path& file) {
   return labels;
 }
 
+// A model that loads is known to run: one blank image, one score a label.
+caf::error runs_blank(torch_program& program, const model_manifest& m,
+                      size_t classes, const std::string& file) {
+  std::vector<float> blank(m.input_size()), scores;
+  auto problem = program.run(blank.data(), {1, m.channels, m.height, m.width},
+                             scores);
+  if (!problem.empty())
+    return make_error(errc::bad_model, file + ": not a usable TorchScript "
+                                                "model for model.ini ("
+                                         + problem + ")");
+  if (scores.size() != classes)
+    return make_error(errc::bad_model,
+                      file + ": the model outputs "
+                        + std::to_string(scores.size())
+                        + " classes but labels.txt names "
+                        + std::to_string(classes));
+  return caf::none;
+}
+
+// The graph to serve: the forced form, the one a kept verdict for this
+// exact model, probe set, LibTorch and CPU chose, or the one a check
+// chooses now (whose verdict is then kept).
+caf::expected<chosen_graph>
+pick_graph(std::unique_ptr<torch_program> program,
+           const std::filesystem::path& dir, const model_manifest& m,
+           size_t classes, const std::string& digest, torch_runtime& torch,
+           const model_load_options& options) {
+  auto file = (dir / "model.pt").string();
+  graph_verdicts verdicts{options.forced ? std::filesystem::path{}
+                                         : options.verdict_folder};
+  auto key = verdicts.on()
+               ? graph_check_key(dir, m, digest, torch.build_identity())
+               : std::string{};
+  if (auto known = key.empty() ? std::nullopt : verdicts.find(key)) {
+    auto chosen = reuse_verdict(std::move(program), *known);
+    if (auto err = runs_blank(*chosen.program, m, classes, file))
+      return err;
+    chosen.note += " (the verdict of an earlier check, kept in "
+                   + verdicts.folder().string() + ")";
+    return chosen;
+  }
+  if (auto err = runs_blank(*program, m, classes, file))
+    return err;
+  if (options.forced)
+    return force_graph(std::move(program), *options.forced);
+  auto chosen = choose_graph(std::move(program), dir, m);
+  if (chosen && !key.empty())
+    if (auto why = verdicts.keep(key, {chosen->form, chosen->note});
+        !why.empty())
+      chosen->note += " (its verdict was not kept: " + why + ")";
+  return chosen;
+}
+
 } // namespace
 
 model::model(model_manifest manifest, std::vector<std::string> labels,
@@ -77,7 +131,8 @@ caf::error model::check_folder(const std::filesystem::path& dir) {
 }
 
 caf::expected<std::unique_ptr<model>>
-model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) {
+model::load(const std::filesystem::path& dir,
+            const model_load_options& options) {
   if (auto err = check_folder(dir))
     return err;
   auto manifest = load_manifest(dir);
@@ -124,23 +179,8 @@ model::load(const std::filesystem::path& dir, std::optional<graph_form> forced) 
     return make_error(errc::bad_model, file + ": not a usable TorchScript "
                                                 "model for model.ini ("
                                          + problem + ")");
-  // A model that loads is known to run: one blank image, one score a label.
-  auto& m = *manifest;
-  std::vector<float> blank(m.input_size()), scores;
-  problem = program->run(blank.data(), {1, m.channels, m.height, m.width},
-                         scores);
-  if (!problem.empty())
-    return make_error(errc::bad_model, file + ": not a usable TorchScript "
-                                                "model for model.ini ("
-                                         + problem + ")");
-  if (scores.size() != labels->size())
-    return make_error(errc::bad_model,
-                      file + ": the model outputs "
-                        + std::to_string(scores.size())
-                        + " classes but labels.txt names "
-                        + std::to_string(labels->size()));
-  auto chosen = forced ? force_graph(std::move(program), *forced)
-                      : choose_graph(std::move(program), dir, m);
+  auto chosen = pick_graph(std::move(program), dir, *manifest, labels->size(),
+                           *digest, **torch, options);
   if (!chosen)
     return std::move(chosen.error());
   std::unique_ptr<model> loaded{new model(std::move(*manifest),

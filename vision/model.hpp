@@ -6,7 +6,9 @@
 // to run: load() feeds it one blank image and checks that it outputs one
 // score per line of labels.txt. The graph served is the optimized one only
 // where it agrees with the plain one on the model's probe images
-// (graph_choice.hpp); graph_note() says which and why.
+// (graph_choice.hpp), a check whose verdict a later load of the same
+// model on the same machine may reuse (graph_verdicts.hpp); graph_note()
+// says which graph, why, and whether the verdict was reused.
 #pragma once
 
 #include <chrono>
@@ -24,14 +26,21 @@
 
 namespace fovea {
 
+struct model_load_options {
+  /// Where the verdicts of graph checks are kept (graph_verdicts.hpp);
+  /// empty: the check runs at every load, and nothing is written.
+  std::filesystem::path verdict_folder = {};
+  /// Skips the choice of graph and its check: for the benchmark's sweep of
+  /// forms only.
+  std::optional<graph_form> forced = std::nullopt;
+};
+
 class model {
 public:
   /// Loads model.ini, labels.txt and model.pt from `dir`. Errors (bad_model)
-  /// name the file and what is wrong with it. `forced` skips the choice of
-  /// graph and its check: for the benchmark's sweep of forms only.
+  /// name the file and what is wrong with it.
   static caf::expected<std::unique_ptr<model>>
-  load(const std::filesystem::path& dir,
-       std::optional<graph_form> forced = std::nullopt);
+  load(const std::filesystem::path& dir, const model_load_options& options = {});
 
   /// What load() checks before it needs LibTorch: the folder, model.ini
   /// and labels.txt (for callers that tell a wrong --model at once).

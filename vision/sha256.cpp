@@ -11,6 +11,29 @@
 
 namespace fovea {
 
+namespace {
+
+std::string hex_of(const unsigned char* digest, unsigned length) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string text;
+  for (unsigned i = 0; i < length; ++i) {
+    text += hex[digest[i] >> 4];
+    text += hex[digest[i] & 0xf];
+  }
+  return text;
+}
+
+} // namespace
+
+std::string sha256_of(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(),
+                 nullptr) != 1)
+    return {};
+  return hex_of(digest, length);
+}
+
 caf::expected<std::string> sha256_of_file(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
   if (!in)
@@ -28,13 +51,7 @@ caf::expected<std::string> sha256_of_file(const std::string& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned i = 0; i < length; ++i) {
-    text += hex[digest[i] >> 4];
-    text += hex[digest[i] & 0xf];
-  }
-  return text;
+  return hex_of(digest, length);
 }
 
 } // namespace fovea

@@ -5,6 +5,8 @@
 #include <malloc.h>
 
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/version.h>
 #include <torch/script.h>
 
 namespace fovea {
@@ -113,6 +115,15 @@ public:
   void set_threads(int threads) override {
     if (threads > 0)
       at::set_num_threads(threads);
+  }
+
+  std::string build_identity() override {
+    // show_config names the version, compiler, oneDNN's version and the
+    // CPU capability ATen dispatches to: each can move the last bits.
+    return "LibTorch " TORCH_VERSION "\n" + at::show_config()
+           + "intra-op threads " + std::to_string(at::get_num_threads())
+           + "\nquantized engine "
+           + std::to_string(static_cast<int>(at::globalContext().qEngine()));
   }
 };
 

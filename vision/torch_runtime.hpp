@@ -60,6 +60,10 @@ public:
 
   /// Sets LibTorch's intra-op threads for this process.
   virtual void set_threads(int threads) = 0;
+
+  /// What, besides the model and the CPU, can change a forward pass's last
+  /// bits: LibTorch's version and build, its threads and quantized engine.
+  virtual std::string build_identity() = 0;
 };
 
 } // namespace fovea
