@@ -2,10 +2,10 @@
 //
 // The embedded cluster: a coordinator and N worker actors in this process,
 // no network, the same actors and messages as the distributed path.
+#include <atomic>
 #include <charconv>
 #include <filesystem>
 #include <future>
-#include <mutex>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -14,12 +14,13 @@
 
 #include "actors/coordinator.hpp"
 #include "actors/inference.hpp"
-#include "actors/worker.hpp"
 #include "app/console.hpp"
 #include "app/install_layout.hpp"
 #include "app/job_runner.hpp"
+#include "app/local_workers.hpp"
 #include "messages/errors.hpp"
-#include "vision/graph_verdicts.hpp"
+#include "vision/manifest.hpp"
+#include "vision/model.hpp"
 
 namespace fovea {
 
@@ -48,66 +49,31 @@ int classify_main(const arguments& args) {
   if (!std::filesystem::exists(cfg.model, missing))
     if (auto folder = repository_model_folder(cfg.model); !folder.empty())
       cfg.model = folder;
-  // Each local worker loads, checks and warms its own copy of the model (a
-  // runner uses its model from one thread only), as many at once as there
-  // are cores: two workers on two cores are ready in the time of one. The
-  // first to start loads LibTorch itself (400 ms here: its 288 libraries
-  // and operator tables), during which the main thread counts the inputs.
-  std::once_flag threads_set;
-  struct local_engine {
-    std::shared_ptr<model> engine;
-    inference_options pipeline;
-    std::string problem; ///< why it cannot run, for the user
-  };
-  auto prepare = [&](unsigned i) {
-    local_engine prepared;
-    std::call_once(threads_set, [&] { set_inference_threads(cfg.threads); });
-    auto loaded = model::load(
-      cfg.model, {.verdict_folder = graph_cache_folder(cfg.graph_cache)});
-    if (!loaded) {
-      prepared.problem = "--model: " + describe(loaded.error());
-      return prepared;
-    }
-    prepared.problem = cfg.inference_setup(
-      (*loaded)->manifest(), "local-" + std::to_string(i), prepared.pipeline);
-    if (prepared.problem.empty())
-      (*loaded)->warm_up(prepared.pipeline.batching);
-    prepared.engine = std::move(*loaded);
-    return prepared;
-  };
-  auto prepare_all = [&] {
-    std::vector<local_engine> prepared;
-    auto at_once = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned first = 1; first <= workers; first += at_once) {
-      std::vector<std::future<local_engine>> loading;
-      for (auto i = first; i < first + at_once && i <= workers; ++i)
-        loading.push_back(std::async(std::launch::async, prepare, i));
-      for (auto& one : loading)
-        prepared.push_back(one.get());
-    }
-    return prepared;
-  };
   // A wrong --model is told before the walk (which a long list makes
   // long); what only LibTorch finds, after it.
   if (auto err = model::check_folder(cfg.model)) {
     complain("fovea classify: --model: " + describe(err));
     return 2;
   }
-  auto preparing = std::async(std::launch::async, prepare_all);
-  auto walked = walk_inputs(request->inputs);
-  auto prepared = preparing.get();
-  std::vector<std::pair<std::shared_ptr<model>, inference_options>> engines;
+  // Each worker's pipeline needs only model.ini, so the actor system, the
+  // coordinator and the job start before LibTorch has loaded: the walk,
+  // the reads and the queue fill the time of its load, and each worker
+  // takes batches the moment its model is ready.
+  auto manifest = load_manifest(cfg.model);
+  if (!manifest) { // check_folder read it a moment ago
+    complain("fovea classify: --model: " + describe(manifest.error()));
+    return 2;
+  }
+  std::vector<inference_options> pipelines(workers);
   size_t blocking = 0;
-  for (auto& [engine, pipeline, problem] : prepared) {
+  for (unsigned i = 0; i < workers; ++i) {
+    auto problem = cfg.inference_setup(
+      *manifest, "local-" + std::to_string(i + 1), pipelines[i]);
     if (!problem.empty()) {
       complain("fovea classify: " + problem);
       return 2;
     }
-    if (engines.empty()) // every worker loads the same model, so the same graph
-      say("fovea classify: " + engine->manifest().label() + ", "
-          + engine->graph_note());
-    blocking += blocking_threads(pipeline);
-    engines.emplace_back(std::move(engine), std::move(pipeline));
+    blocking += blocking_threads(pipelines[i]);
   }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
@@ -116,26 +82,42 @@ int classify_main(const arguments& args) {
   coordinator_opts.max_image_bytes = cfg.max_image_bytes;
   coordinator_opts.limits = cfg.limits();
   auto coordinator_handle = sys.spawn(coordinator, coordinator_opts);
-  std::vector<worker_actor> worker_handles;
-  for (auto& [engine, pipeline] : engines) {
-    worker_options options;
-    options.info.id = pipeline.worker_id;
-    options.info.host = host_name();
-    options.info.model = engine->manifest().label();
-    options.info.slots = cfg.slots;
-    options.info.classes = static_cast<uint32_t>(engine->labels().size());
-    options.info.model_digest = engine->digest();
-    options.local_coordinator = coordinator_handle;
-    worker_handles.push_back(
-      sys.spawn(worker, std::move(options),
-                spawn_inference(sys, engine, pipeline)));
-  }
+  // Each local worker loads, checks and warms its own copy of the model (a
+  // runner uses its model from one thread only), as many at once as there
+  // are cores: two workers on two cores are ready in the time of one. The
+  // first to start loads LibTorch itself (400 ms here: its 288 libraries
+  // and operator tables). A model that fails stops the job.
+  local_workers fleet{sys, cfg, coordinator_handle};
+  job_stop stop;
+  std::atomic<bool> job_over = false; // no use starting more workers
+  auto start_worker = [&](unsigned i) {
+    auto problem = fleet.start(cfg.model, std::move(pipelines[i]));
+    if (!problem.empty() && fleet.fail(std::move(problem))) {
+      job_over = true;
+      stop.stop();
+    }
+  };
+  auto loading = std::async(std::launch::async, [&] {
+    auto at_once = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned first = 0; first < workers && !job_over; first += at_once) {
+      std::vector<std::future<void>> group;
+      for (auto i = first; i < first + at_once && i < workers; ++i)
+        group.push_back(std::async(std::launch::async, start_worker, i));
+    }
+  });
+  auto walked = walk_inputs(request->inputs);
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.local_coordinator = coordinator_handle;
-  auto code = run_job(sys, *request, std::move(walked), std::move(options));
-  for (auto& w : worker_handles)
-    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  auto code = run_job(sys, *request, std::move(walked), std::move(options),
+                      nullptr, &stop);
+  job_over = true;
+  loading.get();
+  if (!fleet.failure().empty()) {
+    complain("fovea classify: " + fleet.failure());
+    code = 2;
+  }
+  fleet.stop();
   caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
   return code;
 }

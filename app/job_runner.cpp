@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -165,8 +166,34 @@ int run_job(caf::actor_system& sys, const job_request& request,
                  out);
 }
 
+void job_stop::stop() {
+  std::lock_guard<std::mutex> guard{lock_};
+  if (std::exchange(stopped_, true))
+    return;
+  if (on_stop_)
+    on_stop_();
+}
+
+bool job_stop::stopped() const {
+  std::lock_guard<std::mutex> guard{lock_};
+  return stopped_;
+}
+
+void job_stop::attach(std::function<void()> on_stop) {
+  std::lock_guard<std::mutex> guard{lock_};
+  on_stop_ = std::move(on_stop);
+  if (stopped_)
+    on_stop_();
+}
+
+void job_stop::detach() {
+  std::lock_guard<std::mutex> guard{lock_};
+  on_stop_ = nullptr;
+}
+
 int run_job(caf::actor_system& sys, const job_request& request,
-            walked_inputs walked, client_options options, job_summary* out) {
+            walked_inputs walked, client_options options, job_summary* out,
+            job_stop* stop) {
   auto started = std::chrono::steady_clock::now();
   auto total = walked.inputs.total;
   auto writer = results_writer::open(request.out, total, request.top_k,
@@ -177,7 +204,12 @@ int run_job(caf::actor_system& sys, const job_request& request,
   }
   progress_bar bar{total, ::isatty(STDERR_FILENO) == 1};
   std::promise<caf::error> finished;
-  bool settled = false; // finished has its value
+  // Set once, by the client's thread or by a stop from another.
+  std::atomic<bool> settled = false;
+  auto settle = [&](caf::error err) {
+    if (!settled.exchange(true))
+      finished.set_value(std::move(err));
+  };
   options.inputs = walked.inputs;
   options.job_name = request.name;
   options.model = request.model;
@@ -198,22 +230,21 @@ int run_job(caf::actor_system& sys, const job_request& request,
     bar.advance();
     // A results file that cannot grow (a full disk) stops the job now,
     // rather than after computing every row it cannot keep.
-    if (auto err = writer->failure(); err && !settled) {
-      settled = true;
-      finished.set_value(std::move(err));
-    }
+    if (auto err = writer->failure())
+      settle(std::move(err));
   };
   // On the client's thread, once every row is in; the client then tells
   // the coordinator, which retires the job's journal.
   options.commit = [&] { return writer->commit(); };
   options.on_done = [&](const caf::error& err) {
-    if (!settled) {
-      settled = true;
-      finished.set_value(err);
-    }
+    settle(err);
   };
   auto client_handle = sys.spawn(client, std::move(options));
+  if (stop)
+    stop->attach([&] { settle(make_error(errc::invalid_request, "stopped")); });
   auto err = finished.get_future().get();
+  if (stop)
+    stop->detach();
   if (err) {
     // The client may still be running (we stopped the job): end it, and
     // wait, so that nothing writes to `writer` while we read it below.
@@ -223,6 +254,10 @@ int run_job(caf::actor_system& sys, const job_request& request,
     self->receive([](caf::down_msg&) {});
   }
   bar.finish();
+  if (stop && stop->stopped()) {
+    writer->discard(); // the job never meant anything: its caller says why
+    return 2;
+  }
   auto seconds = std::chrono::duration<double>(
                    std::chrono::steady_clock::now() - started)
                    .count();

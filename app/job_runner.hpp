@@ -3,6 +3,8 @@
 // results file, show progress on a terminal, print the summary line.
 #pragma once
 
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,10 +78,32 @@ struct job_summary {
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* summary = nullptr);
 
+/// Ends a job that run_job runs, from any thread, for a reason of the
+/// caller's (`fovea classify`: a model that failed to load after its job
+/// started): run_job stops the client, removes the partial results file,
+/// prints nothing and returns 2; whoever stopped it says why. A stop before
+/// run_job starts ends the job as soon as it does.
+class job_stop {
+public:
+  void stop();
+  bool stopped() const;
+
+  /// run_job's: `on_stop` runs at once if stopped already, else on stop()
+  /// (on that thread) until detach(), which waits for a running on_stop.
+  void attach(std::function<void()> on_stop);
+  void detach();
+
+private:
+  mutable std::mutex lock_;
+  bool stopped_ = false;
+  std::function<void()> on_stop_;
+};
+
 /// The same, with the request's inputs already counted (walk_inputs of
-/// request.inputs): `fovea classify` counts them while its models load.
+/// request.inputs): `fovea classify` counts them while its models load,
+/// and may stop the job (`stop`) if one fails to.
 int run_job(caf::actor_system& sys, const job_request& request,
             walked_inputs walked, client_options options,
-            job_summary* summary = nullptr);
+            job_summary* summary = nullptr, job_stop* stop = nullptr);
 
 } // namespace fovea

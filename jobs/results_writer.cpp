@@ -57,6 +57,13 @@ results_writer::~results_writer() {
     std::fclose(file_); // left as .partial: an unfinished job is not a result
 }
 
+void results_writer::discard() {
+  if (file_)
+    std::fclose(file_);
+  file_ = nullptr;
+  std::remove(partial_name(out_).c_str());
+}
+
 bool results_writer::write(const prediction& row) {
   if (row.index >= seen_.size() || seen_[row.index])
     return false;

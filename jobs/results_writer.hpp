@@ -48,6 +48,10 @@ public:
   /// job should stop then rather than compute rows it cannot keep.
   caf::error failure() const;
 
+  /// Closes and removes "<out>.partial": for a job stopped before its rows
+  /// meant anything (`fovea classify` whose model failed to load).
+  void discard();
+
   /// Flushes, syncs and renames the file into place; an error if rows are
   /// missing or the disk refused the data.
   caf::error commit();

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <regex>
 #include <set>
 
@@ -180,6 +181,40 @@ TEST_CASE("a --model that is no model folder is refused before anything "
     CHECK_FALSE(fs::exists(out));
     CHECK_FALSE(fs::exists(out.string() + ".partial"));
   }
+}
+
+TEST_CASE("a model that LibTorch refuses stops classify's job, which has "
+          "begun meanwhile, and leaves no results",
+          "[integration]") {
+  // The job starts while the models load: this failure comes after it.
+  auto dir = test::fresh_dir("model-refused");
+  test::write_pattern_pngs(dir / "images", 300);
+  fs::copy(test::shipped_model(), dir / "model", fs::copy_options::recursive);
+  {
+    std::ifstream in{dir / "model" / "model.ini"};
+    std::string ini{std::istreambuf_iterator<char>{in}, {}}, kept;
+    std::istringstream lines{ini};
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("sha256", 0) != 0) // not pinned: LibTorch reads it
+        kept += line + "\n";
+    std::ofstream{dir / "model" / "model.ini"} << kept;
+    std::ofstream{dir / "model" / "model.pt"} << "not a TorchScript archive";
+  }
+  auto out = dir / "results.csv";
+  auto workers = GENERATE(as<std::string>{}, "1", "3");
+  auto [code, output] = test::run_fovea(
+    {"classify", (dir / "images").string(), "--out", out.string(), "--model",
+     (dir / "model").string(), "--workers", workers});
+  INFO(output);
+  CHECK(code == 2);
+  CHECK(output.find("fovea classify: --model: bad model: "
+                    + (dir / "model" / "model.pt").string()
+                    + ": not a usable TorchScript model")
+        != std::string::npos);
+  CHECK(output.find("images/s") == std::string::npos); // no summary
+  CHECK(output.find("job failed") == std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
 }
 
 TEST_CASE("classify --model takes NAME@VERSION of the model repository, as "
