@@ -14,6 +14,12 @@ std::string read_image_file(const std::string& path, uint64_t max_bytes,
   auto fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return std::string{"cannot read: "} + std::strerror(errno);
+  return read_image_fd(fd, max_bytes, bytes);
+}
+
+std::string read_image_fd(int fd, uint64_t max_bytes,
+                          std::vector<uint8_t>& bytes) {
+  bytes.clear();
   std::string error;
   struct ::stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {

@@ -17,4 +17,9 @@ namespace fovea {
 std::string read_image_file(const std::string& path, uint64_t max_bytes,
                             std::vector<uint8_t>& bytes);
 
+/// The same for a file opened already (read only), which it closes: for
+/// readers that open beneath a root (storage/shared_roots.hpp).
+std::string read_image_fd(int fd, uint64_t max_bytes,
+                          std::vector<uint8_t>& bytes);
+
 } // namespace fovea

@@ -35,7 +35,7 @@ fs::path model_with(const std::string& name, const std::string& inference) {
   return dir;
 }
 
-std::unique_ptr<model> load(const fs::path& dir) {
+std::unique_ptr<model> load_checked(const fs::path& dir) {
   auto loaded = model::load(dir);
   INFO((loaded ? std::string{} : describe(loaded.error())));
   REQUIRE(loaded);
@@ -97,12 +97,12 @@ TEST_CASE("graph agreement: every probability within the tolerance, and "
 TEST_CASE("the shipped model serves its optimized graph, within the "
           "tolerance of the plain one on its probe images",
           "[unit]") {
-  auto optimized = load(test::shipped_model());
+  auto optimized = load_checked(test::shipped_model());
   CHECK(optimized->form() == graph_form::optimized);
   CHECK_THAT(optimized->graph_note(),
              Catch::Contains("agrees with the plain graph on 64 probe images"));
   auto plain_dir = model_with("plain-model", "optimize = false\n");
-  auto plain = load(plain_dir);
+  auto plain = load_checked(plain_dir);
   REQUIRE(plain->form() == graph_form::plain);
   auto a = probe_scores(*optimized, test::shipped_model());
   auto b = probe_scores(*plain, plain_dir);
@@ -111,7 +111,7 @@ TEST_CASE("the shipped model serves its optimized graph, within the "
 }
 
 TEST_CASE("optimize = false in model.ini serves the plain graph", "[unit]") {
-  auto m = load(model_with("optimize-off", "optimize = false\n"));
+  auto m = load_checked(model_with("optimize-off", "optimize = false\n"));
   CHECK(m->form() == graph_form::plain);
   CHECK(m->graph_note() == "plain graph: model.ini says optimize = false");
 }
@@ -123,7 +123,7 @@ TEST_CASE("an optimized graph that disagrees beyond the tolerance is not "
   // probabilities (by ~1e-9): with no tolerance at all, that is a
   // disagreement, found on real probe images.
   auto strict_dir = model_with("strict", "tolerance = 0\n");
-  auto strict = load(strict_dir);
+  auto strict = load_checked(strict_dir);
   CHECK(strict->form() == graph_form::plain);
   CHECK_THAT(strict->graph_note(),
              Catch::StartsWith("plain graph: the optimized graph disagrees "
@@ -131,7 +131,7 @@ TEST_CASE("an optimized graph that disagrees beyond the tolerance is not "
                  Catch::Contains("a probability differs by") &&
                  Catch::Contains("(tolerance 0)"));
   auto plain_dir = model_with("plain-reference", "optimize = false\n");
-  auto plain = load(plain_dir);
+  auto plain = load_checked(plain_dir);
   CHECK(probe_scores(*strict, strict_dir) == probe_scores(*plain, plain_dir));
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("without probe images the plain graph is served, and a broken "
           "[unit]") {
   auto none = model_with("no-probes", "");
   fs::remove_all(none / "probe");
-  auto m = load(none);
+  auto m = load_checked(none);
   CHECK(m->form() == graph_form::plain);
   CHECK_THAT(m->graph_note(), Catch::Contains("no probe images in"));
 
@@ -174,7 +174,7 @@ TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum "
           "before a worker registers, and the others one at a time later, "
           "within its budget",
           "[unit]") {
-  auto m = load(test::shipped_model());
+  auto m = load_checked(test::shipped_model());
   batching_policy policy;
   policy.max_batch_size = 32;
   policy.preferred_batch_sizes = {8, 16};
@@ -186,7 +186,7 @@ TEST_CASE("warm-up runs batch sizes 1, the preferred ones and the maximum "
     ++later;
   CHECK(later == 28);
   CHECK_FALSE(m->warm_next());
-  auto broke = load(model_with("no-budget", "warm-up-budget = 0s\n"));
+  auto broke = load_checked(model_with("no-budget", "warm-up-budget = 0s\n"));
   CHECK_THAT(broke->warm_up(policy),
              Catch::StartsWith("warmed up batch sizes none") &&
                  Catch::Contains("stopped at the warm-up budget of 0 ms"));
@@ -217,7 +217,7 @@ TEST_CASE("the int8 variant gives each probe image one label, whatever "
     test::skip_test("this CPU lacks avx512_vnni, which the int8 variant needs");
     return;
   }
-  auto m = load(dir);
+  auto m = load_checked(dir);
   CHECK(m->manifest().label() == "fashion-mnist-int8@1");
   auto together = probe_scores(*m, dir);
   const auto size = m->manifest().input_size();
