@@ -3,13 +3,11 @@
 // refused by the open itself, with a reason for the input's row.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "messages/errors.hpp"
 #include "storage/shared_roots.hpp"
+#include "tests/support/as_nobody.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/skip.hpp"
 
@@ -109,7 +107,7 @@ TEST_CASE("a path beneath no shared root, or one that only looks alike, is "
 TEST_CASE("a shared file the worker's user may not read is a permission "
           "reason",
           "[unit]") {
-  if (::geteuid() != 0) {
+  if (!test::can_become_nobody()) {
     test::skip_test("reading as nobody needs root to switch users");
     return;
   }
@@ -119,18 +117,10 @@ TEST_CASE("a shared file the worker's user may not read is a permission "
   fs::permissions(f.root / "images", fs::perms::all);
   fs::permissions(f.root / "images" / "a.png", fs::perms::owner_read);
   auto roots = f.roots();
-  auto child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    if (::setuid(65534) != 0)
-      ::_exit(3);
+  CHECK(test::as_nobody([&] {
     std::vector<uint8_t> bytes;
-    auto problem =
-        roots.read((f.root / "images" / "a.png").string(), max_bytes, bytes);
-    ::_exit(problem == "cannot read: Permission denied" ? 0 : 1);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+    return roots.read((f.root / "images" / "a.png").string(), max_bytes,
+                      bytes)
+           == "cannot read: Permission denied";
+  }));
 }

@@ -3,13 +3,11 @@
 // folder others can write is never trusted.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include "messages/errors.hpp"
+#include "tests/support/as_nobody.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/skip.hpp"
 #include "vision/graph_verdicts.hpp"
@@ -158,7 +156,7 @@ TEST_CASE("a verdict folder that others can write to, or that another user "
   CHECK(graph_cache_folder("off").empty());
   CHECK(graph_cache_folder("/x") == fs::path{"/x"});
 
-  if (::geteuid() != 0) {
+  if (!test::can_become_nobody()) {
     test::skip_test("another user's folder needs root to switch users");
     return;
   }
@@ -168,15 +166,5 @@ TEST_CASE("a verdict folder that others can write to, or that another user "
   fs::permissions(owned / "graph-checks", fs::perms::all ^
                                               fs::perms::others_write ^
                                               fs::perms::group_write);
-  auto child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    if (::setuid(65534) != 0)
-      ::_exit(3);
-    ::_exit(graph_verdicts{owned}.on() ? 1 : 0);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(test::as_nobody([&] { return !graph_verdicts{owned}.on(); }));
 }
