@@ -113,10 +113,10 @@ int classify_main(const arguments& args) {
                       nullptr, &stop);
   job_over = true;
   loading.get();
-  if (!fleet.failure().empty()) {
+  // A failure stopped the job (run_job returned 2), unless the job had
+  // finished on the workers that loaded first: then its rows stand.
+  if (!fleet.failure().empty())
     complain("fovea classify: " + fleet.failure());
-    code = 2;
-  }
   fleet.stop();
   caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
   return code;
