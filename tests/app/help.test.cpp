@@ -22,6 +22,20 @@
 using namespace fovea;
 namespace fs = std::filesystem;
 
+namespace {
+
+// A classify that exits 2 saying `complaint`, with no results file, whole
+// or partial, at `out`.
+void check_refused(int code, const std::string& output, const fs::path& out,
+                   const std::string& complaint) {
+  CHECK(code == 2);
+  CHECK(output.find(complaint) != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+} // namespace
+
 TEST_CASE("each job command takes exactly the flags its usage and help "
           "name, from their one declaration",
           "[unit]") {
@@ -155,12 +169,9 @@ TEST_CASE("a --truth file that cannot be read is refused before anything "
     {"classify", (dir / "images").string(), "--out", out.string(), "--truth",
      (dir / "missing.csv").string()});
   INFO(output);
-  CHECK(code == 2);
-  CHECK(output.find("--truth " + (dir / "missing.csv").string()
-                    + ": cannot read it")
-        != std::string::npos);
-  CHECK_FALSE(fs::exists(out));
-  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+  check_refused(code, output, out,
+                "--truth " + (dir / "missing.csv").string()
+                  + ": cannot read it");
 }
 
 TEST_CASE("a --model that is no model folder is refused before anything "
@@ -175,11 +186,8 @@ TEST_CASE("a --model that is no model folder is refused before anything "
       {"classify", (dir / "images").string(), "--out", out.string(),
        "--model", model.string()});
     INFO(output);
-    CHECK(code == 2);
-    CHECK(output.find("fovea classify: --model: bad model: " + model.string())
-          != std::string::npos);
-    CHECK_FALSE(fs::exists(out));
-    CHECK_FALSE(fs::exists(out.string() + ".partial"));
+    check_refused(code, output, out,
+                  "fovea classify: --model: bad model: " + model.string());
   }
 }
 
@@ -206,15 +214,12 @@ TEST_CASE("a model that LibTorch refuses stops classify's job, which has "
     {"classify", (dir / "images").string(), "--out", out.string(), "--model",
      (dir / "model").string(), "--workers", workers});
   INFO(output);
-  CHECK(code == 2);
-  CHECK(output.find("fovea classify: --model: bad model: "
-                    + (dir / "model" / "model.pt").string()
-                    + ": not a usable TorchScript model")
-        != std::string::npos);
+  check_refused(code, output, out,
+                "fovea classify: --model: bad model: "
+                  + (dir / "model" / "model.pt").string()
+                  + ": not a usable TorchScript model");
   CHECK(output.find("images/s") == std::string::npos); // no summary
   CHECK(output.find("job failed") == std::string::npos);
-  CHECK_FALSE(fs::exists(out));
-  CHECK_FALSE(fs::exists(out.string() + ".partial"));
 }
 
 TEST_CASE("classify --model takes NAME@VERSION of the model repository, as "
