@@ -109,6 +109,12 @@ caf::error check_tasks(const std::vector<image_task>& tasks, uint64_t job,
     if (task.error.size() > text_limits::error)
       return invalid(
           too_long("an error", task.error.size(), text_limits::error));
+    // Deserialized from a byte: any value may come.
+    if (static_cast<uint8_t>(task.reference)
+        > static_cast<uint8_t>(reference_kind::https))
+      return invalid("a task of an unknown reference kind");
+    if (task.is_reference() && !task.bytes.empty())
+      return invalid("a reference task that carries bytes too");
   }
   return caf::none;
 }

@@ -37,6 +37,8 @@ std::string to_string(errc code) {
       return "hung";
     case errc::model_unserved:
       return "model not served";
+    case errc::storage_unavailable:
+      return "storage unavailable";
   }
   return "unknown fovea error";
 }

@@ -26,6 +26,9 @@ enum class errc : uint8_t {
   wrong_version,    ///< the other node speaks another protocol version
   worker_hung,      ///< a worker answered nothing for fovea.hang-timeout
   model_unserved,   ///< no worker served a job's model for fovea.model-wait
+  /// A worker's inputs' store (S3, HTTPS) did not answer: the batch is
+  /// not the inputs' fault, and is sent again once the store is back.
+  storage_unavailable,
 };
 
 /// The category atom under which fovea's codes travel.

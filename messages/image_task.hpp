@@ -1,9 +1,12 @@
 // image_task: one input image on its way to a worker.
 //
-// Carries the encoded file bytes (not pixels), so workers need no shared file
-// system and the coordinator never decodes. (job, index) names the input
-// uniquely across the cluster; `attempt` counts dispatches of the same input,
-// so a late answer to an earlier attempt can be told apart.
+// Carries either the encoded file bytes (not pixels), so workers need no
+// shared file system and the coordinator never decodes, or a reference to
+// where the bytes already live (a shared file system, S3, HTTPS), which the
+// worker reads itself: such a task carries no bytes through the
+// coordinator. (job, index) names the input uniquely across the cluster;
+// `attempt` counts dispatches of the same input, so a late answer to an
+// earlier attempt can be told apart.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,18 @@
 #include <caf/meta/type_name.hpp>
 
 namespace fovea {
+
+/// Where a worker finds a task's bytes: in the task, or at `path`, read by
+/// the worker within what it allows (storage/reference_reader.hpp).
+enum class reference_kind : uint8_t {
+  none = 0,   ///< the bytes travel in the task
+  shared = 1, ///< an absolute path every worker mounts
+  s3 = 2,     ///< "s3://BUCKET/KEY", from the workers' S3 endpoint
+  https = 3,  ///< an https:// URL
+};
+
+/// "shared", "s3" or "https" ("bytes" for none).
+const char* to_string(reference_kind kind);
 
 struct image_task {
   uint64_t job = 0;
@@ -26,12 +41,18 @@ struct image_task {
   /// Classes its answer ranks, best first (its job's --top-k; 0: none, the
   /// best is in label and score anyway). Set by the coordinator.
   uint32_t top_k = 0;
+  /// Not none: `path` is a reference and `bytes` is empty; the worker reads.
+  reference_kind reference = reference_kind::none;
+
+  bool is_reference() const noexcept {
+    return reference != reference_kind::none;
+  }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_task& x) {
   return f(caf::meta::type_name("image_task"), x.job, x.index, x.attempt,
-           x.path, x.bytes, x.error, x.top_k);
+           x.path, x.bytes, x.error, x.top_k, x.reference);
 }
 
 } // namespace fovea

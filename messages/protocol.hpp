@@ -20,7 +20,8 @@ namespace fovea {
 /// its top-k; 5: clients send within the byte credit their coordinator
 /// grants (credit_atom both ways, job_credit), and a job_row names its
 /// owner; 6: a worker answers a batch with a batch_answer, which says how
-/// starved or queued it was.
-constexpr uint32_t protocol_version = 6;
+/// starved or queued it was; 7: an image_task may be a reference
+/// (shared file, S3 object, HTTPS URL) that the worker reads.
+constexpr uint32_t protocol_version = 7;
 
 } // namespace fovea

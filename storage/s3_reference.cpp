@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <sstream>
 
 #include "messages/errors.hpp"
@@ -203,6 +204,24 @@ s3_credentials_from_file(const std::string& path, const std::string& profile) {
                           "] has no "
                           "aws_access_key_id and aws_secret_access_key");
   return credentials;
+}
+
+caf::expected<aws_credentials> s3_credentials(const std::string& file) {
+  return file.empty() ? s3_credentials_from_environment()
+                      : s3_credentials_from_file(file);
+}
+
+void s3_sign_now(sigv4_request& request, const aws_credentials& credentials,
+                 const std::string& region) {
+  request.headers.emplace_back("x-amz-date",
+                               sigv4_amz_date(std::time(nullptr)));
+  request.headers.emplace_back("x-amz-content-sha256", request.payload_hash);
+  if (!credentials.session_token.empty())
+    request.headers.emplace_back("x-amz-security-token",
+                                 credentials.session_token);
+  auto authorization
+    = sigv4_authorization(request, sigv4_scope{region}, credentials);
+  request.headers.emplace_back("authorization", std::move(authorization));
 }
 
 bool s3_bucket_allowed(const std::vector<std::string>& allowed,

@@ -71,6 +71,16 @@ caf::expected<aws_credentials>
 s3_credentials_from_file(const std::string& path,
                          const std::string& profile = "default");
 
+/// fovea.s3-credentials: the file `file` names, or the environment's
+/// when it is empty.
+caf::expected<aws_credentials> s3_credentials(const std::string& file);
+
+/// Signs `request` as of now: adds x-amz-date, x-amz-content-sha256, the
+/// session token (if any) and the Authorization header to its headers,
+/// which are then the ones to send.
+void s3_sign_now(sigv4_request& request, const aws_credentials& credentials,
+                 const std::string& region);
+
 /// Whether fovea.s3-buckets (`allowed`) lets this worker read `bucket`.
 bool s3_bucket_allowed(const std::vector<std::string>& allowed,
                        std::string_view bucket);

@@ -25,7 +25,9 @@ decoded_batch decode_tasks(const std::vector<image_task>& tasks,
     batch.top_k.push_back(task.top_k);
     std::span<float> slot{batch.inputs.data() + batch.images.size() * size,
                           size};
-    if (auto err = preprocess(task.bytes, m, slot, limits))
+    if (!task.error.empty())
+      row.error = task.error; // its reference could not be read
+    else if (auto err = preprocess(task.bytes, m, slot, limits))
       row.error = describe(err);
     else
       batch.images.push_back(static_cast<uint32_t>(batch.rows.size() - 1));
