@@ -89,7 +89,8 @@ image_task read_next(client_pointer self, const input_item& input,
                  + " bytes, fovea.max-queued-bytes)";
     return task;
   };
-  if (input.error.empty() && too_large(input.size)) {
+  if (input.error.empty() && input.reference == reference_kind::none
+      && too_large(input.size)) {
     image_task task;
     task.job = st.job;
     task.index = index;
@@ -257,6 +258,8 @@ image_task read_task(const input_item& input, uint64_t job, uint64_t index,
   task.path = input.path;
   if (!input.error.empty())
     task.error = input.error;
+  else if (input.reference != reference_kind::none)
+    task.reference = input.reference; // a worker reads it, not us
   else
     task.error = read_image_file(input.path, max_bytes, task.bytes);
   return task;

@@ -155,6 +155,13 @@ struct job_entry {
   model_request model_wanted;    ///< what it asked for
   std::optional<model_id> model; ///< once chosen; every row comes from it
   std::string model_note;        ///< why it waits for its model
+  /// While its inputs' store does not answer: why, and how long the job's
+  /// dispatch pauses before it tries again (doubling up to a limit).
+  struct storage_outage {
+    std::string why; ///< empty: the store answers
+    caf::timespan pause{0};
+    caf::actor_clock::time_point until{}; ///< no batch before then
+  } storage;
   /// Since when no worker has served its (chosen) model.
   std::optional<std::chrono::steady_clock::time_point> unserved_since;
   uint32_t top_k = 0;            ///< classes each row ranks (job_spec)

@@ -38,6 +38,59 @@ void record_poison(coordinator_pointer self,
   record(self, std::move(rows));
 }
 
+bool storage_unavailable(const caf::error& err) {
+  return err.category() == error_category
+         && err.code() == static_cast<uint8_t>(errc::storage_unavailable);
+}
+
+// The store behind a job's referenced inputs did not answer a worker: no
+// fault of the inputs or the worker, so the batch goes back as it was and
+// the job's dispatch pauses (1 s, doubling to 30 s) rather than turn every
+// remaining input into an error row. The other jobs go on.
+void pause_on_storage(coordinator_pointer self, uint64_t batch_id,
+                      uint64_t job_id, const std::string& why) {
+  constexpr auto first_pause = std::chrono::seconds(1);
+  constexpr auto longest_pause = std::chrono::seconds(30);
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto* job = st.jobs.find(job_id);
+  if (!job) {
+    st.sched.deferred(batch_id, now, now);
+    return;
+  }
+  auto& outage = job->storage;
+  if (!outage.why.empty() && now < outage.until) {
+    // Another batch sent before the pause began: the same outage.
+    st.sched.deferred(batch_id, now, outage.until);
+    return;
+  }
+  bool began = outage.why.empty();
+  outage.pause = began ? caf::timespan{first_pause}
+                       : std::min(outage.pause * 2, caf::timespan{longest_pause});
+  outage.why = why;
+  outage.until = now + outage.pause;
+  st.sched.deferred(batch_id, now, outage.until);
+  if (st.options.metrics)
+    st.options.metrics->storage_unavailable();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(outage.pause);
+  if (began || outage.pause == caf::timespan{longest_pause})
+    say(self, "job " + job->ledger.name() + " paused: " + why
+                + "; trying again in " + std::to_string(seconds.count())
+                + " s");
+  sample_now(self);
+}
+
+// A batch of the job came back read: its store answers (again).
+void storage_answers(coordinator_pointer self, uint64_t job_id) {
+  auto* job = self->state.jobs.find(job_id);
+  if (!job || job->storage.why.empty())
+    return;
+  job->storage = {};
+  say(self, "job " + job->ledger.name()
+              + ": its inputs' store answers again; going on");
+  sample_now(self);
+}
+
 void finish_batch(coordinator_pointer self, uint64_t batch_id,
                   caf::expected<batch_answer> reply) {
   auto& st = self->state;
@@ -56,7 +109,11 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   if (reply)
     wrong = check_answer(reply->rows, *batch->tasks, worker.info.classes,
                          worker.info.id);
-  if (reply && wrong.empty()) {
+  auto job_id = batch->tasks->empty() ? 0 : batch->tasks->front().job;
+  if (!reply && storage_unavailable(reply.error())) {
+    pause_on_storage(self, batch_id, job_id, describe(reply.error()));
+  } else if (reply && wrong.empty()) {
+    storage_answers(self, job_id);
     // Also when overdue: the ledger keeps whichever answer came first.
     worker.done += reply->rows.size();
     worker.rate.add(reply->rows.size());

@@ -38,7 +38,13 @@ job_row row_of(uint64_t id, const job_entry& job, job_state state) {
   row.rate = row.seconds > 0 ? row.done / row.seconds : 0;
   if (job.model)
     row.model = job.model->label();
-  row.note = job.model_note;
+  row.note = job.storage.why.empty()
+               ? job.model_note
+               : "paused: " + job.storage.why + " (trying again every "
+                   + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      job.storage.pause)
+                                      .count())
+                   + " s)";
   row.owner = job.owner.empty() ? job.principal : job.owner;
   return row;
 }

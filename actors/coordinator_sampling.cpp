@@ -22,6 +22,9 @@ void sample_now(coordinator_pointer self) {
   now.held_bytes = st.sched.held_bytes();
   now.batches_in_flight = st.sched.batches_in_flight();
   now.tasks_sent_again = st.sched.tasks_sent_again();
+  for (auto& [id, job] : st.jobs)
+    if (!job.storage.why.empty())
+      ++now.jobs_paused_on_storage;
   st.options.metrics->sample(now);
 }
 

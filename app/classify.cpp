@@ -18,6 +18,7 @@
 #include "app/install_layout.hpp"
 #include "app/job_runner.hpp"
 #include "app/local_workers.hpp"
+#include "app/reference_inputs.hpp"
 #include "messages/errors.hpp"
 #include "vision/manifest.hpp"
 #include "vision/model.hpp"
@@ -75,6 +76,13 @@ int classify_main(const arguments& args) {
     }
     blocking += blocking_threads(pipelines[i]);
   }
+  // Inputs by reference are read by the local workers, within this
+  // process's fovea.shared-roots, s3-buckets and http-hosts.
+  auto reader = worker_reference_reader(cfg);
+  if (!reader) {
+    complain("fovea classify: " + describe(reader.error()));
+    return 2;
+  }
   cfg.reserve_threads_for_inference(blocking);
   caf::actor_system sys{cfg};
   coordinator_options coordinator_opts;
@@ -87,7 +95,7 @@ int classify_main(const arguments& args) {
   // are cores: two workers on two cores are ready in the time of one. The
   // first to start loads LibTorch itself (400 ms here: its 288 libraries
   // and operator tables). A model that fails stops the job.
-  local_workers fleet{sys, cfg, coordinator_handle};
+  local_workers fleet{sys, cfg, coordinator_handle, *reader};
   job_stop stop;
   std::atomic<bool> job_over = false; // no use starting more workers
   auto start_worker = [&](unsigned i) {
@@ -105,7 +113,8 @@ int classify_main(const arguments& args) {
         group.push_back(std::async(std::launch::async, start_worker, i));
     }
   });
-  auto walked = walk_inputs(request->inputs);
+  auto walked
+    = walk_inputs(request->inputs, reference_walk(cfg, request->shared));
   client_options options;
   options.max_image_bytes = cfg.max_image_bytes;
   options.local_coordinator = coordinator_handle;

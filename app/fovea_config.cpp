@@ -235,6 +235,21 @@ tls_files fovea_config::tls() const {
   return {certificate, key, ca, crl};
 }
 
+storage_settings fovea_config::storage() const {
+  storage_settings out;
+  out.shared_roots = shared_roots;
+  out.s3_endpoint = s3_endpoint;
+  out.s3_region = s3_region;
+  out.s3_path_style = s3_path_style;
+  out.s3_credentials = s3_credentials;
+  out.s3_buckets = s3_buckets;
+  out.http_hosts = http_hosts;
+  out.ca_file = s3_ca;
+  out.reads = storage_reads;
+  out.max_image_bytes = max_image_bytes;
+  return out;
+}
+
 std::pair<std::string, std::string>
 fovea_config::check_section(const caf::settings& section) const {
   for (auto& [key, value] : section) {

@@ -24,6 +24,7 @@
 #include "app/install_layout.hpp"
 #include "edge/edge_core.hpp"
 #include "jobs/scheduler.hpp"
+#include "storage/reference_reader.hpp"
 #include "edge/tls_credentials.hpp"
 
 namespace fovea {
@@ -95,6 +96,16 @@ public:
   uint64_t max_job_inputs = coordinator_limits{}.max_job_inputs;
   uint32_t max_open_jobs = coordinator_limits{}.max_open_jobs;
   uint32_t max_jobs_per_client = coordinator_limits{}.max_jobs_per_client;
+  // inputs by reference (storage/reference_reader.hpp)
+  std::vector<std::string> shared_roots; ///< folders a worker reads beneath
+  std::string s3_endpoint; ///< https://HOST[:PORT]; empty: no S3
+  std::string s3_region = storage_settings{}.s3_region;
+  bool s3_path_style = storage_settings{}.s3_path_style;
+  std::string s3_credentials; ///< a credentials file; empty: environment
+  std::vector<std::string> s3_buckets; ///< a worker reads only these
+  std::vector<std::string> http_hosts; ///< a worker fetches only from these
+  std::string s3_ca; ///< CA file for S3 and HTTPS inputs; empty: system's
+  uint32_t storage_reads = storage_settings{}.reads;
   // operations
   /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
   std::string http;
@@ -133,6 +144,9 @@ public:
 
   /// The TLS files as configured (all empty: no TLS).
   tls_files tls() const;
+
+  /// What a worker reads by reference, and from where, as configured.
+  storage_settings storage() const;
 
   /// The inference pipeline of a worker serving a model with `manifest`:
   /// its batching knobs with this config's overrides. Returns a message for

@@ -14,6 +14,7 @@
 #include <caf/system_messages.hpp>
 
 #include "app/console.hpp"
+#include "app/reference_inputs.hpp"
 #include "jobs/evaluation.hpp"
 #include "jobs/progress_bar.hpp"
 #include "jobs/results_writer.hpp"
@@ -124,6 +125,7 @@ job_request job_request_from(const command_line& line) {
   request.order_flag = flag("order");
   request.truth = flag("truth");
   request.list_skipped = line.flags.count("list-skipped") > 0;
+  request.shared = line.flags.count("shared") > 0;
   return request;
 }
 
@@ -162,7 +164,11 @@ std::string confusion_png_path(const std::string& out) {
 int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* out) {
   // A first pass counts the inputs; the client reads them in a second.
-  return run_job(sys, request, walk_inputs(request.inputs), std::move(options),
+  // The client's own settings say how it lists S3 prefixes.
+  auto& cfg = dynamic_cast<const fovea_config&>(sys.config());
+  auto walk = reference_walk(cfg, request.shared);
+  return run_job(sys, request, walk_inputs(request.inputs, std::move(walk)),
+                 std::move(options),
                  out);
 }
 

@@ -36,6 +36,9 @@ struct job_request {
   /// draw the confusion matrix next to the results file.
   std::string truth;
   bool list_skipped = false; ///< name the files the walk left out
+  /// Local paths are on a file system every worker mounts (`--shared`):
+  /// they go as references, and workers read them.
+  bool shared = false;
 };
 
 /// How `command`'s flags parse, from their one declaration (job_flags).

@@ -3,6 +3,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include "actors/reference_stage.hpp"
 #include "app/console.hpp"
 #include "messages/errors.hpp"
 #include "vision/graph_verdicts.hpp"
@@ -10,8 +11,10 @@
 namespace fovea {
 
 local_workers::local_workers(caf::actor_system& sys, const fovea_config& cfg,
-                             coordinator_actor coordinator)
-    : sys_(sys), cfg_(cfg), coordinator_(std::move(coordinator)) {
+                             coordinator_actor coordinator,
+                             std::shared_ptr<reference_reader> reader)
+    : sys_(sys), cfg_(cfg), coordinator_(std::move(coordinator)),
+      reader_(std::move(reader)) {
 }
 
 std::string local_workers::start(const std::string& folder,
@@ -35,8 +38,10 @@ std::string local_workers::start(const std::string& folder,
   if (!std::exchange(told_graph_, true)) // every worker loads the same model
     say("fovea classify: " + engine->manifest().label() + ", " +
         engine->graph_note());
-  workers_.push_back(sys_.spawn(worker, std::move(options),
-                                spawn_inference(sys_, engine, pipeline)));
+  auto inference = spawn_inference(sys_, engine, pipeline);
+  if (reader_)
+    inference = spawn_reference_stage(sys_, inference, reader_);
+  workers_.push_back(sys_.spawn(worker, std::move(options), inference));
   return {};
 }
 

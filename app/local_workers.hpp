@@ -10,6 +10,7 @@
 //   - Thread-safe: start() runs on several loading threads at once.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -20,13 +21,16 @@
 #include "actors/inference.hpp"
 #include "actors/worker.hpp"
 #include "app/fovea_config.hpp"
+#include "storage/reference_reader.hpp"
 
 namespace fovea {
 
 class local_workers {
 public:
+  /// With a `reader`, each worker reads its inputs' references through it.
   local_workers(caf::actor_system& sys, const fovea_config& cfg,
-                coordinator_actor coordinator);
+                coordinator_actor coordinator,
+                std::shared_ptr<reference_reader> reader = nullptr);
 
   /// Loads the model in `folder` for a worker with `pipeline`, then spawns
   /// it; returns the empty string, or why the model does not load.
@@ -45,6 +49,7 @@ private:
   caf::actor_system& sys_;
   const fovea_config& cfg_;
   coordinator_actor coordinator_;
+  std::shared_ptr<reference_reader> reader_;
   std::once_flag threads_set_;
   mutable std::mutex lock_;
   std::vector<worker_actor> workers_;

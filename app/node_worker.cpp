@@ -16,6 +16,7 @@
 
 #include "actors/coordinator.hpp"
 #include "actors/inference.hpp"
+#include "actors/reference_stage.hpp"
 #include "actors/remote.hpp"
 #include "actors/worker.hpp"
 #include "app/command_line.hpp"
@@ -24,6 +25,7 @@
 #include "app/lifetime.hpp"
 #include "app/node_edge.hpp"
 #include "app/node_http.hpp"
+#include "app/reference_inputs.hpp"
 #include "app/subcommands.hpp"
 #include "jobs/job_journal.hpp"
 #include "messages/errors.hpp"
@@ -69,6 +71,15 @@ int run_worker(fovea_config& cfg) {
   auto http = open_http(cfg, id, "worker");
   if (!http)
     return 2;
+  // What the worker reads by reference (shared roots, S3, HTTPS hosts),
+  // shared by every model it serves: the roots are opened and the S3
+  // credentials read now, so that a wrong path or a missing key stops the
+  // node here, naming the setting.
+  auto reader = worker_reference_reader(cfg);
+  if (!reader) {
+    complain("fovea node: " + describe(reader.error()));
+    return 2;
+  }
   set_inference_threads(cfg.threads);
   auto folders = model_folders(cfg.model);
   if (!folders) {
@@ -142,6 +153,8 @@ int run_worker(fovea_config& cfg) {
     // The inference actor blocks a scheduler thread per batch (one is
     // reserved for it); the worker faces the network and hands it batches.
     auto engine = spawn_inference(sys, std::move(loaded), pipeline);
+    if (*reader)
+      engine = spawn_reference_stage(sys, engine, *reader);
     workers.push_back(caf::actor_cast<caf::actor>(
       sys.spawn(worker, std::move(options), engine)));
   }

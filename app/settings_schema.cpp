@@ -73,6 +73,11 @@ std::string value_text(const setting& s, const fovea_config& cfg) {
         for (auto n : value)
           text += (text.size() > 1 ? ", " : "") + std::to_string(n);
         return text + "]";
+      } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+        std::string text = "[";
+        for (auto& item : value)
+          text += (text.size() > 1 ? ", \"" : "\"") + item + "\"";
+        return text + "]";
       } else
         return std::to_string(value);
     },
@@ -91,6 +96,8 @@ std::string type_text(const setting& s) {
         return "a duration: 500ms, 30s, 10min, 2h";
       else if constexpr (std::is_same_v<T, std::vector<uint32_t>>)
         return "a list of whole numbers: [32, 64]";
+      else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+        return "a list of texts: [\"a\", \"b\"]";
       else
         return "a whole number";
     },
@@ -114,7 +121,8 @@ std::string bounds_problem(const setting& s, const fovea_config& cfg) {
                   + ("\"" + std::string{s.choices[i]} + "\"");
         return name + " must be " + list + " (it is \"" + value + "\")";
       } else if constexpr (std::is_same_v<T, bool>
-                           || std::is_same_v<T, std::vector<uint32_t>>) {
+                           || std::is_same_v<T, std::vector<uint32_t>>
+                           || std::is_same_v<T, std::vector<std::string>>) {
         return {};
       } else {
         auto n = as_number(value);

@@ -35,7 +35,8 @@ using setting_member
                  uint16_t fovea_config::*, int32_t fovea_config::*,
                  uint32_t fovea_config::*, uint64_t fovea_config::*,
                  caf::timespan fovea_config::*,
-                 std::vector<uint32_t> fovea_config::*>;
+                 std::vector<uint32_t> fovea_config::*,
+                 std::vector<std::string> fovea_config::*>;
 
 struct setting {
   std::string_view key;       ///< after "fovea."

@@ -72,6 +72,40 @@ const std::vector<setting>& settings_schema() {
     {"max-pixels", "worker",
      "largest width x height a worker decodes, checked from the header",
      &c::max_pixels, 1},
+    // inputs by reference
+    {"shared-roots", "storage",
+     "folders a worker reads shared inputs beneath (submit --shared), e.g. "
+     "[\"/mnt/images\"]; empty: none",
+     &c::shared_roots},
+    {"s3-endpoint", "storage",
+     "https://HOST[:PORT] of the S3-compatible store that s3:// inputs are "
+     "read from (workers) and listed in (clients); empty: none",
+     &c::s3_endpoint},
+    {"s3-region", "storage", "the region S3 requests are signed for",
+     &c::s3_region},
+    {"s3-path-style", "storage",
+     "address buckets as a path (true) or as a label of the host (false)",
+     &c::s3_path_style},
+    {"s3-credentials", "storage",
+     "an AWS credentials file readable by its owner only ([default] "
+     "profile); empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+     "AWS_SESSION_TOKEN",
+     &c::s3_credentials},
+    {"s3-buckets", "storage",
+     "buckets a worker reads s3:// inputs from, e.g. [\"images\", "
+     "\"team-*\"]; empty: none",
+     &c::s3_buckets},
+    {"http-hosts", "storage",
+     "hosts a worker fetches https:// inputs from: HOST, HOST:PORT or "
+     "*.DOMAIN; empty: none",
+     &c::http_hosts},
+    {"s3-ca", "storage",
+     "CA certificates (PEM) that S3 and HTTPS inputs' servers are verified "
+     "against; empty: the system's",
+     &c::s3_ca},
+    {"storage-reads", "storage",
+     "reads of referenced inputs a worker keeps in flight", &c::storage_reads,
+     1, 4096},
     // the coordinator
     {"batch-size", "coordinator",
      "most tasks per batch sent to a worker (batches shrink as a job's "

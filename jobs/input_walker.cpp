@@ -108,20 +108,37 @@ void walk_directory(const std::string& root, input_list& out) {
   }
 }
 
-// One line of a list file as an input, or nothing for a blank line or a
-// comment.
-std::optional<input_item> list_entry(std::string line) {
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// A shared input goes by the path every worker mounts it at: absolute.
+std::string shared_path(const std::string& path) {
+  std::error_code ec;
+  auto absolute = fs::absolute(path, ec);
+  return ec ? path : absolute.string();
+}
+
+// One line of a list file, or nothing for a blank line or a comment.
+std::optional<std::string> list_line(std::string line) {
   if (!line.empty() && line.back() == '\r')
     line.pop_back();
   auto first = line.find_first_not_of(" \t");
   if (first == std::string::npos || line[first] == '#')
     return std::nullopt;
-  input_item item{std::move(line), {}};
+  return line;
+}
+
+// A local path of a list file as an input.
+input_item list_entry(std::string path, bool shared) {
+  input_item item{shared ? shared_path(path) : std::move(path), {}};
   struct stat st {};
   if (::stat(item.path.c_str(), &st) == 0) {
     item.size = static_cast<uint64_t>(st.st_size);
     item.modified = nanoseconds(st.st_mtim);
   }
+  if (shared)
+    item.reference = reference_kind::shared;
   return item;
 }
 
@@ -207,8 +224,33 @@ struct input_walk::list_file {
   std::ifstream in;
 };
 
-input_walk::input_walk(std::vector<std::string> args)
-  : args_(std::move(args)) {
+input_walk::input_walk(std::vector<std::string> args, walk_options options)
+  : args_(std::move(args)), options_(std::move(options)) {
+}
+
+bool input_walk::open_reference(const std::string& text) {
+  if (starts_with(text, "https://")) {
+    held_.push_back({text, {}, 0, 0, reference_kind::https});
+    return true;
+  }
+  if (starts_with(text, "http://")) {
+    held_.push_back({text, "only https:// inputs are read: http:// would "
+                           "carry them in clear and unauthenticated"});
+    return true;
+  }
+  if (!starts_with(text, "s3://"))
+    return false;
+  auto slash = text.find('/', 5);
+  bool prefix = slash == std::string::npos || text.back() == '/';
+  if (!prefix) {
+    held_.push_back({text, {}, 0, 0, reference_kind::s3});
+  } else if (!options_.list_s3) {
+    held_.push_back({text, "an S3 prefix, which this client cannot list "
+                           "(it needs fovea.s3-endpoint and credentials)"});
+  } else {
+    listing_ = options_.list_s3(text);
+  }
+  return true;
 }
 
 input_walk::~input_walk() = default;
@@ -217,8 +259,15 @@ void input_walk::open_next_argument() {
   auto& arg = args_[next_arg_++];
   held_.clear();
   next_held_ = 0;
+  if (open_reference(arg))
+    return;
   struct stat st {};
   if (::stat(arg.c_str(), &st) != 0) {
+    if (options_.shared) {
+      // A file the workers may see where this client does not: they say.
+      held_.push_back(list_entry(arg, true));
+      return;
+    }
     held_.push_back({arg, errno == ENOENT ? std::string{"no such file"}
                                           : std::string{"cannot stat: "} +
                                               std::strerror(errno)});
@@ -233,7 +282,12 @@ void input_walk::open_next_argument() {
     }
     return;
   }
-  add_argument(arg, st, held_, left_out_);
+  add_argument(options_.shared ? shared_path(arg) : arg, st, held_,
+               left_out_);
+  if (options_.shared)
+    for (auto& item : held_)
+      if (item.error.empty())
+        item.reference = reference_kind::shared;
 }
 
 bool input_walk::next(input_item& item) {
@@ -242,12 +296,28 @@ bool input_walk::next(input_item& item) {
       item = std::move(held_[next_held_++]);
       return true;
     }
+    if (listing_) {
+      if (listing_->next(item))
+        return true;
+      listing_.reset();
+    }
     if (list_) {
-      for (std::string line; std::getline(list_->in, line);)
-        if (auto entry = list_entry(std::move(line))) {
-          item = std::move(*entry);
-          return true;
+      bool opened = false;
+      for (std::string text; !opened && std::getline(list_->in, text);) {
+        auto line = list_line(std::move(text));
+        if (!line)
+          continue;
+        held_.clear(); // given out already
+        next_held_ = 0;
+        if (open_reference(*line)) {
+          opened = true; // held_ or listing_ has it
+          break;
         }
+        item = list_entry(std::move(*line), options_.shared);
+        return true;
+      }
+      if (opened)
+        continue;
       list_.reset();
     }
     if (next_arg_ == args_.size()) {
@@ -258,9 +328,10 @@ bool input_walk::next(input_item& item) {
   }
 }
 
-input_list collect_inputs(const std::vector<std::string>& args) {
+input_list collect_inputs(const std::vector<std::string>& args,
+                          walk_options options) {
   input_list out;
-  input_walk walk{args};
+  input_walk walk{args, std::move(options)};
   for (input_item item; walk.next(item);)
     out.items.push_back(std::move(item));
   out.not_images = walk.not_images();

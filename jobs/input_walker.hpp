@@ -4,6 +4,12 @@
 // Each argument is an image file, a directory (walked recursively, in sorted
 // order, keeping files whose extension says PNG or JPEG), or a .txt file that
 // lists paths one per line (blank lines and lines starting with # skipped).
+// An argument or line may also be a reference that workers read: an
+// "s3://BUCKET/KEY" object, an "s3://BUCKET/PREFIX/" listed as it is walked
+// (walk_options::list_s3), or an "https://" URL. With walk_options::shared,
+// every local path is on a file system each worker mounts at the same
+// place: the walk lists its folders as usual and its inputs become
+// references by absolute path, which no client reads.
 //
 // Guarantees: nothing is dropped silently.
 // - An argument that names nothing usable, a directory that cannot be read
@@ -17,9 +23,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "messages/image_task.hpp"
 
 namespace fovea {
 
@@ -28,6 +37,8 @@ struct input_item {
   std::string error;    ///< non-empty if the input is known bad before reading
   uint64_t size = 0;    ///< bytes, when the walk could stat it
   int64_t modified = 0; ///< modification time, ns since the epoch; 0: unknown
+  /// Not none: workers read it (`path` is the reference); the client never.
+  reference_kind reference = reference_kind::none;
 };
 
 struct input_list {
@@ -46,10 +57,21 @@ public:
   virtual bool next(input_item& item) = 0;
 };
 
+/// What a pass makes of references and local paths.
+struct walk_options {
+  /// Local paths are on a shared file system: inputs by absolute path,
+  /// read by the workers (`--shared`).
+  bool shared = false;
+  /// Lists an "s3://BUCKET/PREFIX/" page by page, as inputs; null: such a
+  /// prefix is an input with an error saying the client cannot list it.
+  std::function<std::unique_ptr<input_source>(const std::string& prefix)>
+    list_s3;
+};
+
 /// A pass over the inputs the arguments name, one at a time.
 class input_walk final : public input_source {
 public:
-  explicit input_walk(std::vector<std::string> args);
+  explicit input_walk(std::vector<std::string> args, walk_options options = {});
   ~input_walk() override;
 
   bool next(input_item& item) override;
@@ -64,8 +86,13 @@ public:
 
 private:
   void open_next_argument();
+  /// A reference (s3://, https://, http://) into held_ or listing_; false
+  /// if `text` is no reference.
+  bool open_reference(const std::string& text);
 
   std::vector<std::string> args_;
+  walk_options options_;
+  std::unique_ptr<input_source> listing_; ///< an S3 prefix being listed
   size_t next_arg_ = 0;
   input_list left_out_;        ///< items unused: what was skipped
   std::vector<input_item> held_; ///< the arguments' inputs still to give
@@ -76,7 +103,8 @@ private:
 
 /// Every input the arguments name, held: for small jobs and tests (a
 /// client streams through input_walk instead).
-input_list collect_inputs(const std::vector<std::string>& args);
+input_list collect_inputs(const std::vector<std::string>& args,
+                          walk_options options = {});
 
 /// A resumed job must be the same list of inputs in the same order, or
 /// its journal does not apply (`paths`: a 64-bit FNV-1a hash of the

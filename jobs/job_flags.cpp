@@ -77,6 +77,11 @@ const std::vector<job_flag>& job_flags() {
      "name each file the walk left out (not PNG or JPEG, symlinked "
      "directories)",
      any},
+    {"shared", "",
+     "the local INPUTs are on a file system every worker mounts at the same "
+     "path: workers read them beneath fovea.shared-roots, this client does "
+     "not",
+     any},
     {"detach", "", "return at once; `wait JOB` waits for it later", shell},
   };
   return table;
@@ -129,8 +134,11 @@ std::string job_help(job_command command) {
   auto text = wrap_help(job_usage(command), "") + "\n"
               + wrap_help(std::string{what_it_does(command)}
                           + " INPUT is a PNG or JPEG file, a directory "
-                            "(walked recursively) or a .txt file listing "
-                            "one path per line.",
+                            "(walked recursively), a .txt file listing "
+                            "one per line, an s3://BUCKET/KEY object or "
+                            "s3://BUCKET/PREFIX/ (listed by this client), "
+                            "or an https:// URL; workers read s3:// and "
+                            "https:// inputs themselves.",
                         "")
               + "\n";
   for (auto& flag : job_flags_of(command)) {

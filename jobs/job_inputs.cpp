@@ -34,14 +34,15 @@ void take_census(input_source& pass, job_inputs& inputs) {
 
 } // namespace
 
-walked_inputs walk_inputs(std::vector<std::string> args) {
+walked_inputs walk_inputs(std::vector<std::string> args,
+                          walk_options options) {
   walked_inputs out;
-  input_walk first{args};
+  input_walk first{args, options};
   take_census(first, out.inputs);
   out.not_images = first.not_images();
   out.linked_directories = first.linked_directories();
-  out.inputs.open = [args = std::move(args)] {
-    return std::make_unique<input_walk>(args);
+  out.inputs.open = [args = std::move(args), options = std::move(options)] {
+    return std::make_unique<input_walk>(args, options);
   };
   return out;
 }

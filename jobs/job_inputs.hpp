@@ -35,7 +35,8 @@ struct walked_inputs {
   std::vector<std::string> not_images;
   std::vector<std::string> linked_directories;
 };
-walked_inputs walk_inputs(std::vector<std::string> args);
+walked_inputs walk_inputs(std::vector<std::string> args,
+                          walk_options options = {});
 
 /// Inputs already in memory (tests; jobs built by a program).
 job_inputs inputs_in_memory(std::vector<input_item> items);

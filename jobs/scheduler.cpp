@@ -182,6 +182,8 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
     auto& q = it->second;
     if (!serves(workers_.at(worker), q))
       continue; // bound to another model, or to none yet
+    if (q.paused_until > now)
+      continue; // its store did not answer: wait, then try again
     std::vector<image_task> tasks;
     std::vector<worker_key> holders;
     bool isolated = false;

@@ -34,7 +34,11 @@
 //   poison input are therefore not reported as poison;
 // - a failed task is retried on another worker when there is one;
 // - a worker that has an overdue batch and has answered nothing for
-//   `hang_timeout` is reported hung, so the caller can let it go.
+//   `hang_timeout` is reported hung, so the caller can let it go;
+// - a batch whose inputs' store did not answer (deferred) is nobody's
+//   fault: its tasks go back to the front of their job's queue as they
+//   were, no attempt counted, and the job gets no batch until its pause
+//   ends; the other jobs go on.
 #pragma once
 
 #include <chrono>
@@ -184,6 +188,12 @@ public:
   /// are retried elsewhere; poison comes back.
   std::vector<poisoned> failed(batch_key id, const std::string& why,
                                clock::time_point now);
+  /// The batch's worker could not read its inputs from their store: its
+  /// tasks go back to the front of their job's queue, unchanged, and the
+  /// job gets no batch before `until` (the store's outage, not theirs).
+  void deferred(batch_key id, clock::time_point now, clock::time_point until);
+  /// True while the job is paused by deferred().
+  bool paused(uint64_t job, clock::time_point now) const;
 
   struct expiry {
     /// Workers and how many tasks they were too slow for: copied elsewhere.
@@ -215,6 +225,7 @@ private:
     std::string model; ///< empty: any worker's
     bool held = false; ///< no worker's, until its model is chosen
     uint64_t to_come = 0; ///< inputs its client has yet to send
+    clock::time_point paused_until{}; ///< deferred: no batch before then
   };
 
   struct suspect {

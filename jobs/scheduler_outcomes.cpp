@@ -94,6 +94,36 @@ scheduler::failed(batch_key id, const std::string& why, clock::time_point now) {
   return fail_tasks(batch, why);
 }
 
+void scheduler::deferred(batch_key id, clock::time_point now,
+                         clock::time_point until) {
+  auto b = sent_.find(id);
+  if (b == sent_.end())
+    return;
+  auto batch = std::move(b->second);
+  sent_.erase(b);
+  drop_from_line(batch.worker, id, now);
+  if (batch.overdue)
+    return; // its tasks were copied for other workers already
+  tally_.returned(batch.tasks);
+  // Back in front, in their order: the same batch goes out first again.
+  for (auto t = batch.tasks.rbegin(); t != batch.tasks.rend(); ++t) {
+    auto q = jobs_.find(t->job);
+    if (q == jobs_.end())
+      continue;
+    q->second.paused_until = std::max(q->second.paused_until, until);
+    tally_.queued(*t);
+    if (batch.isolated || !batch.holders.empty()) // a retry stays one
+      q->second.retries.push_front(retry{std::move(*t), batch.holders});
+    else
+      q->second.fresh.push_front(std::move(*t));
+  }
+}
+
+bool scheduler::paused(uint64_t job, clock::time_point now) const {
+  auto q = jobs_.find(job);
+  return q != jobs_.end() && q->second.paused_until > now;
+}
+
 scheduler::expiry scheduler::expire(clock::time_point now,
                                     const recorded_fn& recorded) {
   expiry out;

@@ -63,6 +63,14 @@ coordinator_metrics::coordinator_metrics(node_metrics& node)
     timeouts_(counter(node.registry(), "fovea_task_timeouts_total",
                       "Tasks whose batch was not answered within "
                       "task-timeout")),
+    storage_outages_(counter(node.registry(),
+                             "fovea_storage_unavailable_total",
+                             "Batches a worker sent back unread because their "
+                             "inputs' store (S3, HTTPS) did not answer")),
+    jobs_paused_on_storage_(gauge(node.registry(),
+                                  "fovea_jobs_paused_on_storage",
+                                  "Jobs whose dispatch waits for their inputs' "
+                                  "store to answer again")),
     journal_syncs_(counter(node.registry(), "fovea_journal_syncs_total",
                            "Journal writes made durable (fdatasync)")),
     journal_sync_seconds_(BuildHistogram()
@@ -115,6 +123,7 @@ void coordinator_metrics::sample(const cluster_sample& now) {
   queue_tasks_.Set(static_cast<double>(now.queued_tasks));
   queue_bytes_.Set(static_cast<double>(now.held_bytes));
   batches_in_flight_.Set(static_cast<double>(now.batches_in_flight));
+  jobs_paused_on_storage_.Set(static_cast<double>(now.jobs_paused_on_storage));
   if (now.tasks_sent_again > retries_seen_) {
     retries_.Increment(static_cast<double>(now.tasks_sent_again - retries_seen_));
     retries_seen_ = now.tasks_sent_again;

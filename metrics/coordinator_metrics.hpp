@@ -36,6 +36,7 @@ struct cluster_sample {
   size_t held_bytes = 0; ///< queued and in flight
   size_t batches_in_flight = 0;
   uint64_t tasks_sent_again = 0; ///< the scheduler's count since start
+  size_t jobs_paused_on_storage = 0; ///< their inputs' store does not answer
 };
 
 class coordinator_metrics {
@@ -52,6 +53,8 @@ public:
   void job_ended(const std::string& state);
   void worker_lost() { workers_lost_.Increment(); }
   void tasks_timed_out(size_t tasks) { timeouts_.Increment(tasks); }
+  /// A batch came back unread: its inputs' store did not answer.
+  void storage_unavailable() { storage_outages_.Increment(); }
   void journal_synced(double seconds);
 
   /// Sets the gauges (and readiness: ready with at least one worker).
@@ -70,6 +73,8 @@ private:
   prometheus::Gauge& batches_in_flight_;
   prometheus::Counter& retries_;
   prometheus::Counter& timeouts_;
+  prometheus::Counter& storage_outages_;
+  prometheus::Gauge& jobs_paused_on_storage_;
   prometheus::Counter& journal_syncs_;
   prometheus::Histogram& journal_sync_seconds_;
   uint64_t retries_seen_ = 0;

@@ -106,7 +106,7 @@ TEST_CASE("the configuration reference in docs/ lists every setting, and "
   std::ifstream doc{std::string{FOVEA_SOURCE_DIR} + "/docs/configuration.md"};
   REQUIRE(doc);
   std::set<std::string> documented;
-  static const std::regex key{R"(`fovea\.([a-z-]+)`)"};
+  static const std::regex key{R"(`fovea\.([a-z0-9-]+)`)"};
   for (std::string line; std::getline(doc, line);) {
     if (line.rfind("| `fovea.", 0) != 0)
       continue;

@@ -136,3 +136,96 @@ TEST_CASE("a walked file keeps its size and time, whatever the root's "
           == int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec);
   }
 }
+
+namespace {
+
+// A listing of an S3 prefix as its client would page through it: here, a
+// few fixed objects under whatever prefix is asked.
+class fake_listing final : public input_source {
+public:
+  explicit fake_listing(std::string prefix) : prefix_(std::move(prefix)) {}
+  bool next(input_item& item) override {
+    if (given_ == 2)
+      return false;
+    item = {prefix_ + std::to_string(given_++) + ".png", {}, 10, 0,
+            reference_kind::s3};
+    return true;
+  }
+
+private:
+  std::string prefix_;
+  int given_ = 0;
+};
+
+} // namespace
+
+TEST_CASE("s3:// and https:// inputs are references a worker reads, in "
+          "arguments and list files alike, and http:// is refused",
+          "[unit]") {
+  auto dir = test::fresh_dir("walk-references");
+  test::write_file(dir / "local.png", {1});
+  {
+    std::ofstream list{dir / "list.txt"};
+    list << "https://images.example.com/x.png\n"
+         << (dir / "local.png").string() << "\n"
+         << "s3://images/listed/\n"
+         << "s3://images/one.png\n";
+  }
+  walk_options options;
+  options.list_s3 = [](const std::string& prefix) {
+    return std::make_unique<fake_listing>(prefix);
+  };
+  auto inputs = collect_inputs({"s3://images/a/b.png", "http://plain.example/x.png",
+                                (dir / "list.txt").string()},
+                               options)
+                  .items;
+  REQUIRE(inputs.size() == 7);
+  CHECK(inputs[0].path == "s3://images/a/b.png");
+  CHECK(inputs[0].reference == reference_kind::s3);
+  CHECK(inputs[1].reference == reference_kind::none);
+  CHECK_THAT(inputs[1].error, Catch::Contains("only https://"));
+  CHECK(inputs[2].reference == reference_kind::https);
+  CHECK(inputs[3].path == (dir / "local.png").string());
+  CHECK(inputs[3].reference == reference_kind::none);
+  CHECK(inputs[4].path == "s3://images/listed/0.png");
+  CHECK(inputs[5].path == "s3://images/listed/1.png");
+  CHECK(inputs[6].path == "s3://images/one.png");
+  for (auto i : {4, 5, 6})
+    CHECK(inputs[i].reference == reference_kind::s3);
+}
+
+TEST_CASE("an S3 prefix that the client cannot list is one input with an "
+          "error saying so",
+          "[unit]") {
+  auto inputs = collect_inputs({"s3://images/photos/"}).items;
+  REQUIRE(inputs.size() == 1);
+  CHECK(inputs[0].path == "s3://images/photos/");
+  CHECK_THAT(inputs[0].error, Catch::Contains("fovea.s3-endpoint"));
+}
+
+TEST_CASE("with --shared, local inputs are references by absolute path, "
+          "walked by the client but never read by it",
+          "[unit]") {
+  auto dir = test::fresh_dir("walk-shared");
+  fs::create_directories(dir / "d");
+  test::write_file(dir / "d" / "a.png", {1, 2, 3});
+  test::write_file(dir / "d" / "b.jpg", {1});
+  auto was = fs::current_path();
+  fs::current_path(dir);
+  walk_options options;
+  options.shared = true;
+  auto inputs = collect_inputs({"d", (dir / "unseen.png").string()}, options)
+                  .items;
+  for (auto& input : inputs)
+    UNSCOPED_INFO(input.path << " [" << input.error << "]");
+  REQUIRE(inputs.size() == 3);
+  CHECK(inputs[0].path == (dir / "d" / "a.png").string());
+  CHECK(inputs[0].size == 3);
+  CHECK(inputs[1].path == (dir / "d" / "b.jpg").string());
+  // Not here, but perhaps on the workers' mount: they say.
+  CHECK(inputs[2].path == (dir / "unseen.png").string());
+  CHECK(inputs[2].error.empty());
+  for (auto& input : inputs)
+    CHECK(input.reference == reference_kind::shared);
+  fs::current_path(was);
+}

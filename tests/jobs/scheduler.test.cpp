@@ -340,3 +340,44 @@ TEST_CASE("timeouts alone never make poison, and a worker silent past the hang "
   // the other still holds them.
   CHECK(s.remove_worker(1, "hung", t0 + 11s).empty());
 }
+
+TEST_CASE("a batch whose store did not answer goes out again as it was, "
+          "once its job's pause ends, while other jobs go on",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 4, now);
+  fill(s, 1, 16);
+  fill(s, 2, 8);
+  ledger l;
+  auto first = s.next_batch(now, l.fn());
+  REQUIRE(first);
+  REQUIRE(first->tasks->front().job == 1);
+  auto sent = *first->tasks;
+  s.deferred(first->id, now, now + 2s);
+  CHECK(s.paused(1, now));
+  CHECK(s.in_flight(1) == 0); // its credit is free again
+  // Job 2 is not paused; job 1 gets nothing while it is.
+  std::vector<uint64_t> jobs;
+  while (auto b = s.next_batch(now + 1s, l.fn())) {
+    jobs.push_back(b->tasks->front().job);
+    l.record(*b);
+    s.answered(b->id, now + 1s);
+  }
+  CHECK(std::set<uint64_t>(jobs.begin(), jobs.end())
+        == std::set<uint64_t>{2});
+  // After the pause: the same tasks first, in order, attempts not counted
+  // (batches are cut anew, to what is left per unit of credit).
+  CHECK_FALSE(s.paused(1, now + 3s));
+  std::vector<image_task> again;
+  while (again.size() < sent.size()) {
+    auto b = s.next_batch(now + 3s, l.fn());
+    REQUIRE(b);
+    again.insert(again.end(), b->tasks->begin(), b->tasks->end());
+  }
+  for (size_t i = 0; i < sent.size(); ++i) {
+    CHECK(again[i].index == sent[i].index);
+    CHECK(again[i].attempt == sent[i].attempt);
+  }
+  CHECK(s.tasks_sent_again() == 0); // no failure: nothing retried
+}
