@@ -91,8 +91,14 @@ child_process::child_process(std::vector<std::string> args,
   start(std::move(args), {}, nullptr, &user);
 }
 
+child_process::child_process(std::vector<std::string> args,
+                             const other_program& program, std::string cwd) {
+  start(std::move(args), std::move(cwd), nullptr, nullptr, &program);
+}
+
 void child_process::start(std::vector<std::string> args, std::string cwd,
-                          const on_terminal* terminal, const as_user* user) {
+                          const on_terminal* terminal, const as_user* user,
+                          const other_program* program) {
   if (cwd.empty())
     cwd = source_dir();
   int fds[2] = {-1, -1};
@@ -103,14 +109,15 @@ void child_process::start(std::vector<std::string> args, std::string cwd,
     return;
   if (terminal)
     input[1] = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
-  args.insert(args.begin(), fovea_binary());
+  args.insert(args.begin(), program ? program->path : fovea_binary());
   // Everything the child needs is made before fork(): between fork and exec
   // only async-signal-safe calls are allowed (no malloc) in a threaded test.
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  auto env = child_environment(terminal ? terminal->environment
+  auto env = child_environment(terminal  ? terminal->environment
+                               : program ? program->environment
                                          : std::vector<std::string>{});
   std::vector<char*> envp;
   for (auto& e : env)
@@ -164,6 +171,17 @@ child_process::~child_process() {
 }
 
 void child_process::reap() {
+  // Its I/O counters while it is a zombie still: gone once reaped.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) == 0) {
+    std::ifstream io{"/proc/" + std::to_string(pid_) + "/io"};
+    for (std::string name; io >> name;) {
+      uint64_t value = 0;
+      io >> value;
+      if (name == "rchar:")
+        read_chars_ = value;
+    }
+  }
   int status = 0;
   if (::waitpid(pid_, &status, 0) == pid_) {
     exited_ = true;

@@ -29,6 +29,13 @@ struct as_user {
   gid_t gid = 65534; ///< nogroup
 };
 
+/// How to start a program other than fovea (a test server, say): its
+/// path, and `environment` entries as on_terminal's.
+struct other_program {
+  std::string path;
+  std::vector<std::string> environment;
+};
+
 class child_process {
 public:
   /// Starts `fovea args...` in `cwd` (the source tree by default).
@@ -41,6 +48,10 @@ public:
   /// Starts `fovea args...` in the source tree as `user` (the test must run
   /// as root to switch; check started()).
   child_process(std::vector<std::string> args, const as_user& user);
+
+  /// Starts `program args...` in `cwd` (the source tree by default).
+  child_process(std::vector<std::string> args, const other_program& program,
+                std::string cwd = {});
 
   bool started() const noexcept { return pid_ > 0; }
   child_process(const child_process&) = delete;
@@ -71,12 +82,17 @@ public:
 
   pid_t pid() const noexcept { return pid_; }
 
+  /// Bytes it read in all (rchar of /proc/PID/io: files, pipes, sockets),
+  /// taken as it exited; 0 before.
+  uint64_t read_chars() const noexcept { return read_chars_; }
+
   /// Everything the process printed so far (stdout and stderr together).
   const std::string& output() const noexcept { return output_; }
 
 private:
   void start(std::vector<std::string> args, std::string cwd,
-             const on_terminal* terminal, const as_user* user = nullptr);
+             const on_terminal* terminal, const as_user* user = nullptr,
+             const other_program* program = nullptr);
 
   /// Waits up to `budget` for output or the process's exit, and takes in
   /// whichever came. False once the output is closed and the exit reaped.
@@ -92,6 +108,7 @@ private:
   bool exited_ = false;
   std::string output_;
   size_t scanned_ = 0; ///< output_ before this offset was already matched
+  uint64_t read_chars_ = 0;
 };
 
 /// Runs a shell command (another program: openssl, say) to its end, with
