@@ -300,3 +300,52 @@ TEST_CASE("a store that goes away mid-job pauses the job, which finishes "
   CHECK(paths.size() == count);
   cluster.stop();
 }
+
+TEST_CASE("an https input is fetched from a listed host over verified TLS, "
+          "and a server the worker's CA did not sign gets no request",
+          "[integration][storage]") {
+  auto dir = test::fresh_dir("https-inputs");
+  // A server certificate for localhost, its own CA: openssl's command line.
+  auto [made, why] = test::run_command(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+      " -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 1"
+      " -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string());
+  INFO(why);
+  REQUIRE(made == 0);
+  fs::copy_file(fashion_test_set() / "00000.png", dir / "a.png");
+  // openssl s_server -WWW serves the files of its folder over HTTPS.
+  test::child_process server{{"s_server", "-WWW", "-accept", "0", "-cert",
+                              "cert.pem", "-key", "key.pem"},
+                             test::other_program{"/usr/bin/openssl", {}},
+                             dir.string()};
+  auto accept = server.wait_for_line("ACCEPT", 30s);
+  REQUIRE(accept);
+  auto port = accept->substr(accept->rfind(':') + 1);
+  auto url = "https://localhost:" + port + "/a.png";
+  auto classify = [&](std::vector<std::string> flags) {
+    auto out = dir / "r.csv";
+    std::vector<std::string> args{"classify",
+                                  url,
+                                  "--out",
+                                  out.string(),
+                                  "--workers",
+                                  "1",
+                                  "--fovea.http-hosts=[\"localhost:" + port +
+                                      "\"]"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto [code, output] = test::run_fovea(args, 120s);
+    INFO(output);
+    REQUIRE(code == 0);
+    auto rows = test::read_results(out).rows;
+    REQUIRE(rows.size() == 1);
+    return rows[0];
+  };
+  auto trusted = classify({"--fovea.s3-ca=" + (dir / "cert.pem").string()});
+  CHECK(trusted.error == "");
+  CHECK(trusted.label == 9); // the first test image is an ankle boot
+  // The system's store does not know this server: the handshake fails.
+  auto untrusted = classify({});
+  CHECK(untrusted.label == -1);
+  CHECK_THAT(untrusted.error, Catch::Contains("certificate"));
+}
