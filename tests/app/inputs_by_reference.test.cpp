@@ -26,8 +26,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The 10,000 Fashion-MNIST test PNGs, written once per test process from
+// Debian's data set (a fresh clone has no demo/).
 fs::path fashion_test_set() {
-  return fs::path{test::source_dir()} / "demo" / "fashion-mnist-test";
+  static const fs::path images = [] {
+    auto dir = test::fresh_dir("fashion-test-set") / "images";
+    auto [code, output] = test::run_fovea(
+        {"dataset", "fashion-mnist", "--split", "test", "--out", dir.string()});
+    INFO(output);
+    REQUIRE(code == 0);
+    return dir;
+  }();
+  return images;
 }
 
 // The first `count` test images, copied into a folder of their own.
