@@ -165,8 +165,10 @@ int run_job(caf::actor_system& sys, const job_request& request,
             client_options options, job_summary* out) {
   // A first pass counts the inputs; the client reads them in a second.
   // The client's own settings say how it lists S3 prefixes.
-  auto& cfg = dynamic_cast<const fovea_config&>(sys.config());
-  auto walk = reference_walk(cfg, request.shared);
+  // (fovea's commands all run on a fovea_config; any other lists nothing.)
+  auto* cfg = dynamic_cast<const fovea_config*>(&sys.config());
+  auto walk = cfg ? reference_walk(*cfg, request.shared)
+                  : walk_options{request.shared, {}};
   return run_job(sys, request, walk_inputs(request.inputs, std::move(walk)),
                  std::move(options),
                  out);

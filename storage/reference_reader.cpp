@@ -152,6 +152,7 @@ struct reference_reader::impl {
     blocking->post([this, batch, i] {
       auto& task = batch->tasks[i];
       task.error = roots->read(task.path, settings.max_image_bytes, task.bytes);
+      task.reference = reference_kind::none; // read: its bytes are in it
       batch->settle();
     });
   }
@@ -193,6 +194,7 @@ struct reference_reader::impl {
                 } else {
                   task.bytes = std::move(response.body);
                 }
+                task.reference = reference_kind::none; // read
                 batch->settle();
               });
   }

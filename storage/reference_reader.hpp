@@ -21,7 +21,8 @@
 //     of every held read's in turn.
 //   - At most `reads` reads are in flight per worker, each holding at
 //     most fovea.max-image-bytes.
-//   - Each read task comes back with its bytes or its error, exactly once.
+//   - Each read task comes back with its bytes or its error, exactly once,
+//     as a task that is no reference any more (its path stays).
 #pragma once
 
 #include <cstdint>

@@ -27,6 +27,9 @@ decoded_batch decode_tasks(const std::vector<image_task>& tasks,
                           size};
     if (!task.error.empty())
       row.error = task.error; // its reference could not be read
+    else if (task.is_reference() && task.bytes.empty())
+      row.error = "refused: this worker reads no inputs by reference (it "
+                  "has no fovea.shared-roots, s3-endpoint or http-hosts)";
     else if (auto err = preprocess(task.bytes, m, slot, limits))
       row.error = describe(err);
     else
