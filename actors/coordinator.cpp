@@ -89,6 +89,7 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                          .model_wanted = std::move(wanted),
                          .model = {},
                          .model_note = {},
+                         .storage = {},
                          .unserved_since = {},
                          .top_k = spec.top_k,
                          .counters = st.options.metrics

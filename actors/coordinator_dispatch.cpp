@@ -53,6 +53,8 @@ void pause_on_storage(coordinator_pointer self, uint64_t batch_id,
   constexpr auto longest_pause = std::chrono::seconds(30);
   auto& st = self->state;
   auto now = self->clock().now();
+  if (st.options.metrics) // every batch sent back, as its help says
+    st.options.metrics->storage_unavailable();
   auto* job = st.jobs.find(job_id);
   if (!job) {
     st.sched.deferred(batch_id, now, now);
@@ -70,8 +72,6 @@ void pause_on_storage(coordinator_pointer self, uint64_t batch_id,
   outage.why = why;
   outage.until = now + outage.pause;
   st.sched.deferred(batch_id, now, outage.until);
-  if (st.options.metrics)
-    st.options.metrics->storage_unavailable();
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(outage.pause);
   if (began || outage.pause == caf::timespan{longest_pause})
     say(self, "job " + job->ledger.name() + " paused: " + why
