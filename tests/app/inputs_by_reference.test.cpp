@@ -44,7 +44,7 @@ fs::path fashion_test_set() {
 fs::path first_images(const fs::path& dir, size_t count) {
   fs::create_directories(dir);
   for (size_t i = 0; i < count; ++i) {
-    char name[16];
+    char name[32];
     std::snprintf(name, sizeof name, "%05zu.png", i);
     fs::copy_file(fashion_test_set() / name, dir / name);
   }
@@ -227,7 +227,7 @@ TEST_CASE("an S3 prefix of 20,000 objects is listed page by page, each "
   fs::create_directories(objects);
   constexpr int count = 20000;
   for (int i = 0; i < count; ++i) {
-    char name[16];
+    char name[32];
     std::snprintf(name, sizeof name, "%05d.png", i);
     std::ofstream{objects / name} << i;
   }
