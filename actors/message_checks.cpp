@@ -115,6 +115,9 @@ caf::error check_tasks(const std::vector<image_task>& tasks, uint64_t job,
       return invalid("a task of an unknown reference kind");
     if (task.is_reference() && !task.bytes.empty())
       return invalid("a reference task that carries bytes too");
+    // Set by the coordinator alone, from its journal.
+    if (!task.known_version.empty())
+      return invalid("a task that names a known version");
   }
   return caf::none;
 }
@@ -164,9 +167,22 @@ std::string check_answer(std::vector<prediction>& rows,
     if (row.job != task.job || row.index != task.index)
       return "predictions out of order";
     if (row.error.size() > text_limits::error ||
-        row.class_name.size() > text_limits::class_name)
-      return "a prediction with an overlong error or class name";
-    if (row.ok()) {
+        row.class_name.size() > text_limits::class_name ||
+        row.source_version.size() > text_limits::source_version)
+      return "a prediction with an overlong error, class name or version";
+    if (row.unchanged) {
+      // Only for the version the task named: the coordinator records the
+      // row it journaled for that version.
+      if (task.known_version.empty()
+          || row.source_version != task.known_version)
+        return "an unchanged answer for a task without that known version";
+      row.error.clear();
+      row.label = -1;
+      row.class_name.clear();
+      row.score = 0;
+      row.top_labels.clear();
+      row.top_scores.clear();
+    } else if (row.ok()) {
       if (row.label < 0 || static_cast<uint32_t>(row.label) >= classes)
         return "label " + std::to_string(row.label) + " of a model with " +
                std::to_string(classes) + " classes";

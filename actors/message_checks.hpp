@@ -27,6 +27,8 @@ struct text_limits {
   static constexpr size_t path = 4096;
   static constexpr size_t error = 1024;
   static constexpr size_t class_name = 256;
+  /// An object's version as a worker read it (an ETag; size and time).
+  static constexpr size_t source_version = 256;
   /// Classes a worker's model may declare: far past any classifier's
   /// (ImageNet-21k has 21,841), and small enough that nothing sized by it
   /// is large.

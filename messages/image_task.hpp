@@ -43,6 +43,11 @@ struct image_task {
   uint32_t top_k = 0;
   /// Not none: `path` is a reference and `bytes` is empty; the worker reads.
   reference_kind reference = reference_kind::none;
+  /// Set by the coordinator on a reference whose row a resumed job's
+  /// journal holds: the version of the object that row was read from
+  /// (prediction::source_version). A worker that finds the object still
+  /// at it answers `unchanged` rather than reading and classifying again.
+  std::string known_version;
 
   bool is_reference() const noexcept {
     return reference != reference_kind::none;
@@ -52,7 +57,7 @@ struct image_task {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_task& x) {
   return f(caf::meta::type_name("image_task"), x.job, x.index, x.attempt,
-           x.path, x.bytes, x.error, x.top_k, x.reference);
+           x.path, x.bytes, x.error, x.top_k, x.reference, x.known_version);
 }
 
 } // namespace fovea

@@ -30,15 +30,29 @@ struct prediction {
   /// their scores, best first (the first is label and score).
   std::vector<int32_t> top_labels;
   std::vector<float> top_scores;
+  /// For a referenced input: the version of the object as the worker read
+  /// it (S3 and HTTPS: its ETag, quotes included; shared files: size and
+  /// modification time), so that a resumed job can tell whether it changed;
+  /// unknown_source_version if the worker read none (refused, absent, no
+  /// ETag). Empty for an input whose bytes travelled in its task.
+  std::string source_version;
+  /// The worker found the object still at its task's known_version and did
+  /// not classify it again: the coordinator records the journaled row.
+  bool unchanged = false;
 
   bool ok() const noexcept { return error.empty(); }
 };
+
+/// The source version of a reference whose version the worker does not
+/// know: never taken as unchanged.
+inline constexpr const char* unknown_source_version = "-";
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prediction& x) {
   return f(caf::meta::type_name("prediction"), x.job, x.index, x.attempt,
            x.path, x.label, x.class_name, x.score, x.worker, x.error,
-           x.model, x.top_labels, x.top_scores);
+           x.model, x.top_labels, x.top_scores, x.source_version,
+           x.unchanged);
 }
 
 } // namespace fovea

@@ -21,7 +21,10 @@ namespace fovea {
 /// grants (credit_atom both ways, job_credit), and a job_row names its
 /// owner; 6: a worker answers a batch with a batch_answer, which says how
 /// starved or queued it was; 7: an image_task may be a reference
-/// (shared file, S3 object, HTTPS URL) that the worker reads.
-constexpr uint32_t protocol_version = 7;
+/// (shared file, S3 object, HTTPS URL) that the worker reads; 8: a
+/// prediction says which version of its referenced object it was read
+/// from, an image_task which version a resumed job's row was, and a worker
+/// may answer that it is unchanged.
+constexpr uint32_t protocol_version = 8;
 
 } // namespace fovea

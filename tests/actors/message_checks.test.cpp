@@ -189,6 +189,38 @@ TEST_CASE("a client's tasks must belong to its job and stay within bounds",
              Catch::Contains("an error of 2000 characters"));
 }
 
+TEST_CASE("a worker may answer unchanged only for the version its task "
+          "named, and a client may name none", "[unit]") {
+  coordinator_limits limits;
+  auto claimed = tasks_of(1, 1);
+  claimed[0].reference = reference_kind::s3;
+  claimed[0].known_version = "\"v1\"";
+  CHECK_THAT(describe(check_tasks(claimed, 1, 100, limits)),
+             Catch::Contains("a task that names a known version"));
+  auto tasks = tasks_of(1, 2);
+  tasks[0].known_version = "\"v1\"";
+  auto rows = answers_to(tasks);
+  rows[0].unchanged = true;
+  rows[0].source_version = "\"v1\"";
+  rows[0].label = 4; // whatever it says: the journal's row is recorded
+  CHECK(check_answer(rows, tasks, 10, "w1").empty());
+  CHECK(rows[0].label == -1);
+  SECTION("another version") {
+    rows[0].source_version = "\"v2\"";
+    CHECK_THAT(check_answer(rows, tasks, 10, "w1"),
+               Catch::Contains("unchanged answer for a task without that"));
+  }
+  SECTION("a task that named none") {
+    rows[1].unchanged = true;
+    CHECK_THAT(check_answer(rows, tasks, 10, "w1"),
+               Catch::Contains("unchanged answer for a task without that"));
+  }
+  SECTION("an endless version") {
+    rows[1].source_version.assign(300, 'v');
+    CHECK_THAT(check_answer(rows, tasks, 10, "w1"), Catch::Contains("overlong"));
+  }
+}
+
 TEST_CASE("a worker's answer is one prediction per task with labels and "
           "scores its model can give",
           "[unit]") {
