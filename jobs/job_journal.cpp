@@ -104,7 +104,7 @@ void job_journal::append(const prediction& row, const std::string& model) {
     models_.push_back(model);
     frame(buffer_, model_record, archived(model));
   }
-  if (!frame(buffer_, row_record, archived(row)))
+  if (!frame(buffer_, row_record, archived_row(row)))
     broken_ = "the result record for " + row.path + " is over " +
               std::to_string(max_record) + " bytes";
   ++pending_records_;

@@ -12,8 +12,9 @@
 // recognised and cut off on reopening; everything before it is intact.
 //
 // Guarantees:
-// - a journal of another format version is refused with a message naming
-//   it, never misread; one left empty or with a torn header by a crash is
+// - a journal of a format this fovea does not read is refused with a
+//   message naming it, never misread; format 4 (an earlier release's) is
+//   read, its rows without source versions; one left empty or with a torn header by a crash is
 //   treated as absent;
 // - a new journal's directory entry is synced, and so is its removal
 //   (retire), so neither is undone by a crash;
@@ -38,8 +39,9 @@
 
 namespace fovea {
 
-/// The format this fovea writes and reads.
-constexpr uint32_t journal_format = 4;
+/// The format this fovea writes; it reads format 4 too (5: rows carry the
+/// version of their referenced object).
+constexpr uint32_t journal_format = 5;
 
 struct journal_header {
   std::string name;
@@ -71,9 +73,15 @@ public:
 
   const journal_header& header() const noexcept { return header_; }
 
-  /// Reads up to `max` result rows into `rows` (cleared first); false once
-  /// the intact records are used up (a torn or damaged tail ends them).
-  bool next(std::vector<prediction>& rows, size_t max);
+  /// Reads up to `max` result rows into `rows` (cleared first), and with
+  /// `offsets` where each row's record starts; false once the intact
+  /// records are used up (a torn or damaged tail ends them).
+  bool next(std::vector<prediction>& rows, size_t max,
+            std::vector<uint64_t>* offsets = nullptr);
+
+  /// Reads the row whose record starts at `offset` (from next()), whatever
+  /// has been read since; false if no intact row record starts there.
+  bool row_at(uint64_t offset, prediction& row) const;
 
   /// The models (SHA-256) of the rows read so far.
   const std::vector<std::string>& models() const noexcept { return models_; }
@@ -95,6 +103,7 @@ private:
   size_t at_ = 0;      ///< consumed of buffer_
   uint64_t valid_ = 0; ///< file offset after the last intact record
   uint64_t size_ = 0;  ///< the file's size
+  uint32_t format_ = journal_format;
   bool ended_ = false;
 };
 

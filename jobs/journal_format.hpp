@@ -27,6 +27,8 @@ void serialize(Archive& ar, journal_header& h, unsigned /* version */) {
   ar& h.name& h.total& h.fingerprint& h.contents& h.top_k;
 }
 
+// A row as format 4 wrote it; format 5 appends its source version
+// (journal_detail::archived_row).
 template <class Archive>
 void serialize(Archive& ar, prediction& p, unsigned /* version */) {
   ar& p.index& p.attempt& p.path& p.label& p.class_name& p.score& p.worker& p
@@ -87,6 +89,33 @@ inline bool unarchive(const std::string& payload, size_t from, T& record) {
     return true;
   } catch (const std::exception&) {
     return false; // a record that passed its CRC but is not ours
+  }
+}
+
+// The oldest format this fovea still reads: format 4's rows lack their
+// source version, which reads as empty (a pushed input's).
+constexpr uint32_t oldest_journal_format = 4;
+
+inline std::string archived_row(const prediction& row) {
+  std::ostringstream payload;
+  {
+    boost::archive::binary_oarchive ar{payload, archive_flags};
+    ar << row << row.source_version;
+  }
+  return payload.str();
+}
+
+inline bool unarchive_row(const std::string& payload, uint32_t format,
+                          prediction& row) {
+  try {
+    std::istringstream in{payload};
+    boost::archive::binary_iarchive ar{in, archive_flags};
+    ar >> row;
+    if (format >= 5)
+      ar >> row.source_version;
+    return true;
+  } catch (const std::exception&) {
+    return false;
   }
 }
 

@@ -22,7 +22,7 @@ journal_reader::journal_reader(journal_reader&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)),
       header_(std::move(other.header_)), models_(std::move(other.models_)),
       buffer_(std::move(other.buffer_)), at_(other.at_), valid_(other.valid_),
-      size_(other.size_), ended_(other.ended_) {
+      size_(other.size_), format_(other.format_), ended_(other.ended_) {
 }
 
 journal_reader& journal_reader::operator=(journal_reader&& other) noexcept {
@@ -34,6 +34,7 @@ journal_reader& journal_reader::operator=(journal_reader&& other) noexcept {
   at_ = other.at_;
   valid_ = other.valid_;
   size_ = other.size_;
+  format_ = other.format_;
   ended_ = other.ended_;
   return *this;
 }
@@ -103,20 +104,27 @@ caf::expected<journal_reader> journal_reader::open(const std::string& path) {
                           " (an older fovea's?)" + advice);
   auto format =
       payload.size() >= magic.size() + 4 ? get_u32(payload, magic.size()) : 0;
-  if (format != journal_format)
+  if (format < oldest_journal_format || format > journal_format)
     return make_error(errc::storage_failed,
                       path + " is a job journal of format " +
                           std::to_string(format) +
-                          "; this fovea reads format " +
+                          "; this fovea reads formats " +
+                          std::to_string(oldest_journal_format) + " to " +
                           std::to_string(journal_format) + advice);
+  // Rows appended to an older format's journal are read in its format
+  // too: a job begun by an older fovea resumes as that one did.
+  reader.format_ = format;
   if (!unarchive(payload, magic.size() + 4, reader.header_))
     return make_error(errc::storage_failed,
                       path + ": its header cannot be read" + advice);
   return reader;
 }
 
-bool journal_reader::next(std::vector<prediction>& rows, size_t max) {
+bool journal_reader::next(std::vector<prediction>& rows, size_t max,
+                          std::vector<uint64_t>* offsets) {
   rows.clear();
+  if (offsets)
+    offsets->clear();
   char kind = 0;
   std::string payload;
   while (rows.size() < max) {
@@ -126,8 +134,11 @@ bool journal_reader::next(std::vector<prediction>& rows, size_t max) {
       break;
     }
     bool ok = false;
-    if (kind == row_record)
-      ok = unarchive(payload, 0, rows.emplace_back());
+    if (kind == row_record) {
+      ok = unarchive_row(payload, format_, rows.emplace_back());
+      if (ok && offsets)
+        offsets->push_back(before);
+    }
     else if (kind == model_record)
       ok = unarchive(payload, 0, models_.emplace_back());
     if (!ok) { // intact but not ours: damage; stop before it
@@ -141,6 +152,34 @@ bool journal_reader::next(std::vector<prediction>& rows, size_t max) {
     }
   }
   return !rows.empty() || !ended_;
+}
+
+bool journal_reader::row_at(uint64_t offset, prediction& row) const {
+  auto read_at = [this](std::string& out, size_t size, uint64_t at) {
+    out.resize(size);
+    size_t got = 0;
+    while (got < size) {
+      auto n = ::pread(fd_, out.data() + got, size - got,
+                       static_cast<off_t>(at + got));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false;
+      got += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  std::string head;
+  if (!read_at(head, frame_header, offset))
+    return false;
+  auto length = get_u32(head, 0);
+  std::string payload;
+  if (length < 2 || length > max_record ||
+      !read_at(payload, length, offset + frame_header) ||
+      checksum(payload.data(), length) != get_u32(head, 4) ||
+      payload[0] != row_record)
+    return false;
+  return unarchive_row(payload.substr(1), format_, row);
 }
 
 } // namespace fovea

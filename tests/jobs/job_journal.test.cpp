@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "jobs/job_journal.hpp"
+#include "jobs/journal_format.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/file_size_limit.hpp"
 #include "tests/support/images.hpp"
@@ -148,7 +149,7 @@ TEST_CASE("an empty journal counts as absent, and one of another format is "
   auto old = journal_reader::open(old_path);
   REQUIRE_FALSE(old);
   CHECK_THAT(describe(old.error()),
-             Catch::Contains("is not a fovea job journal of format 4")
+             Catch::Contains("is not a fovea job journal of format 5")
                && Catch::Contains("remove the file to run the job afresh"));
 }
 
@@ -229,4 +230,72 @@ TEST_CASE("job names that would make odd file names are refused", "[unit]") {
   CHECK_FALSE(valid_job_name("../etc/passwd"));
   CHECK_FALSE(valid_job_name("a b"));
   CHECK_FALSE(valid_job_name(std::string(101, 'a')));
+}
+
+TEST_CASE("a journal row keeps its object's version, and is read again "
+          "where it lies", "[unit]") {
+  auto path = journal_path(test::fresh_dir("journal-at").string(), "at");
+  {
+    auto journal = job_journal::open(path, header, nullptr);
+    REQUIRE(journal);
+    for (uint64_t i = 0; i < 20; ++i) {
+      auto r = row(i);
+      if (i % 2 == 0)
+        r.source_version = "\"etag-" + std::to_string(i) + "\"";
+      journal->append(r, std::string(64, 'a'));
+    }
+    REQUIRE_FALSE(journal->sync());
+  }
+  auto reader = journal_reader::open(path);
+  REQUIRE(reader);
+  std::vector<prediction> rows;
+  std::vector<uint64_t> offsets;
+  REQUIRE(reader->next(rows, 7, &offsets));
+  REQUIRE(rows.size() == 7);
+  REQUIRE(offsets.size() == 7);
+  CHECK(rows[4].source_version == "\"etag-4\"");
+  CHECK(rows[5].source_version.empty());
+  // Read back out of order, after the reader has moved on.
+  REQUIRE(reader->next(rows, 100, nullptr));
+  prediction again;
+  REQUIRE(reader->row_at(offsets[4], again));
+  CHECK(again.index == 4);
+  CHECK(again.label == 4);
+  CHECK(again.source_version == "\"etag-4\"");
+  REQUIRE(reader->row_at(offsets[1], again));
+  CHECK(again.index == 1);
+  // Where no row record starts: the header, the middle of a record, the end.
+  CHECK_FALSE(reader->row_at(0, again));
+  CHECK_FALSE(reader->row_at(offsets[4] + 3, again));
+  CHECK_FALSE(reader->row_at(reader->valid_bytes(), again));
+}
+
+TEST_CASE("a journal of format 4 (an earlier release's) is read, its rows "
+          "without versions; a newer format is refused", "[unit]") {
+  using namespace journal_detail;
+  auto dir = test::fresh_dir("journal-format4");
+  auto write = [&](const std::string& name, uint32_t format) {
+    std::string body{magic};
+    put_u32(body, format);
+    body += archived(header);
+    std::vector<uint8_t> bytes;
+    REQUIRE(frame(bytes, header_record, body));
+    for (uint64_t i = 0; i < 3; ++i)
+      REQUIRE(frame(bytes, row_record, archived(row(i)))); // format 4's rows
+    auto path = (dir / name).string();
+    test::write_file(path, bytes);
+    return path;
+  };
+  auto old = test::read_whole_journal(write("four.journal", 4));
+  REQUIRE(old);
+  REQUIRE(old->rows.size() == 3);
+  CHECK(old->rows[2].path == "images/2.png");
+  CHECK(old->rows[2].label == 2);
+  CHECK(old->rows[2].source_version.empty());
+  CHECK(old->ignored_bytes == 0);
+  auto newer = journal_reader::open(write("six.journal", 6));
+  REQUIRE_FALSE(newer);
+  CHECK_THAT(describe(newer.error()),
+             Catch::Contains("is a job journal of format 6")
+               && Catch::Contains("reads formats 4 to 5"));
 }
