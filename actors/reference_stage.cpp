@@ -45,14 +45,16 @@ caf::behavior reference_stage(caf::stateful_actor<stage_state>* self,
         auto handle = caf::actor{self};
         st.reader->read(
             std::move(tasks),
-            [handle, id](std::vector<image_task> read, std::string outage) {
+            [handle, id](std::vector<image_task> read,
+                         std::vector<std::string> versions,
+                         std::string outage) {
               caf::anon_send(handle, fetched_atom::value, id, std::move(read),
-                             std::move(outage));
+                             std::move(versions), std::move(outage));
             });
         return promise;
       },
       [self](fetched_atom, uint64_t id, std::vector<image_task>& tasks,
-             std::string& outage) {
+             std::vector<std::string>& versions, std::string& outage) {
         auto& st = self->state;
         auto found = st.reading.find(id);
         if (found == st.reading.end())
@@ -63,11 +65,53 @@ caf::behavior reference_stage(caf::stateful_actor<stage_state>* self,
           promise.deliver(make_error(errc::storage_unavailable, outage));
           return;
         }
+        // An object still at its known version is answered here, without
+        // the model; the rest are classified, and every row says which
+        // version of its object it came from. Rows stay in task order.
+        auto answer = std::make_shared<std::vector<prediction>>(tasks.size());
+        std::vector<size_t> classified_at;
+        std::vector<image_task> to_classify;
+        for (size_t i = 0; i < tasks.size(); ++i) {
+          auto& task = tasks[i];
+          if (!task.known_version.empty() && task.error.empty()
+              && versions[i] == task.known_version) {
+            auto& row = (*answer)[i];
+            row.job = task.job;
+            row.index = task.index;
+            row.attempt = task.attempt;
+            row.path = std::move(task.path);
+            row.source_version = std::move(versions[i]);
+            row.unchanged = true;
+          } else {
+            classified_at.push_back(i);
+            to_classify.push_back(std::move(task));
+          }
+        }
+        if (to_classify.empty()) {
+          promise.deliver(std::move(*answer));
+          return;
+        }
         self->request(st.next, caf::infinite, classify_atom::value,
-                      std::move(tasks))
+                      std::move(to_classify))
             .then(
-                [promise](std::vector<prediction>& rows) mutable {
-                  promise.deliver(std::move(rows));
+                [promise, answer, classified_at = std::move(classified_at),
+                 versions = std::move(versions)](
+                    std::vector<prediction>& rows) mutable {
+                  if (rows.size() != classified_at.size()) {
+                    promise.deliver(make_error(
+                        errc::invalid_request,
+                        "the model answered " + std::to_string(rows.size())
+                            + " rows for "
+                            + std::to_string(classified_at.size())
+                            + " images"));
+                    return;
+                  }
+                  for (size_t k = 0; k < rows.size(); ++k) {
+                    auto at = classified_at[k];
+                    rows[k].source_version = std::move(versions[at]);
+                    (*answer)[at] = std::move(rows[k]);
+                  }
+                  promise.deliver(std::move(*answer));
                 },
                 [promise](caf::error& err) mutable {
                   promise.deliver(std::move(err));

@@ -16,6 +16,10 @@
 //   - A reference that cannot be read is its input's error row; a store
 //     that did not answer fails the batch with storage_unavailable, which
 //     the coordinator takes as no fault of the inputs.
+//   - Each row of a referenced input names the version of the object it
+//     came from (prediction::source_version). An object still at the
+//     version its task names (a resumed job's) is answered `unchanged`
+//     without the model: the coordinator records the row it journaled.
 //   - The stage and the actor behind it live and die together.
 #pragma once
 

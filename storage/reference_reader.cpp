@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "messages/errors.hpp"
+#include "messages/prediction.hpp"
 #include "storage/http_reads.hpp"
 #include "storage/https_reference.hpp"
 #include "storage/s3_reference.hpp"
@@ -25,6 +26,7 @@ constexpr auto first_backoff = std::chrono::milliseconds(250);
 // settle hands the batch on.
 struct batch_read {
   std::vector<image_task> tasks;
+  std::vector<std::string> versions; ///< in step with tasks
   reference_reader::done_fn done;
   std::atomic<size_t> remaining{0};
   std::mutex lock;
@@ -38,7 +40,7 @@ struct batch_read {
       std::lock_guard<std::mutex> guard{lock};
       why = outage;
     }
-    done(std::move(tasks), std::move(why));
+    done(std::move(tasks), std::move(versions), std::move(why));
   }
 
   void unavailable(std::string why) {
@@ -151,7 +153,8 @@ struct reference_reader::impl {
     }
     blocking->post([this, batch, i] {
       auto& task = batch->tasks[i];
-      task.error = roots->read(task.path, settings.max_image_bytes, task.bytes);
+      task.error = roots->read(task.path, settings.max_image_bytes, task.bytes,
+                               &batch->versions[i], task.known_version);
       task.reference = reference_kind::none; // read: its bytes are in it
       batch->settle();
     });
@@ -189,10 +192,16 @@ struct reference_reader::impl {
                   return;
                 }
                 down.answered(store);
-                if (auto problem = http_problem(response); !problem.empty()) {
+                auto& version = batch->versions[i];
+                if (response.status == 304 && !task.known_version.empty()) {
+                  version = task.known_version; // If-None-Match held
+                } else if (auto problem = http_problem(response);
+                           !problem.empty()) {
                   task.error = store + ": " + problem;
                 } else {
                   task.bytes = std::move(response.body);
+                  if (!response.etag.empty())
+                    version = std::move(response.etag);
                 }
                 task.reference = reference_kind::none; // read
                 batch->settle();
@@ -213,8 +222,9 @@ struct reference_reader::impl {
       task.error = "refused: bucket " + object->bucket +
                    " is not on this worker's fovea.s3-buckets";
     } else {
-      auto make = [this, target = s3_get_target(*endpoint, *object)] {
-        return signed_get(target);
+      auto make = [this, target = s3_get_target(*endpoint, *object),
+                   known = task.known_version] {
+        return signed_get(target, known);
       };
       fetch(batch, i, std::move(make), 0, "S3 at " + settings.s3_endpoint);
       return;
@@ -222,8 +232,12 @@ struct reference_reader::impl {
     batch->settle();
   }
 
-  get_request signed_get(const s3_target& target) const {
+  // A signed GET; with `known`, only if the object is at another version.
+  get_request signed_get(const s3_target& target,
+                         const std::string& known) const {
     auto request = target.request;
+    if (!known.empty())
+      request.headers.emplace_back("if-none-match", known);
     s3_sign_now(request, credentials, settings.s3_region);
     get_request get;
     get.url = target.url;
@@ -244,11 +258,13 @@ struct reference_reader::impl {
                    std::to_string(target->port) +
                    " is not on this worker's fovea.http-hosts";
     } else {
-      auto make = [this, url = target->url] {
+      auto make = [this, url = target->url, known = task.known_version] {
         get_request get;
         get.url = url;
         get.max_bytes = settings.max_image_bytes;
         get.ca_file = settings.ca_file;
+        if (!known.empty())
+          get.headers.emplace_back("If-None-Match", known);
         return get;
       };
       fetch(batch, i, std::move(make), 0, target->host);
@@ -298,6 +314,11 @@ void reference_reader::read(std::vector<image_task> tasks, done_fn done) {
   auto batch = std::make_shared<batch_read>();
   batch->tasks = std::move(tasks);
   batch->done = std::move(done);
+  // A reference's version is unknown until its object answers.
+  batch->versions.resize(batch->tasks.size());
+  for (size_t i = 0; i < batch->tasks.size(); ++i)
+    if (batch->tasks[i].is_reference())
+      batch->versions[i] = unknown_source_version;
   // One extra count, settled last: the batch is not handed on while this
   // loop still starts its reads.
   batch->remaining = batch->tasks.size() + 1;

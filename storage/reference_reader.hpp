@@ -22,7 +22,12 @@
 //   - At most `reads` reads are in flight per worker, each holding at
 //     most fovea.max-image-bytes.
 //   - Each read task comes back with its bytes or its error, exactly once,
-//     as a task that is no reference any more (its path stays).
+//     as a task that is no reference any more (its path stays), with the
+//     version of the object it was read from.
+//   - A task naming a known_version is checked, not read, while its object
+//     is still at that version: a shared file's size and modification
+//     time (fstat of the opened file), an S3 object's or URL's ETag (a GET
+//     with If-None-Match, answered 304 without a body).
 #pragma once
 
 #include <cstdint>
@@ -58,11 +63,16 @@ struct storage_settings {
 
 class reference_reader {
 public:
-  /// Called once per read(): the tasks with their bytes or errors, or,
-  /// when the store did not answer after the retries, what happened (and
-  /// the tasks as given).
-  using done_fn =
-      std::function<void(std::vector<image_task> tasks, std::string outage)>;
+  /// Called once per read(): the tasks with their bytes or errors and,
+  /// in step, the version of each one's object (prediction's
+  /// source_version: unknown_source_version if none was learned, empty
+  /// for a task that carried its bytes); or, when the store did not
+  /// answer after the retries, what happened (and the tasks as given).
+  /// A task whose version is its known_version and has no error was not
+  /// read (or need not be classified): its object is unchanged.
+  using done_fn = std::function<void(std::vector<image_task> tasks,
+                                     std::vector<std::string> versions,
+                                     std::string outage)>;
 
   /// Opens the shared roots and reads the S3 credentials (an error names
   /// the setting at fault).

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "messages/errors.hpp"
@@ -77,7 +79,9 @@ const std::string& shared_roots::root_of(const std::string& path) const {
 }
 
 std::string shared_roots::read(const std::string& path, uint64_t max_bytes,
-                               std::vector<uint8_t>& bytes) const {
+                               std::vector<uint8_t>& bytes,
+                               std::string* version,
+                               const std::string& unless_version) const {
   bytes.clear();
   auto& root_path = root_of(path);
   if (root_path.empty())
@@ -93,6 +97,22 @@ std::string shared_roots::read(const std::string& path, uint64_t max_bytes,
       return "refused: " + path + " leads out of its shared root " + root_path +
              " (through '..' or a symbolic link)";
     return std::string{"cannot read: "} + std::strerror(errno);
+  }
+  if (version) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      auto why = std::string{"cannot read: "} + std::strerror(errno);
+      ::close(fd);
+      return why;
+    }
+    char nanos[16];
+    std::snprintf(nanos, sizeof nanos, "%09ld", st.st_mtim.tv_nsec);
+    *version = std::to_string(st.st_size) + ":" +
+               std::to_string(st.st_mtim.tv_sec) + "." + nanos;
+    if (!unless_version.empty() && *version == unless_version) {
+      ::close(fd);
+      return {};
+    }
   }
   return read_image_fd(fd, max_bytes, bytes);
 }

@@ -42,9 +42,14 @@ public:
   const std::string& root_of(const std::string& path) const;
 
   /// Reads `path` (absolute, as the client named it) into `bytes`; the
-  /// empty string, or the reason for its row.
+  /// empty string, or the reason for its row. With `version`, it gets the
+  /// opened file's size and modification time ("SIZE:SECONDS.NANOS"),
+  /// taken before its bytes are read (a change during the read shows as
+  /// a change next time, never hides); if that equals `unless_version`,
+  /// nothing is read and `bytes` stays empty.
   std::string read(const std::string& path, uint64_t max_bytes,
-                   std::vector<uint8_t>& bytes) const;
+                   std::vector<uint8_t>& bytes, std::string* version = nullptr,
+                   const std::string& unless_version = {}) const;
 
 private:
   struct root {
