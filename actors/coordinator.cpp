@@ -94,7 +94,8 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                          .top_k = spec.top_k,
                          .counters = st.options.metrics
                            ? st.options.metrics->open_job(id, spec.name)
-                           : job_result_counters{}});
+                           : job_result_counters{},
+                         .references = {}});
   bind_or_hold(self, id, choice);
   sample_now(self);
   say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "

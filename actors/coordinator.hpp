@@ -72,6 +72,7 @@
 #include "edge/peer_directory.hpp"
 #include "jobs/credit_ledger.hpp"
 #include "jobs/job_journal.hpp"
+#include "jobs/resumed_references.hpp"
 #include "jobs/journal_store.hpp"
 #include "jobs/job_ledger.hpp"
 #include "jobs/job_table.hpp"
@@ -166,6 +167,9 @@ struct job_entry {
   std::optional<std::chrono::steady_clock::time_point> unserved_since;
   uint32_t top_k = 0;            ///< classes each row ranks (job_spec)
   job_result_counters counters;  ///< its series in the metrics, if on
+  /// A resumed job's journaled rows of referenced inputs, recorded only
+  /// once a worker finds their object unchanged.
+  std::optional<resumed_references> references;
 };
 
 /// A job that ended: its last row, and its metrics series (with metrics

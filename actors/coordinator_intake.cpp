@@ -44,7 +44,13 @@ void admit_tasks(coordinator_pointer self, uint64_t id,
     task.top_k = job.top_k;
     if (job.ledger.recorded(task.index))
       continue; // resumed from the journal: the client has its row
-    st.credit.hold(id, task.index, task_charge(task, st.credit.task_floor()));
+    // A reference with a journaled row: the task names the row's version,
+    // and the row is held (and charged) until the worker answers.
+    uint64_t held = 0;
+    if (job.references && task.is_reference() && task.error.empty())
+      held = job.references->prepare(task);
+    st.credit.hold(id, task.index,
+                   task_charge(task, st.credit.task_floor()) + held);
     if (!task.error.empty())
       settled.push_back(error_row(task, std::move(task.error)));
     else if (task.bytes.size() > st.options.max_image_bytes)

@@ -154,12 +154,28 @@ void replay_journal(coordinator_pointer self, uint64_t id,
   auto name = st.jobs.at(id).ledger.name();
   uint64_t replayed = 0;
   std::vector<prediction> part;
-  while (st.jobs.find(id) && reader.next(part, 4096)) {
+  std::vector<uint64_t> offsets;
+  while (st.jobs.find(id) && reader.next(part, 4096, &offsets)) {
     replayed += part.size();
     auto& job = st.jobs.at(id);
     std::vector<prediction> fresh;
-    for (auto& row : part) {
+    for (size_t i = 0; i < part.size(); ++i) {
+      auto& row = part[i];
       row.job = id;
+      // A referenced object may have changed since its row was read: the
+      // row waits for a worker to find it unchanged (resumed_references).
+      if (!row.source_version.empty()) {
+        if (!job.references) {
+          auto checker = journal_reader::open(job.journal->path());
+          if (!checker) {
+            fail_job(self, id, checker.error());
+            return;
+          }
+          job.references.emplace(std::move(*checker));
+        }
+        job.references->note(row.index, offsets[i]);
+        continue;
+      }
       if (job.ledger.record(row.index)) {
         job.errors += row.ok() ? 0 : 1;
         fresh.push_back(std::move(row));
@@ -168,10 +184,20 @@ void replay_journal(coordinator_pointer self, uint64_t id,
     deliver(self, id, std::move(fresh)); // may finish (and close) the job
   }
   // Its client sends only the inputs without a row.
-  if (auto job = st.jobs.find(id))
+  size_t to_check = 0;
+  if (auto job = st.jobs.find(id)) {
     st.sched.expect(id, job->ledger.total() - job->ledger.count());
+    if (job->references) {
+      job->references->seal();
+      to_check = job->references->size();
+    }
+  }
   say(self, "job " + std::to_string(id) + " (" + name + ") resumed: "
-              + std::to_string(replayed) + " results from its journal");
+              + std::to_string(replayed) + " results from its journal"
+              + (to_check > 0 ? ", of which " + std::to_string(to_check)
+                                  + " of referenced objects are used once a "
+                                    "worker finds them unchanged"
+                              : ""));
 }
 
 } // namespace fovea::coordinator_parts

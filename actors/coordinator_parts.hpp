@@ -74,6 +74,10 @@ actor_flow sync_journals(coordinator_pointer self);
 
 prediction error_row(image_task& task, std::string reason);
 
+/// A worker found a resumed row's object unchanged (`answer`): the row the
+/// job's journal had, for this attempt.
+prediction unchanged_row(resumed_references& references, prediction answer);
+
 /// A client went away: its jobs pause (journaled) or are dropped.
 void forget_client(coordinator_pointer self, const caf::actor_addr& addr);
 

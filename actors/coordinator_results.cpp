@@ -118,9 +118,17 @@ void deliver(coordinator_pointer self, uint64_t id,
     self->send(job.client, result_atom::value, id, std::move(part));
     first = last;
   }
-  if (job.ledger.finished() && sync_journal(self, id))
+  if (job.ledger.finished() && sync_journal(self, id)) {
+    std::string reused;
+    if (job.references)
+      reused = "; " + std::to_string(job.references->reused()) + " of its "
+               + std::to_string(job.references->size())
+               + " journaled rows of referenced objects used again (found "
+                 "unchanged)";
     close_job(self, id, job_state::finished,
-              "finished: " + std::to_string(job.ledger.total()) + " inputs");
+              "finished: " + std::to_string(job.ledger.total()) + " inputs"
+                + reused);
+  }
 }
 
 // Records results, journals them, and forwards the new ones to their jobs'
@@ -133,6 +141,12 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
   std::vector<credit_ledger::grant> grants;
   for (auto& row : rows) {
     auto job = st.jobs.find(row.job);
+    if (job && job->references && !job->ledger.recorded(row.index)) {
+      if (row.unchanged) // the row its journal had, read from this version
+        row = unchanged_row(*job->references, std::move(row));
+      else
+        job->references->release(row.index);
+    }
     if (job && job->ledger.record(row.index)) {
       ++st.recorded;
       // Its task is no longer needed: its charge comes back.
@@ -156,6 +170,21 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
       continue;
     deliver(self, id, std::move(batch));
   }
+}
+
+// A worker found a resumed row's object unchanged: that row, as its
+// journal had it, for this attempt.
+prediction unchanged_row(resumed_references& references, prediction answer) {
+  auto kept = references.take(answer.index);
+  if (!kept) { // cannot happen: the row is held until its input is recorded
+    answer.unchanged = false;
+    answer.error = "its object was found unchanged, but its earlier row is "
+                   "no longer held";
+    return answer;
+  }
+  kept->job = answer.job;
+  kept->attempt = answer.attempt;
+  return std::move(*kept);
 }
 
 prediction error_row(image_task& task, std::string reason) {

@@ -28,10 +28,7 @@ public:
              !has_image_extension(object.reference)) {
       }
       if (listed) {
-        item = {std::move(object.reference),
-                {},
-                object.size,
-                etag_stamp(object.etag),
+        item = {std::move(object.reference), {}, object.size, 0,
                 reference_kind::s3};
         return true;
       }
@@ -46,14 +43,6 @@ public:
   }
 
 private:
-  // The ETag as a number for the content fingerprint (FNV-1a).
-  static int64_t etag_stamp(const std::string& etag) {
-    uint64_t hash = 14695981039346656037ull;
-    for (unsigned char c : etag)
-      hash = (hash ^ c) * 1099511628211ull;
-    return static_cast<int64_t>(hash);
-  }
-
   std::string prefix_;
   std::unique_ptr<s3_listing> listing_;
   std::string failure_;

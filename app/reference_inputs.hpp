@@ -7,8 +7,10 @@
 //     client's own fovea.s3-endpoint and credentials (which never leave
 //     it): the client sees the bucket, or the listing's failure is one
 //     input's error row naming the prefix and the reason.
-//   - A listed object's size and ETag feed the job's content fingerprint,
-//     so a journal resumes only over the objects it began with.
+//   - A listing's keys, in order, are the job's input list (its
+//     fingerprint); whether each object changed is not the client's
+//     question: the worker that reads it records its ETag, and a resumed
+//     job has its rows checked against it (jobs/resumed_references.hpp).
 #pragma once
 
 #include <memory>

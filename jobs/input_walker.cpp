@@ -181,8 +181,13 @@ void input_fingerprint_builder::add(const input_item& input) {
   paths_ = fnv(paths_, input.path.data(), input.path.size());
   paths_ = (paths_ ^ 0u) * 1099511628211ull; // a separator no path contains
   contents_ = fnv(contents_, input.path.data(), input.path.size() + 1);
-  contents_ = fnv(contents_, &input.size, sizeof input.size);
-  contents_ = fnv(contents_, &input.modified, sizeof input.modified);
+  // A reference's object is checked by the worker that reads it, row by
+  // row, when its job resumes (jobs/resumed_references.hpp): a change
+  // there re-reads that input, not the whole job.
+  if (input.reference == reference_kind::none) {
+    contents_ = fnv(contents_, &input.size, sizeof input.size);
+    contents_ = fnv(contents_, &input.modified, sizeof input.modified);
+  }
   ++count_;
 }
 

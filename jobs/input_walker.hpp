@@ -110,6 +110,8 @@ input_list collect_inputs(const std::vector<std::string>& args,
 /// its journal does not apply (`paths`: a 64-bit FNV-1a hash of the
 /// ordered paths); its files must also be unchanged since its journal
 /// began (`contents`: the same over paths, sizes and modification times).
+/// References (--shared files, S3 objects, URLs) add only their paths to
+/// `contents`: their objects are checked row by row by the workers.
 class input_fingerprint_builder {
 public:
   void add(const input_item& input);

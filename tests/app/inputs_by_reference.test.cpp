@@ -5,16 +5,24 @@
 // shared roots, and a store that does not know its key.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <csignal>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "jobs/job_journal.hpp"
 #include "storage/s3_listing.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/csv.hpp"
 #include "tests/support/http_get.hpp"
 #include "tests/support/images.hpp"
+#include "tests/support/journal.hpp"
 #include "tests/support/object_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/skip.hpp"
@@ -361,4 +369,96 @@ TEST_CASE("an https input is fetched from a listed host over verified TLS, "
   auto untrusted = classify({});
   CHECK(untrusted.label == -1);
   CHECK_THAT(untrusted.error, Catch::Contains("certificate"));
+}
+
+TEST_CASE("a resumed job over shared files uses its journaled rows of "
+          "files that did not change, and reads and classifies anew the "
+          "ones that did", "[integration][storage]") {
+  auto dir = test::fresh_dir("shared-resume");
+  constexpr size_t count = 3000;
+  auto images = first_images(dir / "shared", count);
+  auto journals = dir / "journals";
+  test::local_cluster cluster{
+      2,
+      {"--fovea.journal-dir=" + journals.string()},
+      {"--fovea.shared-roots=[\"" + images.string() + "\"]"}};
+  auto out = dir / "r.csv";
+  std::vector<std::string> args{"submit",  "--coordinator", cluster.address,
+                                images.string(), "--shared", "--out",
+                                out.string(), "--job",      "catalogue"};
+  {
+    test::child_process submit{args};
+    REQUIRE(test::wait_for_file(
+        out.string() + ".partial",
+        [&] { return test::rows_written(out) >= 300 || !submit.running(); },
+        60s));
+    INFO(submit.output());
+    REQUIRE(submit.running()); // mid-job
+    submit.signal(SIGKILL);
+    CHECK(submit.wait_for_exit(10s) == 128 + SIGKILL);
+  }
+  REQUIRE(cluster.coordinator->wait_for_line("paused", 30s));
+  auto kept = test::read_whole_journal(
+      journal_path(journals.string(), "catalogue"));
+  REQUIRE(kept);
+  std::map<std::string, int> journaled; // path -> label
+  for (auto& row : kept->rows) {
+    REQUIRE(row.ok());
+    // Each row says which version of its file it was read from.
+    CHECK_THAT(row.source_version, Catch::Matches("[0-9]+:[0-9]+\\.[0-9]{9}"));
+    journaled[row.path] = row.label;
+  }
+  INFO("rows in the journal: " << journaled.size());
+  REQUIRE(journaled.size() >= 300);
+  // Three journaled files take the bytes of journaled files of another
+  // label (and a time of their own): their rows must change to that label.
+  std::map<std::string, int> rewritten; // path -> the label it must get
+  for (auto& [path, label] : journaled) {
+    if (rewritten.size() == 3)
+      break;
+    auto other = std::find_if(journaled.begin(), journaled.end(),
+                              [&, l = label](auto& entry) {
+                                return entry.second != l &&
+                                       !rewritten.count(entry.first);
+                              });
+    REQUIRE(other != journaled.end());
+    if (rewritten.count(other->first) || rewritten.count(path))
+      continue;
+    auto bytes = test::read_file(other->first);
+    test::write_file(path, bytes);
+    struct timespec times[2] = {
+        {0, UTIME_OMIT},
+        {1'600'000'000 + static_cast<time_t>(rewritten.size()), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+    rewritten[path] = other->second;
+  }
+  REQUIRE(rewritten.size() == 3);
+  auto [code, output] = test::run_fovea(args);
+  INFO(output);
+  REQUIRE(code == 0);
+  auto& coordinator = *cluster.coordinator;
+  auto resumed = coordinator.wait_for_line("results from its journal", 10s);
+  REQUIRE(resumed);
+  CHECK_THAT(*resumed,
+             Catch::Contains("of which " + std::to_string(journaled.size()) +
+                             " of referenced objects"));
+  auto finished = coordinator.wait_for_line("finished: 3000 inputs", 30s);
+  REQUIRE(finished);
+  CHECK_THAT(*finished,
+             Catch::Contains("; " + std::to_string(journaled.size() - 3) +
+                             " of its " + std::to_string(journaled.size()) +
+                             " journaled rows of referenced objects used "
+                             "again"));
+  auto results = test::read_results(out);
+  REQUIRE(results.rows.size() == count);
+  std::set<std::string> paths;
+  for (auto& row : results.rows) {
+    paths.insert(row.path);
+    if (auto changed = rewritten.find(row.path); changed != rewritten.end())
+      CHECK(row.label == changed->second);
+    else if (auto had = journaled.find(row.path); had != journaled.end())
+      CHECK(row.label == had->second);
+  }
+  CHECK(paths.size() == count);
+  cluster.stop();
 }
