@@ -1,8 +1,16 @@
 #include "edge/http_front.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <cctype>
+#include <mutex>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,6 +35,71 @@ constexpr size_t header_limit = 8 * 1024;
 
 } // namespace
 
+// What an answer given later reaches the loop through: cleared (under its
+// lock) before the loop's io_context goes, so no answer is posted to it
+// after.
+struct front_gate {
+  std::mutex lock;
+  boost::asio::io_context* io = nullptr;
+};
+
+struct http_responder::state {
+  std::mutex lock;
+  /// Posts the answer to its session; empty once used or abandoned.
+  std::function<void(http_answer)> deliver;
+  std::function<void()> hook; ///< run once when abandoned
+  std::atomic<bool> abandoned{false};
+
+  // The delivery, taken once (by an answer, a deadline or a departure).
+  std::function<void(http_answer)> take() {
+    std::lock_guard<std::mutex> guard{lock};
+    return std::exchange(deliver, nullptr);
+  }
+
+  void abandon() {
+    std::function<void()> run;
+    {
+      std::lock_guard<std::mutex> guard{lock};
+      deliver = nullptr;
+      abandoned = true;
+      run = std::exchange(hook, nullptr);
+    }
+    if (run)
+      run();
+  }
+};
+
+http_responder::http_responder(std::shared_ptr<state> s)
+    : state_(std::move(s)) {
+}
+
+void http_responder::operator()(http_answer answer) const {
+  if (auto deliver = state_->take())
+    deliver(std::move(answer));
+}
+
+bool http_responder::abandoned() const {
+  return state_->abandoned;
+}
+
+void http_responder::when_abandoned(std::function<void()> hook) const {
+  {
+    std::lock_guard<std::mutex> guard{state_->lock};
+    if (!state_->abandoned) {
+      state_->hook = std::move(hook);
+      return;
+    }
+  }
+  hook();
+}
+
+std::string http_request::header(std::string_view name) const {
+  for (auto& [key, value] : headers)
+    if (key == name)
+      return value;
+  return {};
+}
+
 struct http_front::loop {
   explicit loop(http_front_options opts)
       : options(std::move(opts)),
@@ -38,6 +111,7 @@ struct http_front::loop {
 
   http_front_options options;
   std::vector<http_route> routes;
+  std::shared_ptr<front_gate> gate = std::make_shared<front_gate>();
   connection_limits connections; ///< the loop's thread only
   std::unique_ptr<asio::ssl::context> tls;
   // After what pending sessions use (destroying the loop destroys them),
@@ -63,24 +137,31 @@ http_answer text(unsigned status, std::string body) {
   return answer;
 }
 
-// What a request gets: its route's answer, or why not.
-http_answer answer(const front_loop& loop, const http_request& request,
-                   bool tls) {
+// The route a request goes to, or (null) the answer that says why none.
+const http_route* route_for(const front_loop& loop, const std::string& method,
+                            const std::string& path, const peer_identity& who,
+                            bool tls, http_answer& refusal) {
   bool path_known = false;
   for (auto& route : loop.routes) {
-    if (route.path != request.path)
+    bool matches = route.prefix ? path.compare(0, route.path.size(),
+                                               route.path) == 0
+                                : route.path == path;
+    if (!matches)
       continue;
     path_known = true;
-    if (route.method != request.method)
+    if (route.method != method)
       continue;
-    if (tls && route.roles.count(request.who.role) == 0)
-      return text(403, "certificate " + request.who.name + " has role "
-                         + to_string(request.who.role)
-                         + ", which may not use " + request.path);
-    return route.handler(request);
+    if (tls && route.roles.count(who.role) == 0) {
+      refusal = text(403, "certificate " + who.name + " has role "
+                            + to_string(who.role) + ", which may not use "
+                            + path);
+      return nullptr;
+    }
+    return &route;
   }
-  return path_known ? text(405, "method not allowed")
-                    : text(404, "no such path");
+  refusal = path_known ? text(405, "method not allowed")
+                       : text(404, "no such path");
+  return nullptr;
 }
 
 tcp::socket& lowest_socket(beast::tcp_stream& s) {
@@ -100,7 +181,11 @@ public:
       : loop_(loop), source_(std::move(source)),
         stream_(std::forward<Args>(args)...) {}
 
-  ~session() { loop_.connections.release(source_); }
+  ~session() {
+    if (waiting_)
+      waiting_->abandon();
+    loop_.connections.release(source_);
+  }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -128,16 +213,43 @@ private:
         loop_.options.request_timeout);
   }
 
+  static constexpr bool is_tls =
+      !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // The header first: its route says how large a body may be.
   void read() {
     auto self = this->shared_from_this();
     parser_.emplace();
     parser_->header_limit(header_limit);
-    parser_->body_limit(loop_.options.max_body_bytes);
+    // Unbounded until the header says which route: Beast checks a
+    // Content-Length against the limit when the header is parsed. (Not
+    // boost::none: Beast 1.74 compares a length with it as with a value
+    // below every other, and refuses every body.)
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    route_ = nullptr;
     deadline();
-    http::async_read(stream_, buffer_, *parser_,
-                     [this, self](const beast::error_code& ec, size_t) {
-                       on_read(ec);
-                     });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [this, self](const beast::error_code& ec, size_t) {
+          if (ec)
+            return on_read(ec);
+          auto& req = parser_->get();
+          auto target = std::string{req.target()};
+          route_ = route_for(loop_, std::string{req.method_string()},
+                             target.substr(0, target.find('?')), who_, is_tls,
+                             refusal_);
+          uint64_t limit = route_ && route_->max_body_bytes > 0
+                               ? route_->max_body_bytes
+                               : loop_.options.max_body_bytes;
+          if (auto declared = parser_->content_length();
+              declared && *declared > limit)
+            return reply(text(413, "request body too large"), false, 11);
+          parser_->body_limit(limit); // a chunked body, chunk by chunk
+          http::async_read(stream_, buffer_, *parser_,
+                           [this, self](const beast::error_code& ec, size_t) {
+                             on_read(ec);
+                           });
+        });
   }
 
   void on_read(const beast::error_code& ec) {
@@ -162,8 +274,88 @@ private:
       request.query = target.substr(query + 1);
     request.body = std::move(req.body());
     request.who = who_;
-    reply(answer(loop_, request, !std::is_same_v<Stream, beast::tcp_stream>),
-          req.keep_alive(), req.version());
+    for (auto& field : req) {
+      std::string name{field.name_string()};
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      request.headers.emplace_back(std::move(name),
+                                   std::string{field.value()});
+    }
+    if (!route_)
+      return reply(std::move(refusal_), req.keep_alive(), req.version());
+    if (route_->handler)
+      return reply(route_->handler(request), req.keep_alive(), req.version());
+    wait_for_answer(std::move(request), req.keep_alive(), req.version());
+  }
+
+  // A route that answers later: the session waits, with a deadline, and
+  // notices a client that goes away meanwhile.
+  void wait_for_answer(http_request request, bool keep_alive,
+                       unsigned version) {
+    auto self = this->shared_from_this();
+    auto waiting = std::make_shared<http_responder::state>();
+    waiting_ = waiting;
+    std::weak_ptr<session> weak = self;
+    waiting->deliver = [gate = loop_.gate, weak, keep_alive,
+                        version](http_answer answer) {
+      std::lock_guard<std::mutex> guard{gate->lock};
+      if (!gate->io)
+        return; // the front stopped
+      boost::asio::post(*gate->io, [weak, keep_alive, version,
+                                    answer = std::move(answer)]() mutable {
+        if (auto s = weak.lock())
+          s->answered(std::move(answer), keep_alive, version);
+      });
+    };
+    // The timer holds the session while it waits.
+    answer_timer_.emplace(stream_.get_executor());
+    answer_timer_->expires_after(loop_.options.answer_timeout);
+    answer_timer_->async_wait(
+        [this, self, waiting, keep_alive, version](const beast::error_code& ec) {
+          if (ec || !waiting->take())
+            return;
+          waiting->abandon();
+          waiting_.reset();
+          reply(text(504, "no answer within "
+                            + std::to_string(
+                                loop_.options.answer_timeout.count())
+                            + " ms"),
+                false, version);
+        });
+    watch_for_departure(waiting);
+    route_->answer_later(std::move(request), http_responder{waiting});
+  }
+
+  // Readable while it waits: a client that closed (or reset) its end has
+  // gone, and its request is abandoned. Data (a pipelined request, a TLS
+  // record) is left for after the answer.
+  void watch_for_departure(std::shared_ptr<http_responder::state> waiting) {
+    auto self = this->shared_from_this();
+    lowest_socket(stream_).async_wait(
+        tcp::socket::wait_read,
+        [this, self, waiting](const beast::error_code& ec) {
+          if (ec || waiting_ != waiting)
+            return;
+          char byte = 0;
+          auto n = ::recv(lowest_socket(stream_).native_handle(), &byte, 1,
+                          MSG_PEEK | MSG_DONTWAIT);
+          if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+            return;
+          waiting->abandon();
+          waiting_.reset();
+          if (answer_timer_)
+            answer_timer_->cancel();
+          close();
+        });
+  }
+
+  void answered(http_answer answer, bool keep_alive, unsigned version) {
+    if (!waiting_)
+      return;
+    waiting_.reset();
+    if (answer_timer_)
+      answer_timer_->cancel();
+    reply(std::move(answer), keep_alive, version);
   }
 
   void reply(http_answer answer, bool keep_alive, unsigned version) {
@@ -171,6 +363,8 @@ private:
     auto response =
         std::make_shared<http::response<http::string_body>>(
             static_cast<http::status>(answer.status), version);
+    for (auto& [name, value] : answer.headers)
+      response->set(name, value);
     response->set(http::field::content_type, answer.content_type);
     response->set(http::field::cache_control, "no-store");
     response->body() = std::move(answer.body);
@@ -199,6 +393,11 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   peer_identity who_;
+  const http_route* route_ = nullptr; ///< of the request being read
+  http_answer refusal_;               ///< why it has none
+  /// The request waiting for a later answer, if any.
+  std::shared_ptr<http_responder::state> waiting_;
+  std::optional<asio::steady_timer> answer_timer_;
 };
 
 void accept_next(front_loop& loop) {
@@ -273,14 +472,20 @@ std::unique_ptr<http_front> http_front::start(http_front_options options,
     return nullptr;
   }
   front->port_ = l.acceptor.local_endpoint().port();
+  l.gate->io = &l.io;
   accept_next(l);
   front->thread_ = std::thread{[&l] { l.io.run(); }};
   return front;
 }
 
 http_front::~http_front() {
-  if (loop_)
+  if (loop_) {
+    {
+      std::lock_guard<std::mutex> guard{loop_->gate->lock};
+      loop_->gate->io = nullptr; // no answer is posted from now on
+    }
     loop_->io.stop();
+  }
   if (thread_.joinable())
     thread_.join();
 }

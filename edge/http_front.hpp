@@ -23,6 +23,10 @@
 //   each route names the roles that may use it: a certificate of another
 //   role gets 403. Without credentials (loopback, or fovea.insecure) every
 //   client is unauthenticated and every route is open, as on a plain edge;
+// - a route may answer later, from another thread (http_responder): the
+//   client gets that answer, or 504 past `answer_timeout`, and a client
+//   that goes away meanwhile marks its request abandoned; an answer that
+//   comes after the front stopped is dropped, never touches freed memory;
 // - the destructor stops the loop and joins its thread.
 #pragma once
 
@@ -32,7 +36,9 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "edge/peer_identity.hpp"
@@ -46,20 +52,60 @@ struct http_request {
   std::string query;  ///< after '?', if any
   std::string body;
   peer_identity who; ///< the client's certificate (unauthenticated: none)
+  /// Its header fields as sent, names in lower case (at most 8 KiB).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// The value of header field `name` (lower case), or "".
+  std::string header(std::string_view name) const;
 };
 
 struct http_answer {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  /// More header fields (Content-Length, Connection and Cache-Control
+  /// are the front's).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Answers one request later, from any thread. The first call answers; a
+/// later one, or one after the client went, the answer's deadline passed
+/// (504) or the front stopped, does nothing. Cheap to copy.
+class http_responder {
+public:
+  struct state;
+  explicit http_responder(std::shared_ptr<state> state);
+
+  void operator()(http_answer answer) const;
+
+  /// True once no answer can reach the client any more: a caller drops
+  /// work queued for it.
+  bool abandoned() const;
+
+  /// Runs `hook` once when the request is abandoned (on the front's
+  /// thread), or now if it already is: a caller drops queued work then.
+  void when_abandoned(std::function<void()> hook) const;
+
+private:
+  std::shared_ptr<state> state_;
 };
 
 struct http_route {
   std::string method = "GET";
+  /// The path; with `prefix`, every path that starts with it.
   std::string path;
+  bool prefix = false;
   /// Who may use it when the front speaks TLS.
   std::set<peer_role> roles;
+  /// Answers at once, on the front's thread (it must not block)...
   std::function<http_answer(const http_request&)> handler;
+  /// ...or later, through the responder: within the front's
+  /// answer_timeout, or the client gets 504. The connection reads nothing
+  /// more meanwhile; a client that closes it abandons the request.
+  std::function<void(http_request, http_responder)> answer_later;
+  /// The largest body it takes (413 past it); 0: the front's
+  /// max_body_bytes.
+  size_t max_body_bytes = 0;
 };
 
 struct http_front_options {
@@ -70,7 +116,9 @@ struct http_front_options {
   std::chrono::milliseconds request_timeout{5000};
   size_t max_connections = 64;
   size_t max_connections_per_address = 16;
-  size_t max_body_bytes = 0; ///< requests carry no body yet
+  size_t max_body_bytes = 0; ///< for routes that set none
+  /// How long a route that answers later may take (then 504).
+  std::chrono::milliseconds answer_timeout{30000};
   /// One line for the node's log, rate-limited by the caller's log.
   std::function<void(const std::string&)> say;
 };

@@ -4,9 +4,14 @@
 // answered meanwhile.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "edge/http_front.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/socket_peer.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace fovea;
 using namespace std::chrono_literals;
@@ -115,4 +120,123 @@ TEST_CASE("the HTTP front holds to its connection caps",
   CHECK(over.closed_within(5s));
   // ... while another address is served.
   CHECK_THAT(f.curl("127.0.0.3", "/healthz"), Catch::EndsWith(" 200"));
+}
+
+namespace {
+
+// A front with one route that answers later: each request's responder is
+// handed to the test, which answers (or not) from its own thread.
+struct later_fixture {
+  std::mutex lock;
+  std::condition_variable arrived;
+  std::vector<std::pair<http_request, http_responder>> waiting;
+  std::unique_ptr<http_front> front;
+
+  explicit later_fixture(std::chrono::milliseconds answer_timeout = 10s) {
+    http_front_options options;
+    options.answer_timeout = answer_timeout;
+    http_route later;
+    later.method = "POST";
+    later.path = "/later/";
+    later.prefix = true;
+    later.max_body_bytes = 100;
+    later.answer_later = [this](http_request request, http_responder respond) {
+      std::lock_guard<std::mutex> guard{lock};
+      waiting.emplace_back(std::move(request), std::move(respond));
+      arrived.notify_all();
+    };
+    std::string problem;
+    front = http_front::start(std::move(options), {later}, problem);
+    INFO(problem);
+    REQUIRE(front);
+  }
+
+  // The `n`th request to arrive (from 1), within 10 s.
+  std::pair<http_request, http_responder>& request(size_t n) {
+    std::unique_lock<std::mutex> guard{lock};
+    REQUIRE(arrived.wait_for(guard, 10s, [&] { return waiting.size() >= n; }));
+    return waiting[n - 1];
+  }
+
+  std::unique_ptr<test::socket_peer> post(const std::string& path,
+                                          const std::string& body) {
+    auto peer = std::make_unique<test::socket_peer>("127.0.0.1", front->port());
+    REQUIRE(peer->connected());
+    auto bytes = "POST " + path + " HTTP/1.1\r\nHost: x\r\nX-Ask: yes\r\n"
+                 "Connection: close\r\n"
+                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"
+                 + body;
+    REQUIRE(peer->send(std::vector<uint8_t>(bytes.begin(), bytes.end())));
+    return peer;
+  }
+};
+
+std::string text_of(const std::vector<uint8_t>& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+} // namespace
+
+TEST_CASE("a route answers later from another thread, once, with its own "
+          "header fields, and sees the request's",
+          "[unit][edge][http]") {
+  later_fixture f;
+  auto peer = f.post("/later/one", "hello");
+  auto& [request, respond] = f.request(1);
+  CHECK(request.path == "/later/one");
+  CHECK(request.body == "hello");
+  CHECK(request.header("x-ask") == "yes");
+  std::thread answering{[respond = respond] {
+    http_answer answer;
+    answer.body = "answered";
+    answer.headers.emplace_back("Inference-Header-Content-Length", "8");
+    respond(answer);
+    answer.body = "twice";
+    respond(answer); // does nothing
+  }};
+  answering.join();
+  auto got = text_of(peer->read(4096, 5s));
+  CHECK_THAT(got, Catch::StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(got, Catch::Contains("Inference-Header-Content-Length: 8"));
+  CHECK_THAT(got, Catch::EndsWith("answered"));
+  CHECK_THAT(got, !Catch::Contains("twice"));
+}
+
+TEST_CASE("a request answered too late gets 504, one whose client went is "
+          "abandoned, and an answer after the front stopped goes nowhere",
+          "[unit][edge][http]") {
+  later_fixture f{300ms};
+  auto late = f.post("/later/late", "");
+  auto gone = f.post("/later/gone", "");
+  auto first = f.request(1).second;
+  auto second = f.request(2).second;
+  // Nobody answers the first: 504 at the deadline, then the connection
+  // closes.
+  auto got = text_of(late->read(4096, 5s));
+  CHECK_THAT(got, Catch::StartsWith("HTTP/1.1 504"));
+  CHECK(first.abandoned());
+  // The second's client leaves before its answer.
+  test::event_count left;
+  second.when_abandoned([&] { left.add(); });
+  gone.reset();
+  REQUIRE(left.wait_for(1, 5s));
+  CHECK(second.abandoned());
+  second(http_answer{}); // goes nowhere
+  // One waits while the front stops; its answer comes after.
+  auto third_peer = f.post("/later/third", "");
+  auto third = f.request(3).second;
+  f.front.reset();
+  third(http_answer{});
+  CHECK(third_peer->closed_within(5s));
+}
+
+TEST_CASE("each route bounds its own body", "[unit][edge][http]") {
+  later_fixture f;
+  auto big = f.post("/later/big", std::string(101, 'x'));
+  CHECK_THAT(text_of(big->read(12, 5s)), Catch::EndsWith("413"));
+  auto fits = f.post("/later/fits", std::string(100, 'x'));
+  auto& [request, respond] = f.request(1);
+  CHECK(request.body.size() == 100);
+  respond(http_answer{});
+  CHECK_THAT(text_of(fits->read(12, 5s)), Catch::EndsWith("200"));
 }
