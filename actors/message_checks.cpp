@@ -60,6 +60,21 @@ caf::error check_worker_info(const worker_info& info,
                    + std::to_string(text_limits::max_classes)
                    + " classes (it declared "
                    + std::to_string(info.classes) + ")");
+  if (!info.labels.empty() && info.labels.size() != info.classes)
+    return invalid("a worker's model names " + std::to_string(info.labels.size())
+                   + " classes but has " + std::to_string(info.classes));
+  for (auto& label : info.labels)
+    if (label.size() > text_limits::class_name || !printable(label))
+      return invalid("a class name must be up to "
+                     + std::to_string(text_limits::class_name)
+                     + " printable characters");
+  if (info.width > text_limits::max_side || info.height > text_limits::max_side
+      || info.channels > 4
+      || ((info.width == 0) != (info.height == 0))
+      || ((info.width == 0) != (info.channels == 0)))
+    return invalid("a model's input is channels (1-4) x height x width (up "
+                   "to " + std::to_string(text_limits::max_side)
+                   + " each), or not said at all");
   auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
   if (!info.model_digest.empty()
       && (info.model_digest.size() != 64

@@ -33,6 +33,8 @@ struct text_limits {
   /// (ImageNet-21k has 21,841), and small enough that nothing sized by it
   /// is large.
   static constexpr uint32_t max_classes = 100'000;
+  /// A model's input side, in pixels.
+  static constexpr uint32_t max_side = 16384;
 };
 
 /// Limits a coordinator's operator sets (fovea.max-*).

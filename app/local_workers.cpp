@@ -33,6 +33,10 @@ std::string local_workers::start(const std::string& folder,
   options.info.slots = cfg_.slots;
   options.info.classes = static_cast<uint32_t>(engine->labels().size());
   options.info.model_digest = engine->digest();
+  options.info.width = static_cast<uint32_t>(engine->manifest().width);
+  options.info.height = static_cast<uint32_t>(engine->manifest().height);
+  options.info.channels = static_cast<uint32_t>(engine->manifest().channels);
+  options.info.labels = engine->labels();
   options.local_coordinator = coordinator_;
   std::lock_guard<std::mutex> guard{lock_};
   if (!std::exchange(told_graph_, true)) // every worker loads the same model

@@ -135,6 +135,10 @@ int run_worker(fovea_config& cfg) {
     options.info.slots = cfg.slots;
     options.info.classes = static_cast<uint32_t>(loaded->labels().size());
     options.info.model_digest = loaded->digest();
+    options.info.width = static_cast<uint32_t>(loaded->manifest().width);
+    options.info.height = static_cast<uint32_t>(loaded->manifest().height);
+    options.info.channels = static_cast<uint32_t>(loaded->manifest().channels);
+    options.info.labels = loaded->labels();
     options.address = *where;
     options.routes = front;
     options.connect_timeout = cfg.connect_timeout;

@@ -24,7 +24,8 @@ namespace fovea {
 /// (shared file, S3 object, HTTPS URL) that the worker reads; 8: a
 /// prediction says which version of its referenced object it was read
 /// from, an image_task which version a resumed job's row was, and a worker
-/// may answer that it is unchanged.
+/// may answer that it is unchanged; worker_info gives its model's input
+/// geometry and class names (for the inference protocol's metadata).
 constexpr uint32_t protocol_version = 8;
 
 } // namespace fovea

@@ -1,8 +1,10 @@
-// worker_info: what a worker tells the coordinator when it registers.
+// worker_info: what a worker tells the coordinator when it registers: who
+// it is, its model and what that model takes and answers.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/meta/type_name.hpp>
 
@@ -21,12 +23,20 @@ struct worker_info {
   /// from (a journal resumes only on the model it began with).
   std::string model_digest;
   uint32_t protocol = protocol_version; ///< the version it speaks
+  /// What its model takes: preprocessed images of channels x height x
+  /// width (0: not said), for clients that send pixels, not files.
+  uint32_t width = 0;
+  uint32_t height = 0;
+  uint32_t channels = 0;
+  /// Its classes' names in output order: empty, or `classes` of them.
+  std::vector<std::string> labels;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.id, x.host, x.model,
-           x.slots, x.classes, x.model_digest, x.protocol);
+           x.slots, x.classes, x.model_digest, x.protocol, x.width,
+           x.height, x.channels, x.labels);
 }
 
 } // namespace fovea

@@ -102,7 +102,8 @@ TEST_CASE_METHOD(trust_fixture,
                  "registrations that break the rules are "
                  "refused and the coordinator lives",
                  "[unit]") {
-  worker_info old{"w1", "test", "fashion-mnist@1", 2, 10, "", 1};
+  auto old = test::worker_of("w1", "test", "fashion-mnist@1", 2, 10);
+  old.protocol = 1;
   CHECK(refusal<uint64_t>(register_atom::value, old) ==
         "wrong version: it speaks fovea protocol 1, this coordinator " +
             std::to_string(protocol_version) +

@@ -88,6 +88,11 @@ TEST_CASE("each certificate role may make only its own requests", "[unit]") {
 TEST_CASE("a worker's registration is checked field by field", "[unit]") {
   coordinator_limits limits;
   CHECK_FALSE(check_worker_info(good_worker(), limits));
+  auto described = good_worker();
+  described.width = described.height = 28;
+  described.channels = 1;
+  described.labels.assign(10, "Dress");
+  CHECK_FALSE(check_worker_info(described, limits));
   struct bad_case {
     const char* name;
     void (*spoil)(worker_info&);
@@ -131,6 +136,36 @@ TEST_CASE("a worker's registration is checked field by field", "[unit]") {
            bad_case{"four billion classes",
                     [](worker_info& w) { w.classes = 0xFFFFFFFF; },
                     "from 1 to 100000 classes (it declared 4294967295)"},
+           bad_case{"fewer class names than classes",
+                    [](worker_info& w) { w.labels = {"a", "b"}; },
+                    "names 2 classes but has 10"},
+           bad_case{"a class name with a control character",
+                    [](worker_info& w) {
+                      w.labels.assign(10, "ok");
+                      w.labels[3] = "Dr\x1b[2Jess";
+                    },
+                    "a class name must be"},
+           bad_case{"an endless class name",
+                    [](worker_info& w) {
+                      w.labels.assign(10, std::string(300, 'c'));
+                    },
+                    "a class name must be"},
+           bad_case{"an input side past the limit",
+                    [](worker_info& w) {
+                      w.width = 100000;
+                      w.height = 28;
+                      w.channels = 1;
+                    },
+                    "channels (1-4) x height x width"},
+           bad_case{"an input half said",
+                    [](worker_info& w) { w.width = 28; },
+                    "or not said at all"},
+           bad_case{"five channels",
+                    [](worker_info& w) {
+                      w.width = w.height = 28;
+                      w.channels = 5;
+                    },
+                    "channels (1-4)"},
        }) {
     SECTION(c.name) {
       auto info = good_worker();

@@ -85,7 +85,9 @@ TEST_CASE_METHOD(test::actor_fixture,
   }
   SECTION("worker_info") {
     worker_info info{"w1", "host", "fashion-mnist@1", 4, 10,
-                     std::string(64, 'e'), 7};
+                     std::string(64, 'e'), 7, 28, 27, 1,
+                     std::vector<std::string>(10, "Dress")};
+    info.labels[9] = "Ankle boot";
     auto copy = round_trip(sys, info);
     CHECK(copy.id == "w1");
     CHECK(copy.host == "host");
@@ -94,6 +96,10 @@ TEST_CASE_METHOD(test::actor_fixture,
     CHECK(copy.classes == 10u);
     CHECK(copy.model_digest == std::string(64, 'e'));
     CHECK(copy.protocol == 7u);
+    CHECK(copy.width == 28u);
+    CHECK(copy.height == 27u);
+    CHECK(copy.channels == 1u);
+    CHECK(copy.labels == info.labels);
   }
   SECTION("job_spec") {
     auto spec = test::job_of("nightly", 200000);
