@@ -83,7 +83,8 @@ public:
   bool abandoned() const;
 
   /// Runs `hook` once when the request is abandoned (on the front's
-  /// thread), or now if it already is: a caller drops queued work then.
+  /// thread, or the one destroying the front), or now if it already is:
+  /// a caller drops queued work then.
   void when_abandoned(std::function<void()> hook) const;
 
 private:

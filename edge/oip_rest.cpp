@@ -225,7 +225,7 @@ bool flatten(const json& data, size_t want, std::vector<float>& out) {
 
 caf::error read_pixels(const json& input, binary_sections& binary,
                        const oip_model_info& model, const oip_limits& limits,
-                       oip_infer_request& out) {
+                       size_t body_bytes, oip_infer_request& out) {
   auto dims = shape_of(input, std::max<uint64_t>(limits.max_batch, 1u << 16));
   if (!dims)
     return dims.error();
@@ -252,7 +252,9 @@ caf::error read_pixels(const json& input, binary_sections& binary,
     return caf::none;
   }
   auto data = input.find("data");
-  out.pixels.reserve(elements);
+  // A JSON number takes two bytes at least ("0,"): what the body cannot
+  // hold is not reserved, whatever the shape says.
+  out.pixels.reserve(std::min(elements, body_bytes / 2));
   if (data == input.end() || !flatten(*data, elements, out.pixels)
       || out.pixels.size() != elements)
     return bad("inputs[0].data: " + std::to_string(elements)
@@ -374,7 +376,7 @@ read_infer_request(const std::string& body, const std::string& json_length,
   } else if (name != input.end() && *name == pixel_input) {
     if (type == input.end() || *type != "FP32")
       return bad("inputs[0].datatype: \"input\" is FP32");
-    err = read_pixels(input, binary, model, limits, out);
+    err = read_pixels(input, binary, model, limits, body.size(), out);
   } else {
     return bad("inputs[0].name: this model takes \"image\" (BYTES) or "
                "\"input\" (FP32)");

@@ -274,3 +274,19 @@ TEST_CASE("a model's path names it, its version and what is asked",
   CHECK_FALSE(read_model_path("/v2/models/m/infer/more"));
   CHECK_FALSE(read_model_path("/v1/models/m"));
 }
+
+TEST_CASE("a shape that promises more numbers than the body holds costs no "
+          "more than the body", "[unit][oip]") {
+  auto model = fashion();
+  model.width = model.height = 16384;
+  model.channels = 4;
+  json request{{"inputs",
+                {{{"name", "input"},
+                  {"datatype", "FP32"},
+                  {"shape", {8, 4, 16384, 16384}},
+                  {"data", {1, 2, 3}}}}}};
+  // 8.6 billion floats promised; reserving them would throw bad_alloc.
+  auto read = read_infer_request(request.dump(), "", model, limits());
+  REQUIRE_FALSE(read);
+  CHECK_THAT(describe(read.error()), Catch::Contains("numbers are required"));
+}
