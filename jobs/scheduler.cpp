@@ -46,8 +46,10 @@ bool scheduler::has_credit(const worker_slot& w) const {
 
 // -- jobs --------------------------------------------------------------------
 
-void scheduler::add_job(uint64_t job, std::string model) {
-  jobs_.try_emplace(job).first->second.model = std::move(model);
+void scheduler::add_job(uint64_t job, std::string model, bool online) {
+  auto& q = jobs_.try_emplace(job).first->second;
+  q.model = std::move(model);
+  q.online = online;
 }
 
 void scheduler::hold_job(uint64_t job) {
@@ -170,73 +172,109 @@ std::optional<scheduler::worker_key> scheduler::reserved_worker() const {
   return best;
 }
 
+bool scheduler::jobs_wait_for(const worker_slot& w,
+                              clock::time_point now) const {
+  for (auto& [job, q] : jobs_)
+    if (!q.online && serves(w, q) && q.paused_until <= now
+        && (!q.fresh.empty() || !q.retries.empty()))
+      return true;
+  return false;
+}
+
+// Online work first, within online_run while jobs wait; then the jobs,
+// round-robin; then online work again (nothing else could go).
 std::optional<scheduler::batch>
 scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
                     const recorded_fn& recorded) {
   if (jobs_.empty())
     return std::nullopt;
+  auto& w = workers_.at(worker);
+  auto jobs_wait = jobs_wait_for(w, now);
+  auto online = [&]() -> std::optional<batch> {
+    for (auto& entry : jobs_)
+      if (auto& q = entry.second; q.online)
+        if (auto b = take_from(q, worker, reserved, now, recorded)) {
+          w.online_streak = jobs_wait ? w.online_streak + 1 : 0;
+          return b;
+        }
+    return std::nullopt;
+  };
+  if (!jobs_wait || w.online_streak < options_.online_run)
+    if (auto b = online())
+      return b;
   auto it = jobs_.upper_bound(last_job_);
   for (size_t n = 0; n < jobs_.size(); ++n, ++it) {
     if (it == jobs_.end())
       it = jobs_.begin();
-    auto& q = it->second;
-    if (!serves(workers_.at(worker), q))
-      continue; // bound to another model, or to none yet
-    if (q.paused_until > now)
-      continue; // its store did not answer: wait, then try again
-    std::vector<image_task> tasks;
-    std::vector<worker_key> holders;
-    bool isolated = false;
-    for (auto r = q.retries.begin(); r != q.retries.end();) {
-      task_key key{r->task.job, r->task.index};
-      if (recorded(key.first, key.second)) {
-        tally_.unqueued(r->task);
-        suspects_.erase(key);
-        r = q.retries.erase(r);
-        continue;
-      }
-      auto suspected = suspects_.count(key) > 0;
-      if ((!reserved || suspected) && may_take(worker, *r, false)) {
-        // A retried task travels alone: if it is what fails, only it does.
-        isolated = suspected;
-        holders = std::move(r->holders);
-        tally_.unqueued(r->task);
-        tasks.push_back(std::move(r->task));
-        q.retries.erase(r);
-        break;
-      }
-      ++r;
-    }
-    if (tasks.empty() && !reserved) {
-      const auto size = batch_size_now();
-      size_t bytes = 0;
-      while (!q.fresh.empty() && tasks.size() < size) {
-        auto& next = q.fresh.front();
-        if (!tasks.empty() && bytes + next.bytes.size() > options_.batch_bytes)
-          break;
-        auto task = std::move(next);
-        q.fresh.pop_front();
-        tally_.unqueued(task);
-        if (recorded(task.job, task.index))
-          continue;
-        bytes += task.bytes.size();
-        tasks.push_back(std::move(task));
-      }
-    }
-    if (tasks.empty())
+    if (it->second.online)
       continue;
-    last_job_ = it->first;
-    auto id = next_batch_++;
-    auto& w = workers_.at(worker);
-    tally_.sent(tasks);
-    auto& sent = sent_[id];
-    sent = sent_batch{worker, std::move(tasks), std::move(holders), isolated,
-                      false,  std::nullopt};
-    w.line.push_back(id);
-    start_clock(w, now);
-    return batch{id, worker, &sent.tasks};
+    if (auto b = take_from(it->second, worker, reserved, now, recorded)) {
+      last_job_ = it->first;
+      w.online_streak = 0;
+      return b;
+    }
   }
-  return std::nullopt;
+  return online();
+}
+
+std::optional<scheduler::batch>
+scheduler::take_from(job_queue& q, worker_key worker,
+                     bool reserved, clock::time_point now,
+                     const recorded_fn& recorded) {
+  if (!serves(workers_.at(worker), q))
+    return std::nullopt; // bound to another model, or to none yet
+  if (q.paused_until > now)
+    return std::nullopt; // its store did not answer: wait, then try again
+  std::vector<image_task> tasks;
+  std::vector<worker_key> holders;
+  bool isolated = false;
+  for (auto r = q.retries.begin(); r != q.retries.end();) {
+    task_key key{r->task.job, r->task.index};
+    if (recorded(key.first, key.second)) {
+      tally_.unqueued(r->task);
+      suspects_.erase(key);
+      r = q.retries.erase(r);
+      continue;
+    }
+    auto suspected = suspects_.count(key) > 0;
+    if ((!reserved || suspected) && may_take(worker, *r, false)) {
+      // A retried task travels alone: if it is what fails, only it does.
+      isolated = suspected;
+      holders = std::move(r->holders);
+      tally_.unqueued(r->task);
+      tasks.push_back(std::move(r->task));
+      q.retries.erase(r);
+      break;
+    }
+    ++r;
+  }
+  if (tasks.empty() && !reserved) {
+    const auto size = batch_size_now();
+    size_t bytes = 0;
+    while (!q.fresh.empty() && tasks.size() < size) {
+      auto& next = q.fresh.front();
+      if (!tasks.empty() && bytes + next.bytes.size() > options_.batch_bytes)
+        break;
+      auto task = std::move(next);
+      q.fresh.pop_front();
+      tally_.unqueued(task);
+      if (recorded(task.job, task.index))
+        continue;
+      bytes += task.bytes.size();
+      tasks.push_back(std::move(task));
+    }
+  }
+  if (tasks.empty())
+    return std::nullopt;
+  auto id = next_batch_++;
+  auto& w = workers_.at(worker);
+  tally_.sent(tasks);
+  auto& sent = sent_[id];
+  sent = sent_batch{worker, std::move(tasks), std::move(holders), isolated,
+                    false,  std::nullopt};
+  w.line.push_back(id);
+  start_clock(w, now);
+  return batch{id, worker, &sent.tasks};
 }
 
 std::optional<scheduler::batch>

@@ -17,6 +17,10 @@
 // - running jobs share the workers round-robin, one batch at a time, so a
 //   small job submitted during a large one waits a few batches, not the
 //   large one's queue;
+// - online work (inference requests) goes before the jobs' batches, but
+//   takes at most `online_run` of a worker's batches in a row while a
+//   job's tasks wait for that worker, so jobs keep a share under any
+//   online load;
 // - queued plus in-flight image bytes stay below `max_queued_bytes` (and
 //   queued tasks below `max_queued_tasks`) give or take one client batch:
 //   has_room() says when a client may add more; batches are cut by count
@@ -74,6 +78,11 @@ struct scheduler_options {
   size_t max_queued_tasks = 16384;
   size_t max_queued_bytes = 256u << 20; ///< queued + in-flight image bytes
   uint32_t max_attempts = 3; ///< failures while alone on a worker: poison
+  /// Online batches (jobs added as online: inference requests) a worker
+  /// takes in a row while a job's tasks wait for it. Online work goes
+  /// first; jobs keep at least one batch in online_run + 1 of each
+  /// worker's (a quarter, by default), so they progress under any load.
+  uint32_t online_run = 3;
   std::chrono::steady_clock::duration task_timeout = std::chrono::seconds(60);
   std::chrono::steady_clock::duration hang_timeout = std::chrono::minutes(5);
 };
@@ -137,8 +146,10 @@ public:
   // ----------------------------------------------------
 
   /// A job whose tasks go only to workers of `model`, if it names one (a
-  /// job resumed from a journal stays on the model it began with).
-  void add_job(uint64_t job, std::string model = {});
+  /// job resumed from a journal stays on the model it began with). An
+  /// online one (inference requests) goes before the others, within
+  /// online_run.
+  void add_job(uint64_t job, std::string model = {}, bool online = false);
   /// The job's client has `inputs` more to send: batches shrink as the
   /// job's work runs out, not as the queue does, which credit keeps short
   /// while the rest is still on its way.
@@ -226,6 +237,7 @@ private:
     bool held = false; ///< no worker's, until its model is chosen
     uint64_t to_come = 0; ///< inputs its client has yet to send
     clock::time_point paused_until{}; ///< deferred: no batch before then
+    bool online = false; ///< inference requests: ahead of the jobs
   };
 
   struct suspect {
@@ -252,6 +264,8 @@ private:
     std::deque<batch_key> line; ///< batches held, oldest first
     clock::time_point last_answer;
     std::string model;
+    /// Online batches it took in a row while a job's tasks waited for it.
+    uint32_t online_streak = 0;
   };
 
   bool has_credit(const worker_slot& w) const;
@@ -263,6 +277,14 @@ private:
   std::optional<batch> take_for(worker_key worker, bool reserved,
                                 clock::time_point now,
                                 const recorded_fn& recorded);
+  /// A batch of one job's queue for the worker, if it has one to give.
+  std::optional<batch> take_from(job_queue& q, worker_key worker,
+                                 bool reserved,
+                                 clock::time_point now,
+                                 const recorded_fn& recorded);
+  /// True if a job that is not online has tasks queued that `worker` may
+  /// take now.
+  bool jobs_wait_for(const worker_slot& w, clock::time_point now) const;
   size_t batch_size_now() const;
   void size_credit(worker_slot& w, worker_load load) const;
   void start_clock(worker_slot& w, clock::time_point now);

@@ -381,3 +381,64 @@ TEST_CASE("a batch whose store did not answer goes out again as it was, "
   }
   CHECK(s.tasks_sent_again() == 0); // no failure: nothing retried
 }
+
+TEST_CASE("online requests go before queued job batches, and take at most "
+          "three batches in a row of a worker while a job waits",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 64, now);
+  fill(s, 1, 1000);
+  s.add_job(9, {}, true);
+  for (uint64_t i = 0; i < 100; ++i)
+    s.push(task_of(9, i));
+  ledger l;
+  std::vector<uint64_t> order;
+  for (int i = 0; i < 12; ++i) {
+    auto b = s.next_batch(now, l.fn());
+    REQUIRE(b);
+    order.push_back(b->tasks->front().job);
+    l.record(*b);
+    s.answered(b->id, now); // its credit comes back
+  }
+  CHECK(order == std::vector<uint64_t>{9, 9, 9, 1, 9, 9, 9, 1, 9, 9, 9, 1});
+}
+
+TEST_CASE("a lone online request goes out at once, ahead of a long job, and "
+          "online work takes every batch when no job waits",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 64, now);
+  fill(s, 1, 16);
+  s.add_job(9, {}, true);
+  s.push(task_of(9, 0));
+  ledger l;
+  auto first = s.next_batch(now, l.fn());
+  REQUIRE(first);
+  CHECK(first->tasks->size() == 1);
+  CHECK(first->tasks->front().job == 9);
+  s.answered(first->id, now);
+  // The job's batches, then only online work is left.
+  std::vector<uint64_t> order;
+  for (uint64_t i = 1; i <= 80; ++i)
+    s.push(task_of(9, i));
+  while (auto b = s.next_batch(now, l.fn())) {
+    order.push_back(b->tasks->front().job);
+    l.record(*b);
+    s.answered(b->id, now);
+  }
+  // While the job waits: three online batches, one of the job's, and so
+  // on; once it is done, online work takes every batch.
+  REQUIRE(order.size() >= 6);
+  auto job_batches = std::count(order.begin(), order.end(), 1u);
+  CHECK(job_batches >= 1);
+  auto last_job = std::find(order.rbegin(), order.rend(), 1u);
+  CHECK(std::all_of(order.rbegin(), last_job,
+                    [](uint64_t j) { return j == 9; }));
+  // More than online_run in a row at the end: nothing else waited.
+  CHECK(std::distance(order.rbegin(), last_job) > 3);
+  // The lone request was the first of three online batches in a row.
+  CHECK(std::equal(order.begin(), order.begin() + 3,
+                   std::vector<uint64_t>{9, 9, 1}.begin()));
+}
