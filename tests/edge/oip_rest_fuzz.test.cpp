@@ -9,6 +9,7 @@
 #include <random>
 
 #include "edge/oip_rest.hpp"
+#include "messages/errors.hpp"
 #include "tests/support/images.hpp"
 
 extern "C" int fovea_oip_rest_fuzz_one(const uint8_t* data, size_t size);
