@@ -39,6 +39,10 @@ request_sender identify_sender(caf::actor_system& sys,
 caf::error check_access(const request_sender& who, request_kind kind) {
   if (who.local)
     return caf::none;
+  if (kind == request_kind::infer)
+    return make_error(errc::not_permitted,
+                      "inference requests come from the coordinator's own "
+                      "gateway (fovea.oip-http), not from other nodes");
   if (!who.peer)
     return make_error(errc::not_permitted,
                       "the request did not come through this coordinator's "
@@ -70,6 +74,8 @@ caf::error check_access(const request_sender& who, request_kind kind) {
                : refuse("draining a worker", "role operator");
   case request_kind::observe:
     return caf::none;
+  case request_kind::infer: // refused above
+    break;
   }
   return make_error(errc::not_permitted, "an unknown kind of request");
 }

@@ -14,7 +14,9 @@
 // certificate names; only `client` and `operator` submit; only `operator`
 // cancels jobs or drains another worker (a worker may drain itself, and
 // the coordinator lets a client cancel its own job); any known sender may
-// look (nodes, jobs, ping); waiting on a job is for its owner and
+// look (nodes, jobs, ping); only this process's actors (the node's
+// inference gateway, which checks its clients' certificates) make
+// inference requests, whatever a remote peer's role; waiting on a job is for its owner and
 // operators (the coordinator checks the owner).
 #pragma once
 
@@ -30,7 +32,14 @@
 
 namespace fovea {
 
-enum class request_kind { register_worker, submit, cancel, drain, observe };
+enum class request_kind {
+  register_worker,
+  submit,
+  cancel,
+  drain,
+  observe,
+  infer, ///< the node's own inference gateway only
+};
 
 struct request_sender {
   bool local = false;                ///< this process

@@ -197,10 +197,18 @@ coordinator(coordinator_pointer self, coordinator_options options) {
   self->state.options = std::move(options);
   auto& scheduling = self->state.options.scheduling;
   self->state.sched = scheduler{scheduling};
+  // Inference requests' bytes are set aside from the budget (the settings
+  // check that they leave the jobs some).
+  auto& online = self->state.options.online;
+  auto jobs_budget = scheduling.max_queued_bytes
+                     - std::min<uint64_t>(online.max_bytes,
+                                          scheduling.max_queued_bytes / 2);
   self->state.credit = credit_ledger{
-    scheduling.max_queued_bytes,
+    jobs_budget,
     scheduling.max_queued_bytes
       / std::max<size_t>(1, scheduling.max_queued_tasks)};
+  online.task_floor = self->state.credit.task_floor();
+  self->state.online = online_requests{online};
   self->state.journals = journal_store{self->state.options.journal_dir};
   if (!self->state.options.journal_dir.empty())
     sync_journals(self);
@@ -257,6 +265,15 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       if (auto err = refused(self, request_kind::observe))
         return err;
       return self->state.options.id;
+    },
+    [self](infer_atom, online_request& request) {
+      return take_online(self, request);
+    },
+    [self](abandon_atom, uint64_t key) { abandon_online(self, key); },
+    [self](models_atom) -> caf::result<std::vector<served_model>> {
+      if (auto err = refused(self, request_kind::observe))
+        return err;
+      return served_model_list(self->state);
     },
     [self](protocol_atom) -> caf::result<uint32_t> {
       if (auto err = refused(self, request_kind::observe))

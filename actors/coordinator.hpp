@@ -46,6 +46,14 @@
 //   own job of that name, and cannot resume, wait on or cancel this one
 //   (an operator may cancel). Journals take at most `max_journal_bytes`,
 //   and ones not written for `journal_ttl` expire, each with a log line;
+// - inference requests come only from actors of its own process (the
+//   node's gateway, actors/online_gateway.hpp): each runs as its model's
+//   online job, whose batches go before the jobs' but take at most
+//   scheduling.online_run of a worker's batches in a row while jobs wait;
+//   they hold at most `online` (requests, per principal, bytes set aside
+//   from max_queued_bytes), are refused at once past it, and are answered
+//   once: with every image's row, or an error at their deadline; a request
+//   whose client went is dropped (jobs/online_requests.hpp);
 // - its deadlines (task_timeout, hang_timeout, model_wait) are read from
 //   the actor system's clock, so a test on CAF's test coordinator moves
 //   them by advancing time rather than by waiting.
@@ -77,6 +85,7 @@
 #include "jobs/job_ledger.hpp"
 #include "jobs/job_table.hpp"
 #include "jobs/model_binding.hpp"
+#include "jobs/online_requests.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_registry.hpp"
 #include "messages/interfaces.hpp"
@@ -104,6 +113,9 @@ struct coordinator_options {
   /// How long a job waits for a worker serving its model before it fails.
   caf::timespan model_wait = std::chrono::minutes(10);
   std::function<void(const std::string&)> say; ///< one line for people
+  /// Inference requests (fovea.oip-*): their bytes are set aside from
+  /// max_queued_bytes, which the jobs' clients share; max_bytes 0: off.
+  online_limits online{.max_bytes = 0};
   /// The cluster's series on the node's /metrics; null: metrics are off.
   std::shared_ptr<coordinator_metrics> metrics;
 };
@@ -201,6 +213,12 @@ struct coordinator_state {
   journal_store journals{""}; ///< under options.journal_dir
   int64_t started = unix_now();
   uint64_t recorded = 0; ///< results recorded, all jobs, since start
+  /// Inference requests taken and not yet answered, and their answers'
+  /// promises, by the gateway's key.
+  online_requests online;
+  std::unordered_map<uint64_t,
+                     caf::typed_response_promise<std::vector<prediction>>>
+    online_waiting;
 
   static inline const char* name = "fovea.coordinator";
 };

@@ -19,6 +19,8 @@ namespace {
 // Inputs of jobs that ended count as done.
 scheduler::recorded_fn recorded_in(coordinator_state& st) {
   return [&st](uint64_t job, uint64_t index) {
+    if (online_requests::is_online(job)) // answered, expired or abandoned
+      return !st.online.pending(job, index);
     auto found = st.jobs.find(job);
     return !found || found->ledger.recorded(index);
   };
@@ -154,6 +156,7 @@ void hand_out_work(coordinator_pointer self) {
     auto registered = st.workers.find(batch->worker);
     if (!registered)
       continue;
+    online_dispatched(self, *batch->tasks);
     dispatch(self, registered->entry.handle, batch->id, *batch->tasks);
   }
 }

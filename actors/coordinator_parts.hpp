@@ -7,6 +7,7 @@
 // a job's results (the ledger, delivering rows, ending jobs);
 // coordinator_journals.cpp its journal (open, resume, sync, expire);
 // coordinator_models.cpp chooses the model each job runs on;
+// coordinator_online.cpp takes and answers inference requests;
 // coordinator_sampling.cpp keeps the metrics' gauges current.
 // Everything here runs on the coordinator's own thread.
 #pragma once
@@ -160,6 +161,32 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
 
 /// Checks batches' deadlines (runs for the coordinator's life).
 actor_flow watch_deadlines(coordinator_pointer self);
+
+// -- online --------------------------------------------------------------------
+
+/// An inference request of the node's gateway: answered with one row per
+/// image, in order, once each has its row; or with an error at once (not
+/// permitted, invalid, model_unserved, busy, over_limit) or at its
+/// deadline (deadline_passed).
+caf::result<std::vector<prediction>> take_online(coordinator_pointer self,
+                                                 online_request& request);
+
+/// The gateway's client went away: the request's queued tasks are skipped.
+void abandon_online(coordinator_pointer self, uint64_t key);
+
+/// A row of an online job (online_requests::is_online) from the model
+/// with SHA-256 `digest`: its request is answered once it has every row.
+void record_online(coordinator_pointer self, prediction row,
+                   const std::string& digest);
+
+/// A batch of `tasks` goes to a worker: the waits of the online requests
+/// it starts, for the metrics.
+void online_dispatched(coordinator_pointer self,
+                       const std::vector<image_task>& tasks);
+
+/// Each name@version some registered worker serves, as the inference
+/// protocol describes it.
+std::vector<served_model> served_model_list(const coordinator_state& st);
 
 // -- metrics -----------------------------------------------------------------
 

@@ -140,6 +140,10 @@ void record(coordinator_pointer self, std::vector<prediction> rows,
   std::map<uint64_t, std::vector<prediction>> fresh;
   std::vector<credit_ledger::grant> grants;
   for (auto& row : rows) {
+    if (online_requests::is_online(row.job)) {
+      record_online(self, std::move(row), model);
+      continue;
+    }
     auto job = st.jobs.find(row.job);
     if (job && job->references && !job->ledger.recorded(row.index)) {
       if (row.unchanged) // the row its journal had, read from this version

@@ -25,6 +25,8 @@ void sample_now(coordinator_pointer self) {
   for (auto& [id, job] : st.jobs)
     if (!job.storage.why.empty())
       ++now.jobs_paused_on_storage;
+  now.inference_requests = st.online.requests();
+  now.inference_bytes = st.online.held_bytes();
   st.options.metrics->sample(now);
 }
 

@@ -5,6 +5,7 @@
 #include "actors/coroutine.hpp"
 #include "actors/decoder.hpp"
 #include "actors/model_runner.hpp"
+#include "messages/online.hpp"
 
 namespace fovea {
 
@@ -37,6 +38,8 @@ actor_flow classify(pipeline_pointer self, std::vector<image_task> tasks,
         metrics->batches_held(-1);
     }
   } held{st.metrics.get()};
+  if (st.metrics)
+    st.metrics->task_batch(!tasks.empty() && is_online_job(tasks.front().job));
   auto decoder = st.decoders[st.next_decoder++ % st.decoders.size()];
   // The stages are linked to us: no timeouts (the coordinator's per-batch
   // deadline is the one that matters).

@@ -133,6 +133,9 @@ caf::error check_tasks(const std::vector<image_task>& tasks, uint64_t job,
     // Set by the coordinator alone, from its journal.
     if (!task.known_version.empty())
       return invalid("a task that names a known version");
+    // Only inference requests, from this process, carry pixels.
+    if (task.pixels)
+      return invalid("a task of preprocessed pixels");
   }
   return caf::none;
 }

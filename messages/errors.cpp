@@ -39,6 +39,10 @@ std::string to_string(errc code) {
       return "model not served";
     case errc::storage_unavailable:
       return "storage unavailable";
+    case errc::busy:
+      return "busy";
+    case errc::deadline_passed:
+      return "deadline passed";
   }
   return "unknown fovea error";
 }

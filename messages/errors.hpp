@@ -29,6 +29,11 @@ enum class errc : uint8_t {
   /// A worker's inputs' store (S3, HTTPS) did not answer: the batch is
   /// not the inputs' fault, and is sent again once the store is back.
   storage_unavailable,
+  /// The coordinator holds as many inference requests as it takes: try
+  /// again later (HTTP 503).
+  busy,
+  /// An inference request was not answered within its deadline.
+  deadline_passed,
 };
 
 /// The category atom under which fovea's codes travel.

@@ -48,6 +48,10 @@ struct image_task {
   /// (prediction::source_version). A worker that finds the object still
   /// at it answers `unchanged` rather than reading and classifying again.
   std::string known_version;
+  /// `bytes` hold the model's input already preprocessed: channels x
+  /// height x width little-endian FP32 values, not an encoded image (an
+  /// inference request's "input" tensor; the worker checks the size).
+  bool pixels = false;
 
   bool is_reference() const noexcept {
     return reference != reference_kind::none;
@@ -57,7 +61,8 @@ struct image_task {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_task& x) {
   return f(caf::meta::type_name("image_task"), x.job, x.index, x.attempt,
-           x.path, x.bytes, x.error, x.top_k, x.reference, x.known_version);
+           x.path, x.bytes, x.error, x.top_k, x.reference, x.known_version,
+           x.pixels);
 }
 
 } // namespace fovea

@@ -48,6 +48,16 @@ using coordinator_actor = caf::typed_actor<
   caf::replies_to<wait_atom, uint64_t>::with<job_row>,
   caf::replies_to<cancel_atom, uint64_t>::with<uint64_t>,
   caf::replies_to<ping_atom>::with<std::string>,
+  // An inference request of the node's own gateway (only actors of this
+  // process may make one): one row per image, in order, with every
+  // class's probability; an error at once or at the request's deadline.
+  // The gateway abandons a request whose client went away.
+  caf::replies_to<infer_atom, online_request>::with<
+    std::vector<prediction>>,
+  caf::reacts_to<abandon_atom, uint64_t>,
+  // Each name@version a registered worker serves, with its geometry and
+  // class names.
+  caf::replies_to<models_atom>::with<std::vector<served_model>>,
   // The protocol version it speaks (the atom's name says it too).
   caf::replies_to<protocol_atom>::with<uint32_t>>;
 

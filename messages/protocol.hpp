@@ -25,7 +25,10 @@ namespace fovea {
 /// prediction says which version of its referenced object it was read
 /// from, an image_task which version a resumed job's row was, and a worker
 /// may answer that it is unchanged; worker_info gives its model's input
-/// geometry and class names (for the inference protocol's metadata).
-constexpr uint32_t protocol_version = 8;
+/// geometry and class names (for the inference protocol's metadata); 9: the
+/// coordinator answers inference requests of its own process (infer,
+/// abandon) and lists the models served (models), and an image_task may
+/// carry preprocessed pixels instead of an encoded image.
+constexpr uint32_t protocol_version = 9;
 
 } // namespace fovea

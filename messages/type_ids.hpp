@@ -15,6 +15,7 @@
 #include "messages/credit.hpp"
 #include "messages/image_task.hpp"
 #include "messages/job_spec.hpp"
+#include "messages/online.hpp"
 #include "messages/prediction.hpp"
 #include "messages/worker_info.hpp"
 
@@ -35,9 +36,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, command_atom, "command")
   CAF_ADD_ATOM(fovea, fovea, commit_atom, "committed")
   CAF_ADD_ATOM(fovea, fovea, credit_atom, "credit")
+  CAF_ADD_ATOM(fovea, fovea, infer_atom, "infer")
+  CAF_ADD_ATOM(fovea, fovea, models_atom, "models")
+  CAF_ADD_ATOM(fovea, fovea, abandon_atom, "abandon")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol8")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol9")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -47,10 +51,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::job_row))
   CAF_ADD_TYPE_ID(fovea, (fovea::job_credit))
   CAF_ADD_TYPE_ID(fovea, (fovea::batch_answer))
+  CAF_ADD_TYPE_ID(fovea, (fovea::online_request))
+  CAF_ADD_TYPE_ID(fovea, (fovea::served_model))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::node_row>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::job_row>))
+  CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::served_model>))
 
 CAF_END_TYPE_ID_BLOCK(fovea)

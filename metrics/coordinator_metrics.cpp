@@ -24,6 +24,15 @@ prometheus::Counter& counter(prometheus::Registry& r, const std::string& name,
 const prometheus::Histogram::BucketBoundaries sync_buckets{
   0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
+// An inference request's wait and its whole time: from well under a
+// millisecond (a lone image, an idle worker) to its deadline.
+const prometheus::Histogram::BucketBoundaries latency_buckets{
+  0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
+
+const char* const inference_outcomes[] = {"ok",       "error",   "busy",
+                                          "quota",    "unserved", "invalid",
+                                          "deadline", "abandoned"};
+
 } // namespace
 
 coordinator_metrics::coordinator_metrics(node_metrics& node)
@@ -71,6 +80,32 @@ coordinator_metrics::coordinator_metrics(node_metrics& node)
                                   "fovea_jobs_paused_on_storage",
                                   "Jobs whose dispatch waits for their inputs' "
                                   "store to answer again")),
+    inference_(BuildCounter()
+                 .Name("fovea_inference_requests_total")
+                 .Help("Inference requests, by outcome (ok; error: an image "
+                       "a worker could not classify; busy: refused, the "
+                       "server full; quota: refused, the client's limit; "
+                       "unserved: no such model; invalid; deadline: not "
+                       "answered in fovea.oip-timeout; abandoned: its "
+                       "client went)")
+                 .Register(node.registry())),
+    inference_queue_(BuildHistogram()
+                       .Name("fovea_inference_queue_seconds")
+                       .Help("Time from an inference request's arrival to "
+                             "its first image's dispatch to a worker")
+                       .Register(node.registry())
+                       .Add({}, latency_buckets)),
+    inference_seconds_(BuildHistogram()
+                         .Name("fovea_inference_seconds")
+                         .Help("Time from an inference request's arrival to "
+                               "its answer, at the coordinator")
+                         .Register(node.registry())
+                         .Add({}, latency_buckets)),
+    inference_held_(gauge(node.registry(), "fovea_inference_requests_held",
+                          "Inference requests taken and not yet answered")),
+    inference_bytes_(gauge(node.registry(), "fovea_inference_bytes_held",
+                           "Image bytes the held inference requests are "
+                           "charged (at most fovea.oip-max-queued-bytes)")),
     journal_syncs_(counter(node.registry(), "fovea_journal_syncs_total",
                            "Journal writes made durable (fdatasync)")),
     journal_sync_seconds_(BuildHistogram()
@@ -80,6 +115,15 @@ coordinator_metrics::coordinator_metrics(node_metrics& node)
                             .Add({}, sync_buckets)) {
   for (auto state : {"finished", "failed", "cancelled", "paused", "dropped"})
     jobs_ended_.Add({{"state", state}});
+  for (auto outcome : inference_outcomes)
+    inference_.Add({{"outcome", outcome}});
+}
+
+void coordinator_metrics::inference_ended(const char* outcome,
+                                          std::optional<double> seconds) {
+  inference_.Add({{"outcome", outcome}}).Increment();
+  if (seconds)
+    inference_seconds_.Observe(*seconds);
 }
 
 job_result_counters coordinator_metrics::open_job(uint64_t id,
@@ -124,6 +168,8 @@ void coordinator_metrics::sample(const cluster_sample& now) {
   queue_bytes_.Set(static_cast<double>(now.held_bytes));
   batches_in_flight_.Set(static_cast<double>(now.batches_in_flight));
   jobs_paused_on_storage_.Set(static_cast<double>(now.jobs_paused_on_storage));
+  inference_held_.Set(static_cast<double>(now.inference_requests));
+  inference_bytes_.Set(static_cast<double>(now.inference_bytes));
   if (now.tasks_sent_again > retries_seen_) {
     retries_.Increment(static_cast<double>(now.tasks_sent_again - retries_seen_));
     retries_seen_ = now.tasks_sent_again;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <prometheus/counter.h>
@@ -37,6 +38,8 @@ struct cluster_sample {
   size_t batches_in_flight = 0;
   uint64_t tasks_sent_again = 0; ///< the scheduler's count since start
   size_t jobs_paused_on_storage = 0; ///< their inputs' store does not answer
+  size_t inference_requests = 0; ///< inference requests held
+  uint64_t inference_bytes = 0;  ///< and what they are charged
 };
 
 class coordinator_metrics {
@@ -56,6 +59,13 @@ public:
   /// A batch came back unread: its inputs' store did not answer.
   void storage_unavailable() { storage_outages_.Increment(); }
   void journal_synced(double seconds);
+  /// An inference request ended with `outcome` (ok, error, busy, quota,
+  /// unserved, invalid, deadline, abandoned), `seconds` after it came (not
+  /// timed when refused at once).
+  void inference_ended(const char* outcome, std::optional<double> seconds);
+  /// An inference request's first image went to a worker `seconds` after
+  /// the request came.
+  void inference_waited(double seconds) { inference_queue_.Observe(seconds); }
 
   /// Sets the gauges (and readiness: ready with at least one worker).
   void sample(const cluster_sample& now);
@@ -75,6 +85,11 @@ private:
   prometheus::Counter& timeouts_;
   prometheus::Counter& storage_outages_;
   prometheus::Gauge& jobs_paused_on_storage_;
+  prometheus::Family<prometheus::Counter>& inference_;
+  prometheus::Histogram& inference_queue_;
+  prometheus::Histogram& inference_seconds_;
+  prometheus::Gauge& inference_held_;
+  prometheus::Gauge& inference_bytes_;
   prometheus::Counter& journal_syncs_;
   prometheus::Histogram& journal_sync_seconds_;
   uint64_t retries_seen_ = 0;

@@ -24,6 +24,14 @@ prometheus::Family<prometheus::Counter>& images_family(node_metrics& node) {
     .Register(node.registry());
 }
 
+prometheus::Family<prometheus::Counter>& task_batches_family(node_metrics& node) {
+  return BuildCounter()
+    .Name("fovea_worker_task_batches_total")
+    .Help("Task batches taken from the coordinator, by model and kind "
+          "(online: inference requests; job: a job's inputs)")
+    .Register(node.registry());
+}
+
 } // namespace
 
 worker_metrics::worker_metrics(node_metrics& node, const std::string& model)
@@ -55,7 +63,11 @@ worker_metrics::worker_metrics(node_metrics& node, const std::string& model)
                  .Name("fovea_worker_batches_in_flight")
                  .Help("Task batches held now (at most the worker's slots)")
                  .Register(node.registry())
-                 .Add({{"model", model}})) {
+                 .Add({{"model", model}})),
+    online_batches_(
+      task_batches_family(node).Add({{"model", model}, {"kind", "online"}})),
+    job_batches_(
+      task_batches_family(node).Add({{"model", model}, {"kind", "job"}})) {
 }
 
 void worker_metrics::forward_pass(size_t images, double seconds) {

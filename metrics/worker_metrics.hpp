@@ -32,6 +32,11 @@ public:
   void failed_images(size_t images) { images_error_.Increment(images); }
   /// Task batches this worker holds now, from the coordinator.
   void batches_held(long change) { in_flight_.Increment(change); }
+  /// A task batch came from the coordinator: inference requests' (online)
+  /// or a job's.
+  void task_batch(bool online) {
+    (online ? online_batches_ : job_batches_).Increment();
+  }
 
 private:
   prometheus::Counter& batches_;
@@ -41,6 +46,8 @@ private:
   prometheus::Counter& images_ok_;
   prometheus::Counter& images_error_;
   prometheus::Gauge& in_flight_;
+  prometheus::Counter& online_batches_;
+  prometheus::Counter& job_batches_;
 };
 
 } // namespace fovea

@@ -1,11 +1,37 @@
 #include "vision/classifier.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "messages/errors.hpp"
 
 namespace fovea {
+
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "pixels travel as little-endian floats, copied as they are");
+
+// A task's preprocessed pixels into its slot: exactly the model's input
+// size, every value finite (a NaN would make every probability NaN); the
+// reason if not.
+std::string copy_pixels(const std::vector<uint8_t>& bytes,
+                        std::span<float> slot) {
+  if (bytes.size() != slot.size_bytes())
+    return "bad image: " + std::to_string(bytes.size() / sizeof(float))
+           + " pixel values where the model takes "
+           + std::to_string(slot.size());
+  std::memcpy(slot.data(), bytes.data(), bytes.size());
+  if (!std::all_of(slot.begin(), slot.end(),
+                   [](float v) { return std::isfinite(v); }))
+    return "bad image: a pixel value that is not a finite number";
+  return {};
+}
+
+} // namespace
 
 decoded_batch decode_tasks(const std::vector<image_task>& tasks,
                            const model_manifest& m,
@@ -30,9 +56,11 @@ decoded_batch decode_tasks(const std::vector<image_task>& tasks,
     else if (task.is_reference() && task.bytes.empty())
       row.error = "refused: this worker reads no inputs by reference (it "
                   "has no fovea.shared-roots, s3-endpoint or http-hosts)";
+    else if (task.pixels)
+      row.error = copy_pixels(task.bytes, slot);
     else if (auto err = preprocess(task.bytes, m, slot, limits))
       row.error = describe(err);
-    else
+    if (row.error.empty())
       batch.images.push_back(static_cast<uint32_t>(batch.rows.size() - 1));
   }
   batch.inputs.resize(batch.images.size() * size);

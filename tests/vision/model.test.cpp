@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
 #include "messages/errors.hpp"
 #include "tests/support/images.hpp"
 #include "vision/classifier.hpp"
 #include "vision/model.hpp"
+#include "vision/preprocess.hpp"
 
 using namespace fovea;
 namespace fs = std::filesystem;
@@ -90,6 +92,42 @@ TEST_CASE("a classifier answers every task once, in order, errors as rows",
     CHECK(single[0].label == rows[3].label);
     CHECK(single[0].score == Approx(rows[3].score).epsilon(1e-5));
   }
+}
+
+TEST_CASE("preprocessed pixels are classified as their image is, and "
+          "pixels of the wrong size or not finite are error rows",
+          "[unit][oip]") {
+  auto loaded = model::load(test::shipped_model());
+  REQUIRE(loaded);
+  auto manifest = (*loaded)->manifest();
+  classifier engine{std::move(*loaded), "w-test"};
+  image_task encoded;
+  encoded.bytes = test::pattern_png(7);
+  std::vector<float> pixels(manifest.input_size());
+  REQUIRE_FALSE(preprocess(encoded.bytes, manifest, pixels));
+  auto as_pixels = [](std::vector<float> values) {
+    image_task task;
+    task.pixels = true;
+    auto* first = reinterpret_cast<const uint8_t*>(values.data());
+    task.bytes.assign(first, first + values.size() * sizeof(float));
+    return task;
+  };
+  auto nan = pixels;
+  nan[5] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<image_task> tasks{
+    encoded, as_pixels(pixels),
+    as_pixels(std::vector<float>(pixels.begin(), pixels.end() - 1)),
+    as_pixels(nan)};
+  auto rows = engine.classify(tasks);
+  REQUIRE(rows.size() == 4);
+  REQUIRE(rows[0].ok());
+  REQUIRE(rows[1].ok());
+  CHECK(rows[1].label == rows[0].label);
+  CHECK(rows[1].score == Approx(rows[0].score).epsilon(1e-6));
+  CHECK(rows[2].error == "bad image: 783 pixel values where the model takes "
+                         "784");
+  CHECK(rows[3].error
+        == "bad image: a pixel value that is not a finite number");
 }
 
 // The shipped model.ini with its sha256 line replaced by `pin`.
