@@ -238,6 +238,12 @@ private:
           route_ = route_for(loop_, std::string{req.method_string()},
                              target.substr(0, target.find('?')), who_, is_tls,
                              refusal_);
+          // No route, or not for this client: a body is never read (the
+          // answer comes now, and the connection closes after it).
+          if (!route_
+              && (parser_->chunked()
+                  || parser_->content_length().value_or(0) > 0))
+            return reply(refusal_, false, req.version());
           uint64_t limit = route_ && route_->max_body_bytes > 0
                                ? route_->max_body_bytes
                                : loop_.options.max_body_bytes;

@@ -21,7 +21,8 @@
 // - with credentials it speaks only TLS with the edge's policy (mutual,
 //   the cluster CA and its revocation list, TLS 1.2+, AEAD ciphers), and
 //   each route names the roles that may use it: a certificate of another
-//   role gets 403. Without credentials (loopback, or fovea.insecure) every
+//   role gets 403, answered from the request's header: the body of a
+//   request refused (403, 404, 405) is never read. Without credentials (loopback, or fovea.insecure) every
 //   client is unauthenticated and every route is open, as on a plain edge;
 // - a route may answer later, from another thread (http_responder): the
 //   client gets that answer, or 504 past `answer_timeout`, and a client
