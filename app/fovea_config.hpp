@@ -23,6 +23,8 @@
 #include "actors/message_checks.hpp"
 #include "app/install_layout.hpp"
 #include "edge/edge_core.hpp"
+#include "edge/oip_rest.hpp"
+#include "jobs/online_requests.hpp"
 #include "jobs/scheduler.hpp"
 #include "storage/reference_reader.hpp"
 #include "edge/tls_credentials.hpp"
@@ -106,6 +108,13 @@ public:
   std::vector<std::string> http_hosts; ///< a worker fetches only from these
   std::string s3_ca; ///< CA file for S3 and HTTPS inputs; empty: system's
   uint32_t storage_reads = storage_settings{}.reads;
+  // online inference (a coordinator's; app/oip_routes.hpp)
+  std::string oip_http; ///< HOST:PORT of its REST endpoints; empty: off
+  caf::timespan oip_timeout = std::chrono::seconds(10);
+  uint64_t oip_max_queued_bytes = online_limits{}.max_bytes;
+  uint32_t oip_max_requests = online_limits{}.max_requests;
+  uint32_t oip_max_per_client = online_limits{}.max_per_principal;
+  uint32_t oip_max_batch = oip_limits{}.max_batch;
   // operations
   /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
   std::string http;
@@ -138,6 +147,10 @@ public:
   /// The coordinator's scheduling settings from fovea.batch-size,
   /// task-timeout, hang-timeout, max-attempts and max-queued-bytes.
   scheduler_options scheduling() const;
+
+  /// What a coordinator holds of inference requests, as configured (max
+  /// bytes 0 when fovea.oip-http is off).
+  online_limits online() const;
 
   /// What the edge enforces, as configured.
   edge_limits edge_settings() const;

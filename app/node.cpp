@@ -26,6 +26,7 @@
 #include "app/lifetime.hpp"
 #include "app/node_edge.hpp"
 #include "app/node_http.hpp"
+#include "app/node_oip.hpp"
 #include "app/node_roles.hpp"
 #include "app/subcommands.hpp"
 #include "jobs/job_journal.hpp"
@@ -145,6 +146,7 @@ int run_coordinator(fovea_config& cfg) {
     options.peers = std::make_shared<unguarded_directory>();
   options.limits = cfg.limits();
   options.say = [id](const std::string& line) { say(id + ": " + line); };
+  options.online = cfg.online();
   if (http->metrics)
     options.metrics = std::make_shared<coordinator_metrics>(*http->metrics);
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
@@ -157,6 +159,13 @@ int run_coordinator(fovea_config& cfg) {
   // Listen: the edge where the config says (port 0: any free port).
   auto port = listen(sys, cfg, front.get(), coordinator_handle);
   if (!port) {
+    caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
+    return 2;
+  }
+  // Inference requests, once the coordinator takes them (stopped before
+  // the actor system goes).
+  auto oip = open_oip(cfg, sys, coordinator_handle, id);
+  if (!oip) {
     caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
     return 2;
   }

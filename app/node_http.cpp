@@ -9,22 +9,21 @@
 
 namespace fovea {
 
-std::optional<node_http> open_http(const fovea_config& cfg,
-                                   const std::string& node,
-                                   const std::string& role) {
-  node_http result;
-  if (cfg.http.empty())
-    return result;
+std::optional<http_front_options> front_options(const fovea_config& cfg,
+                                                const std::string& key,
+                                                const std::string& address,
+                                                const std::string& node,
+                                                const std::string& serves) {
   // Port 0 (any free port, said in the log line) is fine here, unlike for
   // an address to connect to.
-  auto any_port = cfg.http.size() > 2
-                  && cfg.http.compare(cfg.http.size() - 2, 2, ":0") == 0;
+  auto any_port = address.size() > 2
+                  && address.compare(address.size() - 2, 2, ":0") == 0;
   auto where = parse_endpoint(
-    any_port ? cfg.http.substr(0, cfg.http.size() - 1) + "1" : cfg.http);
+    any_port ? address.substr(0, address.size() - 1) + "1" : address);
   if (where && any_port)
     where->port = 0;
   if (!where) {
-    complain("fovea node: fovea.http: " + describe(where.error()));
+    complain("fovea node: fovea." + key + ": " + describe(where.error()));
     return std::nullopt;
   }
   http_front_options options;
@@ -34,10 +33,11 @@ std::optional<node_http> open_http(const fovea_config& cfg,
   auto tls = !cfg.certificate.empty();
   if (!is_loopback(options.host)) {
     if (!tls && !cfg.insecure) {
-      complain("fovea node: fovea.http = " + cfg.http
+      complain("fovea node: fovea." + key + " = " + address
                + " is not a loopback address and this node has no "
-                 "certificate to serve HTTPS with: its metrics would be "
-                 "open to anyone who reaches it. Give the node "
+                 "certificate to serve HTTPS with: its "
+               + serves
+               + " would be open to anyone who reaches it. Give the node "
                  "fovea.certificate, fovea.key and fovea.ca, or set "
                  "fovea.insecure = true on a network you trust");
       return std::nullopt;
@@ -51,6 +51,18 @@ std::optional<node_http> open_http(const fovea_config& cfg,
       }
     }
   }
+  return options;
+}
+
+std::optional<node_http> open_http(const fovea_config& cfg,
+                                   const std::string& node,
+                                   const std::string& role) {
+  node_http result;
+  if (cfg.http.empty())
+    return result;
+  auto options = front_options(cfg, "http", cfg.http, node, "metrics");
+  if (!options)
+    return std::nullopt;
   auto versions = build_info();
   result.metrics = std::make_shared<node_metrics>(
     node, role,
@@ -60,7 +72,7 @@ std::optional<node_http> open_http(const fovea_config& cfg,
                                        {"opencv", versions.opencv},
                                        {"openssl", versions.openssl}});
   std::string problem;
-  result.front = http_front::start(std::move(options),
+  result.front = http_front::start(std::move(*options),
                                    probe_routes(*result.metrics), problem);
   if (!result.front) {
     complain("fovea node: fovea.http: " + problem);

@@ -32,6 +32,16 @@ struct node_http {
   }
 };
 
+/// The front's options for `address`, the value of fovea.`key`: plain on
+/// loopback, HTTPS with the node's certificate beyond it, or plain there
+/// with fovea.insecure; nothing after complaining that it would leave its
+/// `serves` ("metrics") open (the caller exits 2).
+std::optional<http_front_options> front_options(const fovea_config& cfg,
+                                                const std::string& key,
+                                                const std::string& address,
+                                                const std::string& node,
+                                                const std::string& serves);
+
 /// Starts what fovea.http asks for; nothing after complaining (the caller
 /// exits 2). `role` is "coordinator" or "worker".
 std::optional<node_http> open_http(const fovea_config& cfg,

@@ -106,6 +106,28 @@ const std::vector<setting>& settings_schema() {
     {"storage-reads", "storage",
      "reads of referenced inputs a worker keeps in flight", &c::storage_reads,
      1, 4096},
+    // online inference
+    {"oip-http", "inference",
+     "HOST:PORT where a coordinator serves the Open Inference Protocol over "
+     "HTTP (HTTPS with its certificate beyond loopback; empty: off)",
+     &c::oip_http},
+    {"oip-timeout", "inference",
+     "how long an inference request may take in all before it is answered "
+     "504",
+     &c::oip_timeout, 1},
+    {"oip-max-queued-bytes", "inference",
+     "image bytes of inference requests a coordinator holds, set aside from "
+     "max-queued-bytes (at most half of it); past it a request gets 503",
+     &c::oip_max_queued_bytes, 1},
+    {"oip-max-requests", "inference",
+     "inference requests a coordinator holds; past it a request gets 503",
+     &c::oip_max_requests, 1, 1'000'000},
+    {"oip-max-per-client", "inference",
+     "inference requests of one client certificate a coordinator holds; "
+     "past it that client gets 429",
+     &c::oip_max_per_client, 1, 1'000'000},
+    {"oip-max-batch", "inference",
+     "images in one inference request", &c::oip_max_batch, 1, 1024},
     // the coordinator
     {"batch-size", "coordinator",
      "most tasks per batch sent to a worker (batches shrink as a job's "

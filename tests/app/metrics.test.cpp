@@ -26,12 +26,7 @@ const std::string on_any_port = "--fovea.http=127.0.0.1:0";
 // The port in the node's "metrics on" line, printed before its ready line
 // (which a cluster may have waited for already).
 uint16_t http_port_of(test::child_process& node) {
-  std::optional<std::string> line;
-  auto& seen = node.output();
-  if (auto at = seen.find("metrics on"); at != std::string::npos)
-    line = seen.substr(at, seen.find('\n', at) - at);
-  else
-    line = node.wait_for_line("metrics on", 30s);
+  auto line = test::printed_line(node, "metrics on", 30s);
   INFO(node.output());
   REQUIRE(line);
   auto port = test::metrics_port(*line);

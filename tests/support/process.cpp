@@ -306,6 +306,18 @@ std::pair<int, std::string> run_fovea(std::vector<std::string> args,
 
 namespace fovea::test {
 
+std::optional<std::string> printed_line(child_process& node,
+                                        const std::string& text,
+                                        std::chrono::seconds timeout) {
+  auto& seen = node.output();
+  if (auto at = seen.find(text); at != std::string::npos) {
+    auto start = seen.rfind('\n', at);
+    start = start == std::string::npos ? 0 : start + 1;
+    return seen.substr(start, seen.find('\n', at) - start);
+  }
+  return node.wait_for_line(text, timeout);
+}
+
 std::pair<int, std::string> run_command(const std::string& command,
                                         int seconds) {
   auto line = "timeout " + std::to_string(seconds) + " " + command

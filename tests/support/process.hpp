@@ -111,6 +111,13 @@ private:
   uint64_t read_chars_ = 0;
 };
 
+/// The line of `node`'s output that contains `text`: one it printed
+/// already (which wait_for_line, having read past it, would not see
+/// again), or the next to come within `timeout`; nothing if none.
+std::optional<std::string> printed_line(child_process& node,
+                                        const std::string& text,
+                                        std::chrono::seconds timeout);
+
 /// Runs a shell command (another program: openssl, say) to its end, with
 /// stdin from /dev/null, killed after `seconds`; returns {exit code,
 /// stdout and stderr}.
