@@ -219,6 +219,7 @@ struct coordinator_state {
   std::unordered_map<uint64_t,
                      caf::typed_response_promise<std::vector<prediction>>>
     online_waiting;
+  bool online_sweeping = false; ///< a sweep for their deadlines runs
 
   static inline const char* name = "fovea.coordinator";
 };

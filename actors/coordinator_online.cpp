@@ -113,12 +113,20 @@ void expire_online(coordinator_pointer self) {
   }
 }
 
-// Wakes once the request's deadline is past: one timer a request, at most
-// online_limits::max_requests of them.
-actor_flow expire_later(coordinator_pointer self, caf::timespan timeout) {
-  auto pause = after(self, timeout);
-  co_await pause;
-  expire_online(self);
+// Answers requests past their deadline every 50 ms while any are held
+// (so a deadline is met within 50 ms). One sweep rather than a timer per
+// request: CAF 0.17's actor clock cancels a request's timeout by a scan of
+// every timer it holds, and 16,000 requests' timers (10 s at 1,600/s) made
+// that scan a fifth of the coordinator's time.
+actor_flow sweep_online(coordinator_pointer self) {
+  constexpr auto every = std::chrono::milliseconds(50);
+  self->state.online_sweeping = true;
+  while (self->state.online.requests() > 0) {
+    auto pause = after(self, every);
+    co_await pause;
+    expire_online(self);
+  }
+  self->state.online_sweeping = false;
 }
 
 } // namespace
@@ -166,7 +174,8 @@ caf::result<std::vector<prediction>> take_online(coordinator_pointer self,
     st.sched.push(std::move(task));
   auto promise = self->make_response_promise<std::vector<prediction>>();
   st.online_waiting.emplace(request.key, promise);
-  expire_later(self, timeout);
+  if (!st.online_sweeping)
+    sweep_online(self);
   pump(self);
   return promise;
 }

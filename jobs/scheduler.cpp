@@ -153,6 +153,23 @@ size_t scheduler::batch_size_now() const {
                             options_.batch_size);
 }
 
+size_t scheduler::online_batch_size(const job_queue& q) const {
+  size_t serving = 0;
+  for (auto& [key, w] : workers_)
+    if (!w.draining && serves(w, q))
+      ++serving;
+  auto share = std::max<size_t>(serving, 1);
+  return std::clamp<size_t>((q.fresh.size() + share - 1) / share, 1,
+                            options_.batch_size);
+}
+
+size_t scheduler::online_held(const worker_slot& w) const {
+  return std::count_if(w.line.begin(), w.line.end(), [this](batch_key id) {
+    auto sent = sent_.find(id);
+    return sent != sent_.end() && sent->second.online;
+  });
+}
+
 // A suspect waiting for a worker that holds nothing else reserves the least
 // busy worker that could take it: that worker gets nothing new until it has
 // emptied and taken the suspect. Otherwise a busy cluster never frees one.
@@ -191,6 +208,8 @@ scheduler::take_for(worker_key worker, bool reserved, clock::time_point now,
   auto& w = workers_.at(worker);
   auto jobs_wait = jobs_wait_for(w, now);
   auto online = [&]() -> std::optional<batch> {
+    if (online_held(w) >= options_.online_depth)
+      return std::nullopt;
     for (auto& entry : jobs_)
       if (auto& q = entry.second; q.online)
         if (auto b = take_from(q, worker, reserved, now, recorded)) {
@@ -249,7 +268,7 @@ scheduler::take_from(job_queue& q, worker_key worker,
     ++r;
   }
   if (tasks.empty() && !reserved) {
-    const auto size = batch_size_now();
+    const auto size = q.online ? online_batch_size(q) : batch_size_now();
     size_t bytes = 0;
     while (!q.fresh.empty() && tasks.size() < size) {
       auto& next = q.fresh.front();
@@ -270,8 +289,9 @@ scheduler::take_from(job_queue& q, worker_key worker,
   auto& w = workers_.at(worker);
   tally_.sent(tasks);
   auto& sent = sent_[id];
-  sent = sent_batch{worker, std::move(tasks), std::move(holders), isolated,
-                    false,  std::nullopt};
+  sent = sent_batch{worker,       std::move(tasks), std::move(holders),
+                    isolated,     false,            std::nullopt,
+                    q.online};
   w.line.push_back(id);
   start_clock(w, now);
   return batch{id, worker, &sent.tasks};

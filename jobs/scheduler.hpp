@@ -20,7 +20,8 @@
 // - online work (inference requests) goes before the jobs' batches, but
 //   takes at most `online_run` of a worker's batches in a row while a
 //   job's tasks wait for that worker, so jobs keep a share under any
-//   online load;
+//   online load; a worker holds at most `online_depth` online batches, so
+//   that requests arriving while it is busy are batched together;
 // - queued plus in-flight image bytes stay below `max_queued_bytes` (and
 //   queued tasks below `max_queued_tasks`) give or take one client batch:
 //   has_room() says when a client may add more; batches are cut by count
@@ -83,6 +84,12 @@ struct scheduler_options {
   /// first; jobs keep at least one batch in online_run + 1 of each
   /// worker's (a quarter, by default), so they progress under any load.
   uint32_t online_run = 3;
+  /// Online batches a worker holds at most: one running, one next. The
+  /// requests that come meanwhile wait at the coordinator and go out
+  /// together as one batch when that worker frees a place (a lone request
+  /// to an idle worker goes at once): the per-batch costs of dispatch and
+  /// of a forward pass are then shared as the load grows.
+  uint32_t online_depth = 2;
   std::chrono::steady_clock::duration task_timeout = std::chrono::seconds(60);
   std::chrono::steady_clock::duration hang_timeout = std::chrono::minutes(5);
 };
@@ -253,6 +260,7 @@ private:
     bool isolated = false; ///< a suspect alone on a worker holding nothing else
     bool overdue = false;
     std::optional<clock::time_point> deadline; ///< once first in its line
+    bool online = false; ///< of an online job
   };
 
   struct worker_slot {
@@ -286,6 +294,11 @@ private:
   /// take now.
   bool jobs_wait_for(const worker_slot& w, clock::time_point now) const;
   size_t batch_size_now() const;
+  /// An online queue's batch: its requests shared among the workers that
+  /// serve it, up to batch_size.
+  size_t online_batch_size(const job_queue& q) const;
+  /// Online batches the worker holds now.
+  size_t online_held(const worker_slot& w) const;
   void size_credit(worker_slot& w, worker_load load) const;
   void start_clock(worker_slot& w, clock::time_point now);
   void drop_from_line(worker_key worker, batch_key id, clock::time_point now);

@@ -421,7 +421,7 @@ TEST_CASE("a lone online request goes out at once, ahead of a long job, and "
   s.answered(first->id, now);
   // The job's batches, then only online work is left.
   std::vector<uint64_t> order;
-  for (uint64_t i = 1; i <= 80; ++i)
+  for (uint64_t i = 1; i <= 200; ++i) // 25 online batches of 8
     s.push(task_of(9, i));
   while (auto b = s.next_batch(now, l.fn())) {
     order.push_back(b->tasks->front().job);
@@ -441,4 +441,43 @@ TEST_CASE("a lone online request goes out at once, ahead of a long job, and "
   // The lone request was the first of three online batches in a row.
   CHECK(std::equal(order.begin(), order.begin() + 3,
                    std::vector<uint64_t>{9, 9, 1}.begin()));
+}
+
+TEST_CASE("a worker holds at most two online batches; requests that come "
+          "meanwhile go out together, shared among the workers",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 8, now);
+  s.add_worker(2, 8, now);
+  s.add_job(9, {}, true);
+  ledger l;
+  uint64_t next = 0;
+  auto arrive = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      s.push(task_of(9, next++));
+  };
+  // Two lone requests, one after the other: each goes at once.
+  std::vector<scheduler::batch> held;
+  for (int i = 0; i < 4; ++i) {
+    arrive(1);
+    auto b = s.next_batch(now, l.fn());
+    REQUIRE(b);
+    CHECK(b->tasks->size() == 1);
+    held.push_back(*b);
+  }
+  // Both workers hold two online batches now: six more wait, whatever
+  // credit is left.
+  arrive(6);
+  CHECK_FALSE(s.next_batch(now, l.fn()));
+  CHECK(s.queued_tasks() == 6);
+  // A worker answers one: it takes half of what waits, in one batch (the
+  // other worker serves this model too).
+  l.record(held[0]);
+  s.answered(held[0].id, now);
+  auto together = s.next_batch(now, l.fn());
+  REQUIRE(together);
+  CHECK(together->worker == held[0].worker);
+  CHECK(together->tasks->size() == 3);
+  CHECK_FALSE(s.next_batch(now, l.fn()));
 }
