@@ -2,24 +2,43 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 
 #include "vision/classifier.hpp"
 
 namespace fovea {
 
 batch_queue::ticket batch_queue::push(decoded_batch batch,
-                                      clock::time_point now) {
+                                      clock::time_point now, bool urgent) {
   assert(!batch.images.empty());
   untaken_ += batch.images.size();
-  entries_.push_back(entry{next_, std::move(batch), now, 0, 0, {}});
+  auto at = entries_.end();
+  if (urgent) // model batches take from the front: it is next but for those
+    at = std::find_if(entries_.begin(), entries_.end(), [](const entry& e) {
+      return !e.urgent && e.taken == 0;
+    });
+  entries_.insert(at, entry{next_, std::move(batch), now, 0, 0, {}, urgent});
   return next_++;
 }
 
 batch_queue::clock::time_point batch_queue::oldest() const {
+  // Not the front's: an urgent request may be ahead of older ones.
+  std::optional<clock::time_point> first;
   for (auto& e : entries_)
-    if (e.taken < e.batch.images.size())
-      return e.arrived;
-  return clock::now();
+    if (e.taken < e.batch.images.size() && (!first || e.arrived < *first))
+      first = e.arrived;
+  return first.value_or(clock::now());
+}
+
+size_t batch_queue::through_urgent() const {
+  size_t images = 0;
+  size_t through = 0;
+  for (auto& e : entries_) {
+    images += e.batch.images.size() - e.taken;
+    if (e.urgent && e.taken < e.batch.images.size())
+      through = images;
+  }
+  return through;
 }
 
 batch_queue::model_batch batch_queue::take(size_t count) {

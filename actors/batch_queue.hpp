@@ -1,7 +1,8 @@
 // batch_queue: the images waiting for a worker's model, across requests.
 //
 // Requests (decoded batches of tasks, one per coordinator batch) queue in
-// arrival order; a model batch takes images from the front, across request
+// arrival order, except that an urgent one (an inference request's) goes
+// ahead of every request not yet started; a model batch takes images from the front, across request
 // boundaries, so several small requests make one large forward pass and a
 // large request may span two. A request is complete once every one of its
 // images has been through the model. Plain logic for the model runner actor,
@@ -40,10 +41,18 @@ public:
   explicit batch_queue(size_t input_size) : input_size_(input_size) {}
 
   /// Queues a request that has at least one image; returns its ticket.
-  ticket push(decoded_batch batch, clock::time_point now);
+  /// An urgent one goes behind the requests already started and the
+  /// urgent ones before it, ahead of the rest.
+  ticket push(decoded_batch batch, clock::time_point now,
+              bool urgent = false);
 
   /// Images queued and not yet taken.
   size_t images() const noexcept { return untaken_; }
+
+  /// Untaken images from the front through the last urgent request that
+  /// has some: a model batch of these answers every urgent request now
+  /// (0: none waits).
+  size_t through_urgent() const;
 
   /// When the oldest request with untaken images arrived.
   clock::time_point oldest() const;
@@ -77,6 +86,7 @@ private:
     size_t taken = 0; ///< images handed to a model batch
     size_t done = 0;  ///< images labelled
     std::string failure; ///< the model's, on some of its images
+    bool urgent = false;
   };
 
   size_t input_size_;

@@ -5,6 +5,7 @@
 #include "actors/coroutine.hpp"
 #include "actors/decoder.hpp"
 #include "messages/errors.hpp"
+#include "messages/online.hpp"
 
 namespace fovea {
 
@@ -40,7 +41,18 @@ void step(runner_pointer self) {
   auto now = batch_queue::clock::now();
   auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
     now - queue.oldest());
-  auto size = st.policy.batch_to_run(queue.images(), waited);
+  // Inference requests do not wait for company, nor for a full batch of
+  // the jobs' images behind them: a pass of what is ahead of them runs now
+  // (the jobs' images that came later join the pass after).
+  auto urgent = queue.through_urgent();
+  auto size = urgent > 0 ? std::min(urgent, st.policy.max_batch_size)
+                         : st.policy.batch_to_run(queue.images(), waited);
+  // While inference requests come (one in the last 100 ms), the jobs'
+  // passes are a quarter as long: a request arriving mid-pass waits for at
+  // most that, at some cost to the jobs' rate (bench/run online).
+  constexpr auto online_recently = std::chrono::milliseconds(100);
+  if (urgent == 0 && now - st.last_urgent < online_recently)
+    size = std::min(size, std::max<size_t>(1, st.policy.max_batch_size / 4));
   if (size == 0) {
     if (queue.images() > 0 && !st.delayed_flush_armed)
       flush_after(self, st.policy.max_queue_delay - waited);
@@ -85,7 +97,12 @@ queue_batch(runner_pointer self, decoded_batch batch, bool held) {
     return std::move(batch.rows); // nothing for the model to do
   auto& st = self->state;
   auto promise = self->make_response_promise<std::vector<prediction>>();
-  auto ticket = st.queue->push(std::move(batch), batch_queue::clock::now());
+  // An inference request's images go ahead of the jobs' not yet started.
+  auto urgent = is_online_job(batch.rows.front().job);
+  if (urgent)
+    st.last_urgent = batch_queue::clock::now();
+  auto ticket = st.queue->push(std::move(batch), batch_queue::clock::now(),
+                               urgent);
   st.waiting.emplace(ticket, model_runner_state::request{promise, held});
   if (held)
     st.hold(+1);

@@ -68,6 +68,9 @@ struct model_runner_state {
   bool delayed_flush_armed = false; ///< a flush will come after the delay
   std::shared_ptr<worker_metrics> metrics; ///< null: off
   runner_decoding decoding;
+  /// When an inference request last arrived: for a while after, the jobs'
+  /// passes are shorter, so the next request waits less for one to end.
+  std::chrono::steady_clock::time_point last_urgent{};
 
   /// Counts `change` more batches held (a runner that decodes for itself
   /// is the worker's inference actor: it keeps the gauge a pipeline would).

@@ -26,6 +26,7 @@
 #include "actors/coroutine.hpp"
 #include "actors/remote.hpp"
 #include "messages/errors.hpp"
+#include "messages/online.hpp"
 
 namespace fovea {
 
@@ -150,9 +151,17 @@ caf::result<batch_answer> classify(worker_pointer self,
     if (--self->state.held == 0)
       self->state.idle_since = self->clock().now();
   };
-  self
-    ->request(st.engine, caf::infinite, classify_atom::value, std::move(tasks))
-    .then(
+  // An inference request's batch goes ahead of the jobs' batches waiting
+  // in the model's mailbox (CAF's high-priority queue), so it does not
+  // wait for their decoding.
+  auto online = !tasks.empty() && is_online_job(tasks.front().job);
+  auto asked = online
+                 ? self->request<caf::message_priority::high>(
+                     st.engine, caf::infinite, classify_atom::value,
+                     std::move(tasks))
+                 : self->request(st.engine, caf::infinite,
+                                 classify_atom::value, std::move(tasks));
+  std::move(asked).then(
       [answer, load, done](std::vector<prediction>& rows) mutable {
         done();
         load.rows = std::move(rows);

@@ -163,6 +163,23 @@ size_t scheduler::online_batch_size(const job_queue& q) const {
                             options_.batch_size);
 }
 
+bool scheduler::online_room(const worker_slot& w) const {
+  if (w.draining || online_held(w) >= options_.online_depth)
+    return false;
+  return std::none_of(w.line.begin(), w.line.end(),
+                      [&](batch_key id) { return sent_.at(id).isolated; });
+}
+
+std::optional<scheduler::batch>
+scheduler::take_online(worker_key worker, clock::time_point now,
+                       const recorded_fn& recorded) {
+  for (auto& entry : jobs_)
+    if (auto& q = entry.second; q.online)
+      if (auto b = take_from(q, worker, false, now, recorded))
+        return b;
+  return std::nullopt;
+}
+
 size_t scheduler::online_held(const worker_slot& w) const {
   return std::count_if(w.line.begin(), w.line.end(), [this](batch_key id) {
     auto sent = sent_.find(id);
@@ -313,9 +330,14 @@ scheduler::next_batch(clock::time_point now, const recorded_fn& recorded) {
   for (size_t n = 0; n < workers_.size(); ++n, ++it) {
     if (it == workers_.end())
       it = workers_.begin();
-    if (!has_credit(it->second))
+    // Online batches have a depth of their own (online_depth), beyond the
+    // credit the jobs' batches fill, so a request never waits for a job's
+    // batch to come back first.
+    bool credit = has_credit(it->second);
+    if (!credit && !online_room(it->second))
       continue;
-    auto b = take_for(it->first, reserved == it->first, now, recorded);
+    auto b = credit ? take_for(it->first, reserved == it->first, now, recorded)
+                    : take_online(it->first, now, recorded);
     if (b) {
       last_worker_ = it->first;
       return b;

@@ -3,8 +3,9 @@
 // no clocks of its own (callers pass `now`), tested with tables.
 //
 // Guarantees:
-// - a worker never holds more batches than its credit, and its credit is
-//   never more than its `slots`; a draining worker, or one busy with an
+// - a worker never holds more batches than its credit plus
+//   `online_depth` online ones, and its credit is never more than its
+//   `slots`; a draining worker, or one busy with an
 //   isolated suspect, gets nothing new;
 // - a worker's credit follows the round trip to it: it starts at 4 (or
 //   `slots`, if fewer), grows by a quarter (at least 2) each time the
@@ -20,8 +21,10 @@
 // - online work (inference requests) goes before the jobs' batches, but
 //   takes at most `online_run` of a worker's batches in a row while a
 //   job's tasks wait for that worker, so jobs keep a share under any
-//   online load; a worker holds at most `online_depth` online batches, so
-//   that requests arriving while it is busy are batched together;
+//   online load; a worker holds at most `online_depth` online batches,
+//   beyond its credit (a request never waits for a job's batch to come
+//   back), so that requests arriving while it is busy are batched
+//   together;
 // - queued plus in-flight image bytes stay below `max_queued_bytes` (and
 //   queued tasks below `max_queued_tasks`) give or take one client batch:
 //   has_room() says when a client may add more; batches are cut by count
@@ -299,6 +302,12 @@ private:
   size_t online_batch_size(const job_queue& q) const;
   /// Online batches the worker holds now.
   size_t online_held(const worker_slot& w) const;
+  /// True if the worker may take an online batch beyond its credit.
+  bool online_room(const worker_slot& w) const;
+  /// An online batch for the worker, credit or not (its online depth
+  /// allows it), if one waits.
+  std::optional<batch> take_online(worker_key worker, clock::time_point now,
+                                   const recorded_fn& recorded);
   void size_credit(worker_slot& w, worker_load load) const;
   void start_clock(worker_slot& w, clock::time_point now);
   void drop_from_line(worker_key worker, batch_key id, clock::time_point now);

@@ -70,7 +70,10 @@ void scheduler::answered(batch_key id, clock::time_point now,
   auto b = sent_.find(id);
   if (b == sent_.end())
     return;
-  if (auto w = workers_.find(b->second.worker); w != workers_.end())
+  // An online batch travels beyond the credit: what its worker said of
+  // its load does not size the credit the jobs' batches fill.
+  if (auto w = workers_.find(b->second.worker);
+      w != workers_.end() && !b->second.online)
     size_credit(w->second, load);
   auto batch = std::move(b->second);
   sent_.erase(b);

@@ -114,3 +114,35 @@ TEST_CASE("a model batch spans requests, and each request is answered "
     CHECK(row.error != "model failed");
   CHECK(q.images() == 0);
 }
+
+TEST_CASE("an urgent request goes ahead of the requests not yet started, "
+          "and every request still completes whole",
+          "[unit]") {
+  const std::vector<std::string> labels{"zero", "one"};
+  batch_queue q{1};
+  auto now = batch_queue::clock::now();
+  auto started = q.push(request(1, 6), now);  // 3 images
+  auto waiting = q.push(request(2, 4), now);  // 2 images
+  auto a = q.take(2);                         // two of the first
+  CHECK(a.inputs == std::vector<float>{100, 102});
+  CHECK(q.finish(a, probabilities_for(a.inputs), labels, {}).empty());
+  auto urgent = q.push(request(3, 2), now + 5ms, true);  // 1 image
+  auto second = q.push(request(4, 2), now + 6ms, true);  // 1 image
+  CHECK(q.oldest() == now); // the waiting request's, not the front's
+  CHECK(q.through_urgent() == 3); // the started one's last, and the two
+  // The rest of the started one, then the urgent ones in their order,
+  // then the one that waited.
+  auto b = q.take(3);
+  CHECK(b.inputs == std::vector<float>{104, 300, 400});
+  auto done = q.finish(b, probabilities_for(b.inputs), labels, {});
+  REQUIRE(done.size() == 3);
+  CHECK(done[0].id == started);
+  CHECK(done[1].id == urgent);
+  CHECK(done[2].id == second);
+  CHECK(q.through_urgent() == 0);
+  auto c = q.take(9);
+  CHECK(c.inputs == std::vector<float>{200, 202});
+  done = q.finish(c, probabilities_for(c.inputs), labels, {});
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].id == waiting);
+}

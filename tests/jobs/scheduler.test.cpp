@@ -481,3 +481,28 @@ TEST_CASE("a worker holds at most two online batches; requests that come "
   CHECK(together->tasks->size() == 3);
   CHECK_FALSE(s.next_batch(now, l.fn()));
 }
+
+TEST_CASE("an online request goes to a worker whose credit the jobs' "
+          "batches fill, within its online depth",
+          "[unit][scheduler]") {
+  scheduler s{quick()};
+  auto now = clock_type::now();
+  s.add_worker(1, 4, now);
+  fill(s, 1, 1000);
+  ledger l;
+  while (s.next_batch(now, l.fn())) {
+  }
+  CHECK(s.in_flight(1) == s.credit(1)); // full of the job's batches
+  s.add_job(9, {}, true);
+  for (uint64_t i = 0; i < 3; ++i) {
+    s.push(task_of(9, i));
+    auto b = s.next_batch(now, l.fn());
+    if (i < 2) { // online_depth: 2
+      REQUIRE(b);
+      CHECK(b->tasks->front().job == 9);
+    } else {
+      CHECK_FALSE(b);
+    }
+  }
+  CHECK(s.in_flight(1) == s.credit(1) + 2);
+}
