@@ -333,8 +333,10 @@ scheduler::next_batch(clock::time_point now, const recorded_fn& recorded) {
     // Online batches have a depth of their own (online_depth), beyond the
     // credit the jobs' batches fill, so a request never waits for a job's
     // batch to come back first.
+    // A worker reserved for a suspect gets nothing beyond its credit: it
+    // must empty to take the suspect alone.
     bool credit = has_credit(it->second);
-    if (!credit && !online_room(it->second))
+    if (!credit && (!online_room(it->second) || reserved == it->first))
       continue;
     auto b = credit ? take_for(it->first, reserved == it->first, now, recorded)
                     : take_online(it->first, now, recorded);

@@ -305,6 +305,13 @@ TEST_CASE("a suspect reserves the least busy worker, which takes nothing "
   REQUIRE(d);
   CHECK(d->worker == lost);
   CHECK_FALSE(s.next_batch(now, l.fn())); // a's worker is reserved
+  // Nor does it take an online batch: that goes beyond the credit of the
+  // worker that is not reserved.
+  s.add_job(9, {}, true);
+  s.push(task_of(9, 0));
+  auto online = s.next_batch(now, l.fn());
+  REQUIRE(online);
+  CHECK(online->worker == lost);
   l.record(*a);
   s.answered(a->id, now);
   auto alone = s.next_batch(now, l.fn());
