@@ -38,6 +38,7 @@ std::optional<node_oip> open_oip(const fovea_config& cfg,
   routes.limits.max_batch = cfg.oip_max_batch;
   routes.limits.max_image_bytes = cfg.max_image_bytes;
   routes.version = build_info().fovea;
+  routes.max_queued_bytes = cfg.oip_max_queued_bytes;
   result.gateway = online_gateway::start(sys, std::move(coordinator));
   std::string problem;
   result.front = http_front::start(std::move(*options),

@@ -124,15 +124,25 @@ void run_inference(const std::shared_ptr<infer_context>& context,
   online.model = served.name + "@" + served.version;
   online.principal = http.who.name.empty() ? std::string{"unauthenticated"}
                                            : http.who.name;
+  // The client's deadline if it set a shorter one (rounded up to a
+  // millisecond), else the server's.
+  auto limit = static_cast<uint64_t>(context->options.timeout.count());
+  auto own = (request->timeout_us + 999) / 1000;
   online.timeout_ms
-    = static_cast<uint32_t>(context->options.timeout.count());
+    = static_cast<uint32_t>(own > 0 ? std::min(own, limit) : limit);
   online.tasks = tasks_of(*request, model);
+  auto deadline_ms = online.timeout_ms;
   auto key = context->gateway->infer(
     std::move(online),
-    [respond, request, model](caf::expected<std::vector<prediction>> rows) {
+    [respond, request, model,
+     deadline_ms](caf::expected<std::vector<prediction>> rows) {
       if (!rows) {
-        respond(oip_error(oip_status_of(rows.error()),
-                          describe(rows.error())));
+        auto status = oip_status_of(rows.error());
+        respond(oip_error(status, status == 504
+                                    ? "no answer within the request's "
+                                      "deadline of "
+                                        + std::to_string(deadline_ms) + " ms"
+                                    : describe(rows.error())));
         return;
       }
       auto probabilities = probabilities_of(*rows, model.labels.size());
@@ -256,11 +266,15 @@ std::vector<http_route> oip_routes(std::shared_ptr<online_gateway> gateway,
   infer.answer_later = [context](http_request http, http_responder respond) {
     answer_model_path(context, std::move(http), std::move(respond));
   };
-  // A batch of the largest images, base64 (4/3) inside JSON.
-  infer.max_body_bytes = context->options.limits.max_batch
-                           * (context->options.limits.max_image_bytes / 3 * 4
-                              + 16)
-                         + (1u << 20);
+  // A batch of the largest images, base64 (4/3) inside JSON, but never
+  // more than the coordinator could hold of requests at once: a body is
+  // held whole while it is read.
+  auto& opts = context->options;
+  auto base64 = [](uint64_t bytes) { return bytes / 3 * 4 + 16; };
+  infer.max_body_bytes
+    = std::min(opts.limits.max_batch * base64(opts.limits.max_image_bytes),
+               base64(opts.max_queued_bytes))
+      + (1u << 20);
   return routes;
 }
 

@@ -36,6 +36,10 @@ struct oip_route_options {
   std::chrono::milliseconds timeout{10000};
   oip_limits limits;
   std::string version; ///< fovea's, for GET /v2
+  /// The images a coordinator holds of inference requests in all
+  /// (fovea.oip-max-queued-bytes): no larger request can be taken, so no
+  /// larger body is read.
+  uint64_t max_queued_bytes = uint64_t{64} << 20;
 };
 
 std::vector<http_route> oip_routes(std::shared_ptr<online_gateway> gateway,
