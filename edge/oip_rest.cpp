@@ -262,6 +262,19 @@ caf::error read_pixels(const json& input, binary_sections& binary,
   return caf::none;
 }
 
+// The request's own deadline, as Triton's clients set it: microseconds.
+caf::error read_timeout(const json& request, oip_infer_request& out) {
+  constexpr uint64_t longest_timeout_us = 3'600'000'000; // an hour
+  if (auto timeout = parameter(request, "timeout")) {
+    if (!timeout->is_number_unsigned() || timeout->get<uint64_t>() < 1
+        || timeout->get<uint64_t>() > longest_timeout_us)
+      return bad("parameters.timeout: microseconds, from 1 to "
+                 + std::to_string(longest_timeout_us));
+    out.timeout_us = timeout->get<uint64_t>();
+  }
+  return caf::none;
+}
+
 caf::error read_outputs(const json& request, const oip_model_info& model,
                         oip_infer_request& out) {
   if (auto all = parameter(request, "binary_data_output")) {
@@ -387,6 +400,8 @@ read_infer_request(const std::string& body, const std::string& json_length,
     return bad(std::to_string(binary.rest.size())
                + " bytes follow the JSON part that no input claims");
   if (auto problem = read_outputs(request, model, out))
+    return problem;
+  if (auto problem = read_timeout(request, out))
     return problem;
   return out;
 }

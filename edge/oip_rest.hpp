@@ -61,6 +61,9 @@ struct oip_infer_request {
   /// The classification extension's count K (0: the probabilities).
   uint32_t classification = 0;
   bool binary_output = false; ///< the output as binary tensor data
+  /// Its own deadline, from `parameters.timeout` (microseconds, as
+  /// Triton's): 0 if it set none. The server's limit still applies.
+  uint64_t timeout_us = 0;
 };
 
 /// Where a /v2/models/... path points.

@@ -315,8 +315,9 @@ curl_in_background(uint16_t port, const fs::path& body_file,
 
 } // namespace
 
-TEST_CASE("an inference request is answered 504 at its deadline, one past "
-          "a full queue 503 at once, and one whose client left is dropped",
+TEST_CASE("an inference request is answered 504 at its deadline or its "
+          "own, one past a full queue 503 at once, and one whose client left "
+          "is dropped",
           "[integration][oip]") {
   auto dir = test::fresh_dir("oip-deadline");
   test::local_cluster cluster{1, {"--fovea.oip-http=127.0.0.1:0",
@@ -339,6 +340,13 @@ TEST_CASE("an inference request is answered 504 at its deadline, one past "
   CHECK_THAT(refused.body, Catch::Contains("try again later"));
   REQUIRE(waiting->wait_for_line("status=", 30s) == "status=504");
   CHECK(metric_reaches(metrics, "fovea_inference_requests_held", 0));
+  // A request's own, shorter deadline (300 ms) is its deadline.
+  auto [soon, soon_length]
+    = test::binary_infer_body({test::pattern_png(5)}, 1, 300000);
+  auto hurried = test::curl(port, "POST", infer_path, soon,
+                            header_of(soon_length), dir);
+  CHECK(hurried.status == 504);
+  CHECK_THAT(hurried.body, Catch::Contains("deadline of 300 ms"));
 
   // A client that gives up before the deadline: its request goes with it.
   auto leaving = curl_in_background(port, body_file, length, 1);
@@ -348,7 +356,7 @@ TEST_CASE("an inference request is answered 504 at its deadline, one past "
   CHECK(metric_reaches(metrics, "fovea_inference_requests_held", 0));
   CHECK(metric(metrics, "fovea_inference_requests_total",
                "outcome=\"deadline\"")
-        == 1.0);
+        == 2.0);
   CHECK(metric(metrics, "fovea_inference_requests_total", "outcome=\"busy\"")
         == 1.0);
 

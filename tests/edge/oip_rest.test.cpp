@@ -86,6 +86,31 @@ TEST_CASE("an inference request of encoded images as binary tensor data is "
         == "\xff\xd8-two");
   CHECK(read->classification == 3);
   CHECK(read->binary_output);
+  CHECK(read->timeout_us == 0); // none of its own
+}
+
+TEST_CASE("a request's own timeout is read in microseconds, as Triton's",
+          "[unit][oip]") {
+  auto [good, good_length] = binary_request({"abc"});
+  auto head = json::parse(good.substr(0, std::stoul(good_length)));
+  auto data = good.substr(std::stoul(good_length));
+  auto with_timeout = [&](json value) {
+    auto request = head;
+    request["parameters"]["timeout"] = value;
+    auto text = request.dump();
+    return read_infer_request(text + data, std::to_string(text.size()),
+                              fashion(), limits());
+  };
+  auto read = with_timeout(250000);
+  REQUIRE(read);
+  CHECK(read->timeout_us == 250000);
+  for (auto bad : {json(0), json(-5), json(1.5), json("1s"),
+                   json(3'600'000'001ull)}) {
+    auto refused = with_timeout(bad);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(describe(refused.error()),
+               Catch::Contains("parameters.timeout: microseconds"));
+  }
 }
 
 TEST_CASE("an FP32 tensor in JSON, flat or nested as the spec allows, is "

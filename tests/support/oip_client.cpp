@@ -67,7 +67,7 @@ std::optional<uint16_t> oip_port(const std::string& line) {
 
 std::pair<std::string, std::string>
 binary_infer_body(const std::vector<std::vector<uint8_t>>& images,
-                  unsigned classes) {
+                  unsigned classes, uint64_t timeout_us) {
   std::string data;
   for (auto& image : images) {
     auto n = static_cast<uint32_t>(image.size());
@@ -79,6 +79,8 @@ binary_infer_body(const std::vector<std::vector<uint8_t>>& images,
                   {"datatype", "BYTES"},
                   {"shape", {images.size()}},
                   {"parameters", {{"binary_data_size", data.size()}}}}}}};
+  if (timeout_us > 0)
+    request["parameters"] = {{"timeout", timeout_us}};
   if (classes > 0)
     request["outputs"] = {{{"name", "probabilities"},
                            {"parameters", {{"classification", classes}}}}};

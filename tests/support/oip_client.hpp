@@ -27,11 +27,12 @@ curl_reply curl(uint16_t port, const std::string& method,
 std::optional<uint16_t> oip_port(const std::string& line);
 
 /// A request of encoded `images` as binary tensor data, answered with the
-/// classification extension (K = `classes`, 0: probabilities): the body,
-/// and its JSON part's length for Inference-Header-Content-Length.
+/// classification extension (K = `classes`, 0: probabilities), with a
+/// deadline of its own if `timeout_us` is set: the body, and its JSON
+/// part's length for Inference-Header-Content-Length.
 std::pair<std::string, std::string>
 binary_infer_body(const std::vector<std::vector<uint8_t>>& images,
-                  unsigned classes);
+                  unsigned classes, uint64_t timeout_us = 0);
 
 /// The class index of each element of an answer asked with classification
 /// K = 1 ("score:index:label" strings), or of the best probability of an
