@@ -188,13 +188,13 @@ std::string fovea_config::check_relations() const {
     return "fovea.crl needs fovea.ca (and a certificate)";
   if (!edge && !certificate.empty())
     return "fovea.edge = false cannot speak TLS: the edge does";
-  if (!oip_http.empty() && oip_max_queued_bytes > max_queued_bytes / 2)
+  if (serves_inference() && oip_max_queued_bytes > max_queued_bytes / 2)
     return "fovea.oip-max-queued-bytes (" + std::to_string(oip_max_queued_bytes)
            + ") must be at most half of fovea.max-queued-bytes ("
            + std::to_string(max_queued_bytes)
            + "): inference requests' images are set aside from it, and "
              "jobs keep the rest";
-  if (!oip_http.empty() && oip_max_queued_bytes < max_image_bytes)
+  if (serves_inference() && oip_max_queued_bytes < max_image_bytes)
     return "fovea.oip-max-queued-bytes (" + std::to_string(oip_max_queued_bytes)
            + ") must be at least fovea.max-image-bytes ("
            + std::to_string(max_image_bytes)
@@ -204,7 +204,7 @@ std::string fovea_config::check_relations() const {
 
 online_limits fovea_config::online() const {
   online_limits out;
-  out.max_bytes = oip_http.empty() ? 0 : oip_max_queued_bytes;
+  out.max_bytes = serves_inference() ? oip_max_queued_bytes : 0;
   out.max_requests = oip_max_requests;
   out.max_per_principal = oip_max_per_client;
   return out;

@@ -110,6 +110,7 @@ public:
   uint32_t storage_reads = storage_settings{}.reads;
   // online inference (a coordinator's; app/oip_routes.hpp)
   std::string oip_http; ///< HOST:PORT of its REST endpoints; empty: off
+  std::string oip_grpc; ///< HOST:PORT of its gRPC endpoints; empty: off
   caf::timespan oip_timeout = std::chrono::seconds(10);
   uint64_t oip_max_queued_bytes = online_limits{}.max_bytes;
   uint32_t oip_max_requests = online_limits{}.max_requests;
@@ -149,8 +150,12 @@ public:
   scheduler_options scheduling() const;
 
   /// What a coordinator holds of inference requests, as configured (max
-  /// bytes 0 when fovea.oip-http is off).
+  /// bytes 0 when neither fovea.oip-http nor fovea.oip-grpc is on).
   online_limits online() const;
+  /// Whether the coordinator serves inference (fovea.oip-http or -grpc).
+  bool serves_inference() const {
+    return !oip_http.empty() || !oip_grpc.empty();
+  }
 
   /// What the edge enforces, as configured.
   edge_limits edge_settings() const;

@@ -7,25 +7,26 @@
 
 namespace fovea {
 
-node_oip::~node_oip() {
-  front.reset(); // abandons what it still waits for, through the gateway
-  if (gateway)
-    gateway->close();
+namespace {
+
+std::chrono::milliseconds oip_timeout(const fovea_config& cfg) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(cfg.oip_timeout);
 }
 
-std::optional<node_oip> open_oip(const fovea_config& cfg,
-                                 caf::actor_system& sys,
-                                 coordinator_actor coordinator,
-                                 const std::string& node) {
-  node_oip result;
-  if (cfg.oip_http.empty())
-    return result;
+oip_limits limits_of(const fovea_config& cfg) {
+  oip_limits limits;
+  limits.max_batch = cfg.oip_max_batch;
+  limits.max_image_bytes = cfg.max_image_bytes;
+  return limits;
+}
+
+bool open_rest(const fovea_config& cfg, const std::string& node,
+               node_oip& result) {
   auto options = front_options(cfg, "oip-http", cfg.oip_http, node,
                                "inference endpoints");
   if (!options)
-    return std::nullopt;
-  auto timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.oip_timeout);
+    return false;
+  auto timeout = oip_timeout(cfg);
   // The coordinator answers 504 at the request's deadline; the front's
   // own limit is for a coordinator that does not answer at all.
   options->answer_timeout = timeout + std::chrono::seconds(5);
@@ -35,21 +36,76 @@ std::optional<node_oip> open_oip(const fovea_config& cfg,
     = std::max(options->request_timeout, std::chrono::milliseconds(30000));
   oip_route_options routes;
   routes.timeout = timeout;
-  routes.limits.max_batch = cfg.oip_max_batch;
-  routes.limits.max_image_bytes = cfg.max_image_bytes;
+  routes.limits = limits_of(cfg);
   routes.version = build_info().fovea;
   routes.max_queued_bytes = cfg.oip_max_queued_bytes;
-  result.gateway = online_gateway::start(sys, std::move(coordinator));
   std::string problem;
   result.front = http_front::start(std::move(*options),
                                    oip_routes(result.gateway, routes),
                                    problem);
   if (!result.front) {
     complain("fovea node: fovea.oip-http: " + problem);
-    return std::nullopt;
+    return false;
   }
   say("fovea coordinator " + node + ": inference (Open Inference Protocol) "
       "on " + result.front->url() + "/v2");
+  return true;
+}
+
+bool open_grpc(const fovea_config& cfg, const std::string& node,
+               node_oip& result) {
+  // The same rule as REST's: plain on loopback or with fovea.insecure, TLS
+  // with the node's certificate otherwise.
+  auto where = front_options(cfg, "oip-grpc", cfg.oip_grpc, node,
+                             "inference endpoints");
+  if (!where)
+    return false;
+  oip_grpc_options options;
+  options.host = where->host;
+  options.port = where->port;
+  if (where->credentials)
+    options.tls = cfg.tls();
+  options.timeout = oip_timeout(cfg);
+  options.limits = limits_of(cfg);
+  options.max_queued_bytes = cfg.oip_max_queued_bytes;
+  options.version = build_info().fovea;
+  auto edge = cfg.edge_settings();
+  options.handshake_timeout = edge.handshake_timeout;
+  options.idle_timeout = edge.idle_timeout;
+  std::string problem;
+  result.grpc = oip_grpc_server::start(std::move(options), result.gateway,
+                                       problem);
+  if (!result.grpc) {
+    complain("fovea node: fovea.oip-grpc: " + problem);
+    return false;
+  }
+  say("fovea coordinator " + node + ": inference (Open Inference Protocol) "
+      "on " + result.grpc->url());
+  return true;
+}
+
+} // namespace
+
+node_oip::~node_oip() {
+  // Both abandon what they still wait for, through the gateway.
+  front.reset();
+  grpc.reset();
+  if (gateway)
+    gateway->close();
+}
+
+std::optional<node_oip> open_oip(const fovea_config& cfg,
+                                 caf::actor_system& sys,
+                                 coordinator_actor coordinator,
+                                 const std::string& node) {
+  node_oip result;
+  if (!cfg.serves_inference())
+    return result;
+  result.gateway = online_gateway::start(sys, std::move(coordinator));
+  if (!cfg.oip_http.empty() && !open_rest(cfg, node, result))
+    return std::nullopt;
+  if (!cfg.oip_grpc.empty() && !open_grpc(cfg, node, result))
+    return std::nullopt;
   return result;
 }
 

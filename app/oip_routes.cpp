@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <set>
-#include <variant>
 
+#include "app/oip_serving.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -15,93 +15,14 @@ const std::set<peer_role> inference_roles{peer_role::client,
 const std::set<peer_role> health_roles{peer_role::monitor, peer_role::client,
                                        peer_role::operator_};
 
-// The served model a path names: NAME@V, or NAME's newest version that a
-// worker takes work for; none if not served.
 const served_model* find_model(const std::vector<served_model>& models,
                                const oip_model_path& where) {
-  const served_model* best = nullptr;
-  for (auto& m : models) {
-    if (m.name != where.name)
-      continue;
-    if (!where.version.empty()) {
-      if (m.version == where.version)
-        return &m;
-      continue;
-    }
-    if (m.workers == 0)
-      continue;
-    if (!best || std::stoul(m.version) > std::stoul(best->version))
-      best = &m;
-  }
-  return best;
-}
-
-oip_model_info info_of(const served_model& m) {
-  oip_model_info info;
-  info.name = m.name;
-  info.version = m.version;
-  info.width = m.width;
-  info.height = m.height;
-  info.channels = m.channels;
-  info.labels = m.labels;
-  if (info.labels.size() != m.classes) { // a worker that named none
-    info.labels.clear();
-    for (uint32_t i = 0; i < m.classes; ++i)
-      info.labels.push_back(std::to_string(i));
-  }
-  return info;
-}
-
-std::string model_text(const oip_model_path& where) {
-  return where.version.empty() ? where.name
-                               : where.name + "@" + where.version;
+  return find_served_model(models, where.name, where.version);
 }
 
 http_answer not_served(const oip_model_path& where) {
-  return oip_error(404, "model " + model_text(where) + " is not served");
-}
-
-// The rows' probabilities, one per class in class order; or the error
-// answer if a worker could not classify an element.
-std::variant<std::vector<std::vector<float>>, http_answer>
-probabilities_of(const std::vector<prediction>& rows, size_t classes) {
-  std::vector<std::vector<float>> out;
-  out.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto& row = rows[i];
-    if (!row.ok())
-      return oip_error(400, "batch element " + std::to_string(i) + ": "
-                              + row.error);
-    auto& p = out.emplace_back(classes, 0.0f);
-    for (size_t k = 0; k < row.top_labels.size(); ++k)
-      if (static_cast<size_t>(row.top_labels[k]) < classes)
-        p[row.top_labels[k]] = row.top_scores[k];
-  }
-  return out;
-}
-
-// The coordinator's tasks for a request read from its body.
-std::vector<image_task> tasks_of(oip_infer_request& request,
-                                 const oip_model_info& model) {
-  std::vector<image_task> tasks;
-  if (!request.images.empty()) {
-    for (auto& image : request.images) {
-      auto& task = tasks.emplace_back();
-      task.bytes = std::move(image);
-    }
-    request.images.clear();
-    return tasks;
-  }
-  auto per_image = size_t{model.channels} * model.height * model.width;
-  for (size_t i = 0; i < request.batch; ++i) {
-    auto& task = tasks.emplace_back();
-    task.pixels = true;
-    auto first = reinterpret_cast<const uint8_t*>(request.pixels.data()
-                                                  + i * per_image);
-    task.bytes.assign(first, first + per_image * sizeof(float));
-  }
-  request.pixels.clear();
-  return tasks;
+  return oip_error(404, "model " + model_text(where.name, where.version)
+                          + " is not served");
 }
 
 struct infer_context {
@@ -110,7 +31,8 @@ struct infer_context {
 };
 
 void run_inference(const std::shared_ptr<infer_context>& context,
-                   const http_request& http, const served_model& served, const http_responder& respond) {
+                   const http_request& http, const served_model& served,
+                   const http_responder& respond) {
   auto model = info_of(served);
   auto read = read_infer_request(
     http.body, http.header("inference-header-content-length"), model,
@@ -120,39 +42,27 @@ void run_inference(const std::shared_ptr<infer_context>& context,
     return;
   }
   auto request = std::make_shared<oip_infer_request>(std::move(*read));
-  online_request online;
-  online.model = served.name + "@" + served.version;
-  online.principal = http.who.name.empty() ? std::string{"unauthenticated"}
-                                           : http.who.name;
-  // The client's deadline if it set a shorter one (rounded up to a
-  // millisecond), else the server's.
-  auto limit = static_cast<uint64_t>(context->options.timeout.count());
-  auto own = (request->timeout_us + 999) / 1000;
-  online.timeout_ms
-    = static_cast<uint32_t>(own > 0 ? std::min(own, limit) : limit);
-  online.tasks = tasks_of(*request, model);
+  auto online = online_request_of(
+    *request, served, model,
+    http.who.name.empty() ? std::string{"unauthenticated"} : http.who.name,
+    context->options.timeout);
   auto deadline_ms = online.timeout_ms;
   auto key = context->gateway->infer(
     std::move(online),
     [respond, request, model,
      deadline_ms](caf::expected<std::vector<prediction>> rows) {
       if (!rows) {
-        auto status = oip_status_of(rows.error());
-        respond(oip_error(status, status == 504
-                                    ? "no answer within the request's "
-                                      "deadline of "
-                                        + std::to_string(deadline_ms) + " ms"
-                                    : describe(rows.error())));
+        respond(oip_error(oip_status_of(rows.error()),
+                          failure_text(rows.error(), deadline_ms)));
         return;
       }
       auto probabilities = probabilities_of(*rows, model.labels.size());
-      if (auto* failed = std::get_if<http_answer>(&probabilities)) {
-        respond(std::move(*failed));
+      if (!probabilities) {
+        respond(oip_error(oip_status_of(probabilities.error()),
+                          describe(probabilities.error())));
         return;
       }
-      respond(write_infer_answer(
-        *request, model,
-        std::get<std::vector<std::vector<float>>>(probabilities)));
+      respond(write_infer_answer(*request, model, *probabilities));
     });
   std::weak_ptr<online_gateway> weak = context->gateway;
   respond.when_abandoned([weak, key] {
@@ -163,7 +73,7 @@ void run_inference(const std::shared_ptr<infer_context>& context,
 
 // GET and POST under /v2/models/.
 void answer_model_path(const std::shared_ptr<infer_context>& context,
-                   http_request http, http_responder respond) {
+                       http_request http, http_responder respond) {
   auto where = read_model_path(http.path);
   if (!where) {
     respond(oip_error(404, describe(where.error())));

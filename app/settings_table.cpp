@@ -111,6 +111,10 @@ const std::vector<setting>& settings_schema() {
      "HOST:PORT where a coordinator serves the Open Inference Protocol over "
      "HTTP (HTTPS with its certificate beyond loopback; empty: off)",
      &c::oip_http},
+    {"oip-grpc", "inference",
+     "HOST:PORT where a coordinator serves the Open Inference Protocol over "
+     "gRPC (TLS with its certificate beyond loopback; empty: off)",
+     &c::oip_grpc},
     {"oip-timeout", "inference",
      "how long an inference request may take in all before it is answered "
      "504",

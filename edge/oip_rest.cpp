@@ -16,9 +16,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int max_depth = 16;
-constexpr const char* image_input = "image";
-constexpr const char* pixel_input = "input";
-constexpr const char* output_name = "probabilities";
+constexpr const char* image_input = oip_image_input;
+constexpr const char* pixel_input = oip_pixel_input;
+constexpr const char* output_name = oip_output;
 
 caf::error bad(const std::string& why) {
   return make_error(errc::invalid_request, why);
@@ -164,29 +164,8 @@ caf::error read_images(const json& input, binary_sections& binary,
     auto section = binary_of(input, binary);
     if (!section)
       return section.error();
-    auto rest = *section;
-    for (size_t i = 0; i < out.batch; ++i) {
-      uint32_t length = 0;
-      if (rest.size() < 4)
-        return bad("inputs[0]: element " + std::to_string(i)
-                   + " has no 4-byte length");
-      std::memcpy(&length, rest.data(), 4); // little-endian, as the host
-      rest.remove_prefix(4);
-      if (length > limits.max_image_bytes)
-        return bad("inputs[0]: element " + std::to_string(i) + " is "
-                   + std::to_string(length) + " bytes, over "
-                   + std::to_string(limits.max_image_bytes));
-      if (length > rest.size())
-        return bad("inputs[0]: element " + std::to_string(i)
-                   + " is cut off");
-      out.images[i].assign(rest.begin(), rest.begin() + length);
-      rest.remove_prefix(length);
-    }
-    if (!rest.empty())
-      return bad("inputs[0]: " + std::to_string(rest.size())
-                 + " bytes past its " + std::to_string(out.batch)
-                 + " elements");
-    return caf::none;
+    return read_length_prefixed(*section, limits.max_image_bytes,
+                                "inputs[0]", out.images);
   }
   auto data = input.find("data");
   if (data == input.end() || !data->is_array()
@@ -264,7 +243,7 @@ caf::error read_pixels(const json& input, binary_sections& binary,
 
 // The request's own deadline, as Triton's clients set it: microseconds.
 caf::error read_timeout(const json& request, oip_infer_request& out) {
-  constexpr uint64_t longest_timeout_us = 3'600'000'000; // an hour
+  constexpr uint64_t longest_timeout_us = oip_longest_timeout_us;
   if (auto timeout = parameter(request, "timeout")) {
     if (!timeout->is_number_unsigned() || timeout->get<uint64_t>() < 1
         || timeout->get<uint64_t>() > longest_timeout_us)
@@ -368,8 +347,10 @@ read_infer_request(const std::string& body, const std::string& json_length,
     return bad("the body is not a JSON object");
   oip_infer_request out;
   if (auto id = request.find("id"); id != request.end()) {
-    if (!id->is_string() || id->get_ref<const std::string&>().size() > 256)
-      return bad("id: a string of at most 256 characters");
+    if (!id->is_string()
+        || id->get_ref<const std::string&>().size() > oip_longest_id)
+      return bad("id: a string of at most " + std::to_string(oip_longest_id)
+                 + " characters");
     out.id = id->get<std::string>();
   }
   auto inputs = request.find("inputs");
@@ -415,23 +396,8 @@ write_infer_answer(const oip_infer_request& request,
   std::string binary;
   auto classes = model.labels.size();
   if (request.classification > 0) {
-    // Triton's classification extension: "<score>:<index>:<label>", best
-    // first.
-    std::vector<std::string> strings;
-    for (auto& row : probabilities) {
-      std::vector<size_t> order(row.size());
-      for (size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-      std::partial_sort(order.begin(), order.begin() + request.classification,
-                        order.end(), [&](size_t a, size_t b) {
-                          return row[a] > row[b] || (row[a] == row[b] && a < b);
-                        });
-      for (size_t k = 0; k < request.classification; ++k) {
-        auto index = order[k];
-        strings.push_back(std::to_string(row[index]) + ":"
-                          + std::to_string(index) + ":" + model.labels[index]);
-      }
-    }
+    auto strings = oip_classification(probabilities, request.classification,
+                                      model.labels);
     output["datatype"] = "BYTES";
     output["shape"] = {probabilities.size(), request.classification};
     if (request.binary_output) {

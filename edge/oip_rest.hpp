@@ -33,38 +33,9 @@
 #include <caf/expected.hpp>
 
 #include "edge/http_front.hpp"
+#include "edge/oip_model.hpp"
 
 namespace fovea {
-
-/// A model as its workers registered it.
-struct oip_model_info {
-  std::string name;
-  std::string version;
-  uint32_t width = 0;
-  uint32_t height = 0;
-  uint32_t channels = 0;
-  std::vector<std::string> labels; ///< one per class, in output order
-};
-
-struct oip_limits {
-  size_t max_batch = 64;
-  uint64_t max_image_bytes = 64ull << 20;
-};
-
-struct oip_infer_request {
-  std::string id; ///< echoed in the answer
-  /// The "image" input: encoded images, one per batch element...
-  std::vector<std::vector<uint8_t>> images;
-  /// ...or the "input" input: batch x C x H x W floats, row-major.
-  std::vector<float> pixels;
-  size_t batch = 0;
-  /// The classification extension's count K (0: the probabilities).
-  uint32_t classification = 0;
-  bool binary_output = false; ///< the output as binary tensor data
-  /// Its own deadline, from `parameters.timeout` (microseconds, as
-  /// Triton's): 0 if it set none. The server's limit still applies.
-  uint64_t timeout_us = 0;
-};
 
 /// Where a /v2/models/... path points.
 struct oip_model_path {

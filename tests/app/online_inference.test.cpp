@@ -18,6 +18,7 @@
 #include "tests/support/http_get.hpp"
 #include "tests/support/images.hpp"
 #include "tests/support/oip_client.hpp"
+#include "tests/support/oip_cluster.hpp"
 #include "tests/support/process.hpp"
 #include "vision/manifest.hpp"
 #include "vision/preprocess.hpp"
@@ -30,35 +31,6 @@ using json = nlohmann::json;
 namespace {
 
 const std::string infer_path = "/v2/models/fashion-mnist/infer";
-
-uint16_t oip_port_of(test::child_process& coordinator) {
-  auto line = test::printed_line(coordinator, "Open Inference Protocol", 30s);
-  INFO(coordinator.output());
-  REQUIRE(line);
-  auto port = test::oip_port(*line);
-  REQUIRE(port);
-  return *port;
-}
-
-// The first `count` Fashion-MNIST test images, in a folder of their own.
-fs::path test_images(const fs::path& dir, size_t count) {
-  auto all = dir / "all";
-  auto imported = test::run_fovea(
-    {"dataset", "fashion-mnist", "--split", "test", "--out", all.string()});
-  INFO(imported.second);
-  REQUIRE(imported.first == 0);
-  std::vector<fs::path> files;
-  for (auto& entry : fs::directory_iterator{all})
-    if (entry.path().extension() == ".png")
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  REQUIRE(files.size() >= count);
-  auto some = dir / "some";
-  fs::create_directories(some);
-  for (size_t i = 0; i < count; ++i)
-    fs::copy_file(files[i], some / files[i].filename());
-  return some;
-}
 
 std::string base64(const std::vector<uint8_t>& bytes) {
   static const char* digits =
@@ -96,19 +68,11 @@ TEST_CASE("curl's inference requests give the labels a job gives the same "
           "1,000 images",
           "[integration][oip]") {
   auto dir = test::fresh_dir("oip-labels");
-  auto images = test_images(dir, 1000);
+  auto images = test::first_test_images(dir, 1000);
   test::local_cluster cluster{2, {"--fovea.oip-http=127.0.0.1:0"}};
-  auto port = oip_port_of(*cluster.coordinator);
+  auto port = test::oip_port_of(*cluster.coordinator);
 
-  // The job's labels.
-  auto out = (dir / "job.csv").string();
-  auto submitted = test::run_fovea(
-    test::submit_args(cluster.address, images, out), 300s);
-  INFO(submitted.second);
-  REQUIRE(submitted.first == 0);
-  std::map<std::string, int> job_labels;
-  for (auto& row : test::read_results(out).rows)
-    job_labels[fs::path{row.path}.filename().string()] = row.label;
+  auto job_labels = test::job_labels(cluster.address, images, dir);
   REQUIRE(job_labels.size() == 1000);
 
   // The spec's health and metadata calls.
@@ -205,7 +169,7 @@ TEST_CASE("every malformed inference request gets its error, and the "
   test::local_cluster cluster{1, {"--fovea.oip-http=127.0.0.1:0",
                                   "--fovea.oip-max-batch=4",
                                   "--fovea.max-image-bytes=100000"}};
-  auto port = oip_port_of(*cluster.coordinator);
+  auto port = test::oip_port_of(*cluster.coordinator);
   auto png = test::pattern_png(3);
   auto [good, good_length] = test::binary_infer_body({png}, 1);
   std::string not_png(500, 'x');
@@ -272,32 +236,6 @@ TEST_CASE("every malformed inference request gets its error, and the "
 
 namespace {
 
-uint16_t metrics_port_of(test::child_process& coordinator) {
-  auto line = test::printed_line(coordinator, "metrics on", 30s);
-  REQUIRE(line);
-  auto port = test::metrics_port(*line);
-  REQUIRE(port);
-  return *port;
-}
-
-std::optional<double> metric(uint16_t port, const std::string& name,
-                             const std::string& having = {}) {
-  auto scraped = test::http_get("127.0.0.1", port, "/metrics");
-  return test::metric_sum(scraped.body, name, having);
-}
-
-// True once the coordinator's metric says `value` (it samples its gauges
-// every 250 ms); checked at most 200 times, 25 ms apart.
-bool metric_reaches(uint16_t port, const std::string& name, double value,
-                    const std::string& having = {}) {
-  for (int i = 0; i < 200; ++i) {
-    if (metric(port, name, having) == value)
-      return true;
-    std::this_thread::sleep_for(25ms);
-  }
-  return false;
-}
-
 // curl's inference request, left running: its status code comes last in
 // its output.
 std::unique_ptr<test::child_process>
@@ -324,8 +262,8 @@ TEST_CASE("an inference request is answered 504 at its deadline or its "
                                   "--fovea.http=127.0.0.1:0",
                                   "--fovea.oip-max-requests=1",
                                   "--fovea.oip-timeout=2s"}};
-  auto port = oip_port_of(*cluster.coordinator);
-  auto metrics = metrics_port_of(*cluster.coordinator);
+  auto port = test::oip_port_of(*cluster.coordinator);
+  auto metrics = test::metrics_port_of(*cluster.coordinator);
   auto [body, length] = test::binary_infer_body({test::pattern_png(5)}, 1);
   auto body_file = dir / "one.bin";
   std::ofstream{body_file, std::ios::binary} << body;
@@ -333,13 +271,13 @@ TEST_CASE("an inference request is answered 504 at its deadline or its "
   // The only worker stops answering: the request waits on it.
   cluster.workers[0]->signal(SIGSTOP);
   auto waiting = curl_in_background(port, body_file, length, 30);
-  REQUIRE(metric_reaches(metrics, "fovea_inference_requests_held", 1));
+  REQUIRE(test::metric_reaches(metrics, "fovea_inference_requests_held", 1));
   auto refused = test::curl(port, "POST", infer_path, body, header_of(length),
                             dir);
   CHECK(refused.status == 503);
   CHECK_THAT(refused.body, Catch::Contains("try again later"));
   REQUIRE(waiting->wait_for_line("status=", 30s) == "status=504");
-  CHECK(metric_reaches(metrics, "fovea_inference_requests_held", 0));
+  CHECK(test::metric_reaches(metrics, "fovea_inference_requests_held", 0));
   // A request's own, shorter deadline (300 ms) is its deadline.
   auto [soon, soon_length]
     = test::binary_infer_body({test::pattern_png(5)}, 1, 300000);
@@ -351,13 +289,14 @@ TEST_CASE("an inference request is answered 504 at its deadline or its "
   // A client that gives up before the deadline: its request goes with it.
   auto leaving = curl_in_background(port, body_file, length, 1);
   REQUIRE(leaving->wait_for_line("status=", 30s) == "status=000");
-  CHECK(metric_reaches(metrics, "fovea_inference_requests_total", 1,
-                       "outcome=\"abandoned\""));
-  CHECK(metric_reaches(metrics, "fovea_inference_requests_held", 0));
-  CHECK(metric(metrics, "fovea_inference_requests_total",
-               "outcome=\"deadline\"")
+  CHECK(test::metric_reaches(metrics, "fovea_inference_requests_total", 1,
+                             "outcome=\"abandoned\""));
+  CHECK(test::metric_reaches(metrics, "fovea_inference_requests_held", 0));
+  CHECK(test::scraped_metric(metrics, "fovea_inference_requests_total",
+                             "outcome=\"deadline\"")
         == 2.0);
-  CHECK(metric(metrics, "fovea_inference_requests_total", "outcome=\"busy\"")
+  CHECK(test::scraped_metric(metrics, "fovea_inference_requests_total",
+                             "outcome=\"busy\"")
         == 1.0);
 
   // The worker back: answered again.
@@ -365,7 +304,8 @@ TEST_CASE("an inference request is answered 504 at its deadline or its "
   auto answer = test::curl(port, "POST", infer_path, body, header_of(length),
                            dir);
   CHECK(answer.status == 200);
-  CHECK(metric(metrics, "fovea_inference_requests_total", "outcome=\"ok\"")
+  CHECK(test::scraped_metric(metrics, "fovea_inference_requests_total",
+                             "outcome=\"ok\"")
         == 1.0);
   cluster.stop();
 }

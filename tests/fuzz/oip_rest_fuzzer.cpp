@@ -18,7 +18,7 @@
 
 namespace {
 
-fovea::oip_model_info model() {
+fovea::oip_model_info fuzz_model() {
   fovea::oip_model_info m;
   m.name = "fashion-mnist";
   m.version = "1";
@@ -47,7 +47,7 @@ extern "C" int fovea_oip_rest_fuzz_one(const uint8_t* data, size_t size) {
     at = 3;
   }
   std::string body(reinterpret_cast<const char*>(data) + at, size - at);
-  static const auto info = model();
+  static const auto info = fuzz_model();
   fovea::oip_limits limits;
   limits.max_batch = 16;
   limits.max_image_bytes = 4096;
