@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "actors/batch_cpu_scope.hpp"
 #include "actors/coroutine.hpp"
 #include "actors/decoder.hpp"
 #include "messages/errors.hpp"
@@ -60,7 +61,12 @@ void step(runner_pointer self) {
   }
   auto batch = queue.take(size);
   auto start = std::chrono::steady_clock::now();
-  auto probabilities = st.engine->infer(batch.inputs, batch.count);
+  auto probabilities = [&] {
+    if (urgent > 0)
+      return st.engine->infer(batch.inputs, batch.count);
+    batch_cpu_scope jobs_pass; // see batch_cpu_scope.hpp
+    return st.engine->infer(batch.inputs, batch.count);
+  }();
   if (st.metrics) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now()
                                          - start;
