@@ -39,9 +39,15 @@ bool open_rest(const fovea_config& cfg, const std::string& node,
   routes.limits = limits_of(cfg);
   routes.version = build_info().fovea;
   routes.max_queued_bytes = cfg.oip_max_queued_bytes;
+  auto served = oip_routes(result.gateway, routes);
+  // The bodies of requests not yet answered: two of the largest a route
+  // takes. Each is bounded already, but 64 connections of them were not.
+  for (auto& route : served)
+    options->max_body_bytes_held
+      = std::max<uint64_t>(options->max_body_bytes_held,
+                           2 * uint64_t{route.max_body_bytes});
   std::string problem;
-  result.front = http_front::start(std::move(*options),
-                                   oip_routes(result.gateway, routes),
+  result.front = http_front::start(std::move(*options), std::move(served),
                                    problem);
   if (!result.front) {
     complain("fovea node: fovea.oip-http: " + problem);

@@ -113,6 +113,7 @@ struct http_front::loop {
   std::vector<http_route> routes;
   std::shared_ptr<front_gate> gate = std::make_shared<front_gate>();
   connection_limits connections; ///< the loop's thread only
+  uint64_t body_bytes_held = 0; ///< charged by sessions; the loop's thread
   std::unique_ptr<asio::ssl::context> tls;
   // After what pending sessions use (destroying the loop destroys them),
   // before what must go first (Asio objects outlive not their io_context).
@@ -184,6 +185,7 @@ public:
   ~session() {
     if (waiting_)
       waiting_->abandon();
+    release_body();
     loop_.connections.release(source_);
   }
 
@@ -247,15 +249,40 @@ private:
           uint64_t limit = route_ && route_->max_body_bytes > 0
                                ? route_->max_body_bytes
                                : loop_.options.max_body_bytes;
-          if (auto declared = parser_->content_length();
-              declared && *declared > limit)
+          auto declared = parser_->content_length();
+          if (declared && *declared > limit)
             return reply(text(413, "request body too large"), false, 11);
+          if (!charge_body(declared.value_or(limit))) {
+            auto busy = text(503, "the server holds as many request "
+                                  "bodies as it takes; try again later");
+            busy.headers.emplace_back("Retry-After", "1");
+            return reply(std::move(busy), false, req.version());
+          }
           parser_->body_limit(limit); // a chunked body, chunk by chunk
           http::async_read(stream_, buffer_, *parser_,
                            [this, self](const beast::error_code& ec, size_t) {
                              on_read(ec);
                            });
         });
+  }
+
+  // Charges a body of at most `bytes` to the front's budget for the bodies
+  // of requests not yet answered; false (nothing charged) if it does not
+  // fit.
+  bool charge_body(uint64_t bytes) {
+    auto budget = loop_.options.max_body_bytes_held;
+    if (bytes == 0 || budget == 0)
+      return true;
+    if (loop_.body_bytes_held + bytes > budget)
+      return false;
+    loop_.body_bytes_held += bytes;
+    body_charge_ = bytes;
+    return true;
+  }
+
+  void release_body() {
+    loop_.body_bytes_held -= body_charge_;
+    body_charge_ = 0;
   }
 
   void on_read(const beast::error_code& ec) {
@@ -365,6 +392,7 @@ private:
   }
 
   void reply(http_answer answer, bool keep_alive, unsigned version) {
+    release_body(); // its request is answered: its body is no longer held
     auto self = this->shared_from_this();
     auto response =
         std::make_shared<http::response<http::string_body>>(
@@ -401,6 +429,7 @@ private:
   peer_identity who_;
   const http_route* route_ = nullptr; ///< of the request being read
   http_answer refusal_;               ///< why it has none
+  uint64_t body_charge_ = 0; ///< of the front's budget, until the answer
   /// The request waiting for a later answer, if any.
   std::shared_ptr<http_responder::state> waiting_;
   std::optional<asio::steady_timer> answer_timer_;

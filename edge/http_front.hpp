@@ -16,7 +16,11 @@
 // - at most `max_connections` connections, and `max_connections_per_address`
 //   from one address (or IPv6 /64), are open; the rest are closed at once;
 // - a request's header block is at most 8 KiB (431 past it) and its body at
-//   most `max_body_bytes` (413); a malformed request gets 400; each answer
+//   most `max_body_bytes` (413); with `max_body_bytes_held`, the bodies of
+//   the requests not yet answered hold at most that many bytes in all
+//   (each charged its Content-Length, a chunked one its limit, from its
+//   header until its answer): past it a request gets 503 from its header
+//   and its body is never read; a malformed request gets 400; each answer
 //   closes the connection after a framing error;
 // - with credentials it speaks only TLS with the edge's policy (mutual,
 //   the cluster CA and its revocation list, TLS 1.2+, AEAD ciphers), and
@@ -119,6 +123,9 @@ struct http_front_options {
   size_t max_connections = 64;
   size_t max_connections_per_address = 16;
   size_t max_body_bytes = 0; ///< for routes that set none
+  /// The bodies of requests not yet answered, in all; 0: no bound beyond
+  /// max_connections times the largest body.
+  uint64_t max_body_bytes_held = 0;
   /// How long a route that answers later may take (then 504).
   std::chrono::milliseconds answer_timeout{30000};
   /// One line for the node's log, rate-limited by the caller's log.

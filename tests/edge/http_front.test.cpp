@@ -132,9 +132,11 @@ struct later_fixture {
   std::vector<std::pair<http_request, http_responder>> waiting;
   std::unique_ptr<http_front> front;
 
-  explicit later_fixture(std::chrono::milliseconds answer_timeout = 10s) {
+  explicit later_fixture(std::chrono::milliseconds answer_timeout = 10s,
+                         uint64_t max_body_bytes_held = 0) {
     http_front_options options;
     options.answer_timeout = answer_timeout;
+    options.max_body_bytes_held = max_body_bytes_held;
     http_route later;
     later.method = "POST";
     later.path = "/later/";
@@ -239,4 +241,33 @@ TEST_CASE("each route bounds its own body", "[unit][edge][http]") {
   CHECK(request.body.size() == 100);
   respond(http_answer{});
   CHECK_THAT(text_of(fits->read(12, 5s)), Catch::EndsWith("200"));
+}
+
+TEST_CASE("the bodies of requests not yet answered stay within the front's "
+          "budget, and one past it is refused from its header",
+          "[unit][edge][http]") {
+  later_fixture f{10s, 250}; // bodies of at most 100 bytes, 250 held
+  auto first = f.post("/later/1", std::string(100, 'a'));
+  auto second = f.post("/later/2", std::string(100, 'b'));
+  auto answer_first = f.request(1).second;
+  f.request(2); // both read, both waiting for their answer: 200 bytes held
+  // A third of 100 would hold 300: 503 from its header, its body unsent.
+  test::socket_peer third{"127.0.0.1", f.front->port()};
+  REQUIRE(third.connected());
+  std::string header = "POST /later/3 HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Length: 100\r\n\r\n";
+  REQUIRE(third.send(std::vector<uint8_t>(header.begin(), header.end())));
+  CHECK_THAT(text_of(third.read(12, 5s)), Catch::EndsWith("503"));
+  CHECK(third.closed_within(5s));
+  // One of 50 fits beside them.
+  auto small = f.post("/later/4", std::string(50, 'c'));
+  CHECK(f.request(3).first.body.size() == 50);
+  // The first answered, its 100 bytes are free for another.
+  answer_first(http_answer{});
+  CHECK_THAT(text_of(first->read(12, 5s)), Catch::EndsWith("200"));
+  auto again = f.post("/later/5", std::string(100, 'd'));
+  CHECK(f.request(4).first.body.size() == 100);
+  for (size_t i = 2; i <= 4; ++i)
+    f.request(i).second(http_answer{});
+  CHECK_THAT(text_of(again->read(12, 5s)), Catch::EndsWith("200"));
 }
