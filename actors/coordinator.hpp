@@ -147,6 +147,7 @@ struct worker_entry {
   /// Set while draining: no new work; settled when in_flight reaches 0.
   std::shared_ptr<drain_request> drained;
   rate_meter rate;
+  rate_meter online_rate; ///< of `rate`, inference requests' images
   int64_t up_since = unix_now();
 };
 

@@ -119,6 +119,8 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
     // Also when overdue: the ledger keeps whichever answer came first.
     worker.done += reply->rows.size();
     worker.rate.add(reply->rows.size());
+    if (online_requests::is_online(job_id))
+      worker.online_rate.add(reply->rows.size());
     st.sched.answered(batch_id, now, {reply->starved_us, reply->queued_ahead});
     record(self, std::move(reply->rows), worker.info.model_digest);
   } else {

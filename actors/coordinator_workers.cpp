@@ -138,6 +138,7 @@ std::vector<node_row> node_rows(coordinator_state& st) {
     row.in_flight = st.sched.in_flight(registered.key);
     row.done = w.done;
     row.rate = w.rate.per_second();
+    row.online_rate = w.online_rate.per_second();
     row.up_since = w.up_since;
     row.draining = w.drained != nullptr;
   }

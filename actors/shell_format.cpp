@@ -150,7 +150,7 @@ std::string format_models(const std::vector<node_row>& nodes,
                           const std::vector<job_row>& jobs) {
   struct served {
     uint64_t workers = 0, draining = 0, slots = 0, in_flight = 0, jobs = 0;
-    double rate = 0;
+    double rate = 0, online_rate = 0;
   };
   std::map<std::string, served> models;
   for (auto& n : nodes)
@@ -161,6 +161,7 @@ std::string format_models(const std::vector<node_row>& nodes,
       m.slots += n.slots;
       m.in_flight += n.in_flight;
       m.rate += n.rate;
+      m.online_rate += n.online_rate;
     }
   for (auto& j : jobs)
     if (j.state == job_state::running && !j.model.empty())
@@ -170,9 +171,11 @@ std::string format_models(const std::vector<node_row>& nodes,
     rows.push_back({name, std::to_string(m.workers),
                     std::to_string(m.draining), std::to_string(m.slots),
                     std::to_string(m.in_flight), fixed(m.rate, 1),
-                    std::to_string(m.jobs)});
+                    fixed(m.online_rate, 1), std::to_string(m.jobs)});
+  // "online/s": of images/s, those of inference requests (the Open
+  // Inference Protocol's, docs/inference.md).
   return format_table({"model", "workers", "draining", "slots", "in flight",
-                       "images/s", "jobs"},
+                       "images/s", "online/s", "jobs"},
                       rows);
 }
 

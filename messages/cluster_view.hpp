@@ -71,6 +71,8 @@ struct node_row {
   double rate = 0;        ///< results per second, recently
   int64_t up_since = 0;   ///< unix seconds: registered (or started)
   bool draining = false;
+  /// Of `rate`, inference requests' images (app/oip_routes.hpp) per second.
+  double online_rate = 0;
 };
 
 template <class Inspector>
@@ -78,7 +80,7 @@ typename Inspector::result_type inspect(Inspector& f, node_row& x) {
   detail::enum_field<node_role, node_role::worker> role{x.role};
   return f(caf::meta::type_name("node_row"), x.id, role.value, role.check(),
            x.host, x.address, x.model, x.slots, x.credit, x.in_flight, x.done, x.rate,
-           x.up_since, x.draining);
+           x.up_since, x.draining, x.online_rate);
 }
 
 struct job_row {

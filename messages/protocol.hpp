@@ -28,7 +28,8 @@ namespace fovea {
 /// geometry and class names (for the inference protocol's metadata); 9: the
 /// coordinator answers inference requests of its own process (infer,
 /// abandon) and lists the models served (models), and an image_task may
-/// carry preprocessed pixels instead of an encoded image.
-constexpr uint32_t protocol_version = 9;
+/// carry preprocessed pixels instead of an encoded image; 10: a node_row
+/// says how many of a worker's results a second are inference requests'.
+constexpr uint32_t protocol_version = 10;
 
 } // namespace fovea

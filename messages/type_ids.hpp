@@ -41,7 +41,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, abandon_atom, "abandon")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol9")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol10")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))

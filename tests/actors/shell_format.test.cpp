@@ -112,7 +112,8 @@ TEST_CASE("jobs and status name the model a job runs on, or why it waits",
              Catch::EndsWith("; waits: no worker serves shoes@7 now"));
 }
 
-TEST_CASE("models sums each model's workers and counts the jobs on it",
+TEST_CASE("models sums each model's workers, its online rate, and counts the "
+          "jobs on it",
           "[unit]") {
   node_row coordinator;
   coordinator.role = node_role::coordinator;
@@ -129,6 +130,7 @@ TEST_CASE("models sums each model's workers and counts the jobs on it",
   w3.id = "w3";
   w3.model = "fashion-mnist@2";
   w3.rate = 500;
+  w3.online_rate = 120.5; // of its 500
   job_row on_two;
   on_two.model = "fashion-mnist@2";
   auto ended = on_two;
@@ -137,12 +139,12 @@ TEST_CASE("models sums each model's workers and counts the jobs on it",
   auto table = format_models({coordinator, w1, w2, w3}, {on_two, ended, waiting});
   INFO(table);
   CHECK(table.find("model            workers  draining  slots  in flight  "
-                   "images/s  jobs")
+                   "images/s  online/s  jobs")
         == 0);
   CHECK(table.find("fashion-mnist@1        2         1      8          4    "
-                   "2000.0     0")
+                   "2000.0       0.0     0")
         != std::string::npos);
   CHECK(table.find("fashion-mnist@2        1         0      4          2     "
-                   "500.0     1")
+                   "500.0     120.5     1")
         != std::string::npos);
 }

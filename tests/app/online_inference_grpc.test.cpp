@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -428,5 +429,54 @@ TEST_CASE("beyond loopback gRPC inference takes TLS with client and operator "
   // In clear text: no answer either.
   auto plain = test::grpc_calls(port, {{"ServerLive"}}, dir);
   CHECK(plain[0].code == unavailable);
+  cluster.stop();
+}
+
+TEST_CASE("the shell's models shows how many images a second are inference "
+          "requests'",
+          "[integration][oip][grpc]") {
+  if (auto missing = test::grpc_client_missing(); !missing.empty()) {
+    test::skip_test(missing);
+    return;
+  }
+  auto dir = test::fresh_dir("grpc-shell");
+  test::local_cluster cluster{1, {"--fovea.oip-grpc=127.0.0.1:0"}};
+  auto port = test::grpc_port_of(*cluster.coordinator);
+  auto good = test::pattern_png_file(dir, "good.png", 4);
+  // Single-image calls for 12 s: a worker's rate is over 5 s windows, so
+  // at least one whole window of them.
+  auto load = test::grpc_calls_for(
+    port, {{"ModelInfer", image_file_request(good)}}, dir, 2, 12s);
+  // The row of fashion-mnist@1: model workers draining slots in-flight
+  // images/s online/s jobs. Asked until its online rate shows, at most 40
+  // times (each a shell of its own), while the calls go on.
+  double images = 0, online = 0;
+  std::string seen;
+  for (int asked = 0; asked < 40 && online == 0 && load->running();
+       ++asked) {
+    test::child_process shell{{"shell", cluster.address}};
+    shell.write_input("models\n");
+    shell.close_input();
+    REQUIRE(shell.wait_for_exit(60s) == 0);
+    seen = shell.output();
+    std::istringstream lines{seen};
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.rfind("fashion-mnist@1", 0) == 0) {
+        std::istringstream fields{line};
+        std::string model, workers, draining, slots, in_flight;
+        fields >> model >> workers >> draining >> slots >> in_flight >> images
+          >> online;
+      }
+  }
+  INFO(seen);
+  CHECK(seen.find("images/s  online/s  jobs") != std::string::npos);
+  CHECK(online > 0);
+  CHECK(images > 0);
+  REQUIRE(load->wait_for_exit(60s) == 0);
+  auto summary = json::parse(load->output(), nullptr, false);
+  REQUIRE(summary.is_object());
+  CHECK(summary["failed"] == 0);
+  CHECK(summary["calls"].get<int>() > 0);
   cluster.stop();
 }

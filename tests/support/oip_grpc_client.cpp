@@ -53,24 +53,13 @@ int label_of(const std::string& text) { // "score:index:label"
   return std::atoi(text.c_str() + first + 1);
 }
 
-} // namespace
-
-std::string grpc_client_missing() {
-  struct stat st {};
-  if (::stat("/usr/bin/node", &st) != 0)
-    return "no /usr/bin/node (scripts/install-deps installs nodejs)";
-  if (::stat((grpc_tools_dir() + "/node_modules/@grpc/grpc-js").c_str(), &st) != 0)
-    return "tests/tools has no @grpc/grpc-js (scripts/install-deps runs npm "
-           "ci there)";
-  return {};
-}
-
-std::vector<grpc_answer> grpc_calls(uint16_t port,
-                                    const std::vector<grpc_call>& calls,
-                                    const std::filesystem::path& scratch,
-                                    const std::optional<grpc_tls>& tls,
-                                    unsigned concurrency,
-                                    std::chrono::seconds timeout) {
+// The client's script file for `calls` (TLS if given) in `scratch`.
+std::filesystem::path write_script(uint16_t port,
+                                   const std::vector<grpc_call>& calls,
+                                   const std::filesystem::path& scratch,
+                                   const std::optional<grpc_tls>& tls,
+                                   unsigned concurrency,
+                                   const json& extra = json::object()) {
   json script;
   script["address"] = "127.0.0.1:" + std::to_string(port);
   script["proto"] = source_dir() + "/edge/open_inference_grpc.proto";
@@ -87,10 +76,34 @@ std::vector<grpc_answer> grpc_calls(uint16_t port,
     script["calls"].push_back({{"rpc", call.rpc},
                                {"request", call.request},
                                {"deadline_ms", call.deadline_ms}});
+  script.update(extra);
   std::filesystem::create_directories(scratch);
   static int scripts = 0;
   auto path = scratch / ("grpc-script-" + std::to_string(++scripts) + ".json");
   std::ofstream{path} << script.dump();
+  return path;
+}
+
+} // namespace
+
+std::string grpc_client_missing() {
+  struct stat st {};
+  if (::stat("/usr/bin/node", &st) != 0)
+    return "no /usr/bin/node (scripts/install-deps installs nodejs)";
+  auto module = grpc_tools_dir() + "/node_modules/@grpc/grpc-js";
+  if (::stat(module.c_str(), &st) != 0)
+    return "tests/tools has no @grpc/grpc-js (scripts/install-deps runs npm "
+           "ci there)";
+  return {};
+}
+
+std::vector<grpc_answer> grpc_calls(uint16_t port,
+                                    const std::vector<grpc_call>& calls,
+                                    const std::filesystem::path& scratch,
+                                    const std::optional<grpc_tls>& tls,
+                                    unsigned concurrency,
+                                    std::chrono::seconds timeout) {
+  auto path = write_script(port, calls, scratch, tls, concurrency);
   child_process client{{grpc_tools_dir() + "/oip_grpc_client.js", path.string()},
                        other_program{"/usr/bin/node", {}}};
   client.wait_for_exit(timeout);
@@ -109,6 +122,21 @@ std::vector<grpc_answer> grpc_calls(uint16_t port,
     answers[i].response = parsed.value("response", json::object());
   }
   return answers;
+}
+
+std::unique_ptr<child_process>
+grpc_calls_for(uint16_t port, const std::vector<grpc_call>& calls,
+               const std::filesystem::path& scratch, unsigned concurrency,
+               std::chrono::seconds seconds) {
+  auto path = write_script(
+    port, calls, scratch, {}, concurrency,
+    {{"repeat_for_ms",
+      std::chrono::duration_cast<std::chrono::milliseconds>(seconds)
+        .count()}});
+  return std::make_unique<child_process>(
+    std::vector<std::string>{grpc_tools_dir() + "/oip_grpc_client.js",
+                             path.string()},
+    other_program{"/usr/bin/node", {}});
 }
 
 std::optional<uint16_t> grpc_port(const std::string& line) {

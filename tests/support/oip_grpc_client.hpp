@@ -7,11 +7,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
 
 namespace fovea::test {
 
@@ -50,6 +53,13 @@ std::vector<grpc_answer> grpc_calls(uint16_t port,
                                     unsigned concurrency = 1,
                                     std::chrono::seconds timeout
                                     = std::chrono::seconds(120));
+
+/// `calls` made over and over for `seconds` (`concurrency` in flight) by
+/// a client left running: at its end it prints {"calls": N, "failed": K}.
+std::unique_ptr<child_process>
+grpc_calls_for(uint16_t port, const std::vector<grpc_call>& calls,
+               const std::filesystem::path& scratch, unsigned concurrency,
+               std::chrono::seconds seconds);
 
 /// The port of a coordinator's "inference ... on grpc[s]://HOST:PORT" line.
 std::optional<uint16_t> grpc_port(const std::string& line);

@@ -16,7 +16,9 @@
 // BYTES tensor). Prints one JSON line per call, in the calls' order:
 // {"i": K, "code": C, "details": TEXT, "response": {...}} with bytes as
 // base64 and 64-bit integers as strings; code 0 is OK. Exits 0 once every
-// call has its line.
+// call has its line. With "repeat_for_ms": M, it makes the calls over and
+// over until M ms have passed, and prints one line at the end instead:
+// {"calls": N, "failed": K}.
 'use strict';
 const fs = require('fs');
 const grpc = require('@grpc/grpc-js');
@@ -71,6 +73,10 @@ const lines = new Array(calls.length);
 let next = 0;
 let printed = 0;
 let running = 0;
+const repeatUntil = script.repeat_for_ms
+  ? Date.now() + script.repeat_for_ms : 0;
+let made = 0;
+let failed = 0;
 
 function flush() {
   while (printed < calls.length && lines[printed] !== undefined) {
@@ -104,4 +110,24 @@ function start() {
   }
 }
 
-if (calls.length === 0) flush(); else start();
+// Repeating: each answer starts the next call, until the time is up.
+function repeat() {
+  while (running < (script.concurrency || 1) && Date.now() < repeatUntil
+         && calls.length > 0) {
+    const call = calls[made % calls.length];
+    made += 1;
+    running += 1;
+    client[call.rpc](expand(call.request || {}), (error) => {
+      running -= 1;
+      if (error) failed += 1;
+      if (Date.now() < repeatUntil) return repeat();
+      if (running === 0) {
+        process.stdout.write(JSON.stringify({ calls: made, failed }) + '\n');
+        client.close();
+      }
+    });
+  }
+}
+
+if (repeatUntil) repeat();
+else if (calls.length === 0) flush(); else start();
