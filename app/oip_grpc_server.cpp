@@ -238,21 +238,41 @@ public:
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       context->deadline() - std::chrono::system_clock::now());
     auto principal = who.known ? who.name : std::string{"unauthenticated"};
-    gateway_->models([this, state, request, principal,
+    // Not `this`: the answer may come after the server stopped.
+    gateway_->models([serving = serving_, state, request, principal,
                       left](caf::expected<std::vector<served_model>> models) {
-      if (!models) {
-        infer_call::finish(state, Status{code_of(models.error()),
-                                         describe(models.error())});
-        return;
+      std::optional<Status> failed;
+      std::optional<oip_infer_request> read;
+      served_model served;
+      {
+        // gRPC frees `request` once the call is finished (a client's
+        // cancel finishes it): read it only while it is not.
+        std::lock_guard guard{state->mutex};
+        if (state->finished)
+          return;
+        auto* found = models ? find_served_model(*models,
+                                                 request->model_name(),
+                                                 request->model_version())
+                             : nullptr;
+        if (!models) {
+          failed = Status{code_of(models.error()), describe(models.error())};
+        } else if (!found) {
+          failed = not_served(request->model_name(), request->model_version());
+        } else {
+          served = *found;
+          auto parsed = read_grpc_infer_request(*request, info_of(served),
+                                                serving->limits);
+          if (parsed)
+            read = std::move(*parsed);
+          else
+            failed = Status{StatusCode::INVALID_ARGUMENT,
+                            describe(parsed.error())};
+        }
       }
-      auto* served = find_served_model(*models, request->model_name(),
-                                       request->model_version());
-      if (!served) {
-        infer_call::finish(state, not_served(request->model_name(),
-                                             request->model_version()));
-        return;
-      }
-      run(state, *request, *served, principal, left);
+      if (failed)
+        infer_call::finish(state, std::move(*failed));
+      else
+        run(serving, state, std::move(*read), served, principal, left);
     });
     return call;
   }
@@ -319,25 +339,21 @@ private:
     return refusal(caller_of(context, tls()), what);
   }
 
-  void run(const std::shared_ptr<infer_call::shared>& state,
-           const inference::ModelInferRequest& wire,
-           const served_model& served, const std::string& principal,
-           std::chrono::milliseconds left) {
+  // Sends `read`, taken from the wire, to the coordinator.
+  static void run(const std::shared_ptr<const oip_grpc_options>& serving,
+                  const std::shared_ptr<infer_call::shared>& state,
+                  oip_infer_request read, const served_model& served,
+                  const std::string& principal,
+                  std::chrono::milliseconds left) {
     auto model = info_of(served);
-    auto read = read_grpc_infer_request(wire, model, options_.limits);
-    if (!read) {
-      infer_call::finish(state, Status{StatusCode::INVALID_ARGUMENT,
-                                       describe(read.error())});
-      return;
-    }
-    auto request = std::make_shared<oip_infer_request>(std::move(*read));
-    auto server = options_.timeout;
+    auto request = std::make_shared<oip_infer_request>(std::move(read));
+    auto server = serving->timeout;
     if (left < server)
       server = std::max(left, std::chrono::milliseconds{1});
     auto online = online_request_of(*request, served, model, principal,
                                     server);
     auto deadline_ms = online.timeout_ms;
-    auto key = gateway_->infer(
+    auto key = state->gateway->infer(
       std::move(online),
       [state, request, model,
        deadline_ms](caf::expected<std::vector<prediction>> rows) {
@@ -365,6 +381,10 @@ private:
 
   std::shared_ptr<online_gateway> gateway_;
   oip_grpc_options options_;
+  /// A copy of options_ that answers arriving after the server stopped
+  /// may still read.
+  std::shared_ptr<const oip_grpc_options> serving_
+    = std::make_shared<const oip_grpc_options>(options_);
 };
 
 // A folder holding `crl` under the name OpenSSL's hashed lookup wants
