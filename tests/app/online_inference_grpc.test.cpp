@@ -307,10 +307,14 @@ TEST_CASE("a gRPC inference call past its deadline gets DEADLINE_EXCEEDED, "
     return;
   }
   auto dir = test::fresh_dir("grpc-deadline");
+  // The worker stays stopped through several clients' start-ups (Node's
+  // takes seconds on a loaded machine): past CAF's 5 s connection timeout
+  // the coordinator would let it go, and the model would not be served.
   test::local_cluster cluster{1, {"--fovea.oip-grpc=127.0.0.1:0",
                                   "--fovea.http=127.0.0.1:0",
                                   "--fovea.oip-max-requests=1",
-                                  "--fovea.oip-timeout=2s"}};
+                                  "--fovea.oip-timeout=2s",
+                                  "--middleman.connection-timeout=120s"}};
   auto port = test::grpc_port_of(*cluster.coordinator);
   auto metrics = test::metrics_port_of(*cluster.coordinator);
   auto good = test::pattern_png_file(dir, "good.png", 5);
