@@ -150,7 +150,21 @@ std::string fovea_config::configure(std::vector<std::string> args) {
       return (line > 0 ? file + ":" + std::to_string(line) + ": " : "")
              + problem + " (see `fovea help " + key + "`)";
     }
-  return check_relations();
+  if (auto problem = check_relations(); !problem.empty())
+    return problem;
+  // With an edge, every BASP connection passes a relay, which notices a
+  // silent peer as CAF would have, minus CAF 0.17.6's clock that starts at
+  // the epoch for a connection it dials (edge_limits says more).
+  // CAF checks only while it sends heartbeats; so does the edge.
+  auto heartbeat = caf::get_or(content, "middleman.heartbeat-interval",
+                               caf::timespan{0});
+  if (edge) {
+    if (heartbeat.count() > 0)
+      peer_silence_timeout_ = caf::get_or(
+        content, "middleman.connection-timeout", caf::timespan{0});
+    set("middleman.connection-timeout", caf::timespan{0});
+  }
+  return {};
 }
 
 std::string fovea_config::check_relations() const {
@@ -243,6 +257,9 @@ edge_limits fovea_config::edge_settings() const {
   result.write_stall_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(
       write_stall_timeout);
+  result.peer_silence_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(
+      peer_silence_timeout_);
   result.max_inflight_bytes = max_inflight_bytes;
   result.max_handshakes = max_handshakes;
   result.max_handshakes_per_address = max_handshakes_per_address;

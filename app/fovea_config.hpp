@@ -178,6 +178,11 @@ public:
   /// blocks its thread for a whole batch, and the network-facing actors must
   /// still get a thread meanwhile. Call before the actor system starts.
   void reserve_threads_for_inference(size_t blocking);
+
+private:
+  /// middleman.connection-timeout as configured, which the edge enforces
+  /// in CAF's place (edge_limits::peer_silence_timeout says why).
+  caf::timespan peer_silence_timeout_{0};
 };
 
 /// This machine's host name ("localhost" if it has none).

@@ -43,6 +43,12 @@ struct edge_limits {
   /// Longest silence from the network side of a relayed connection (CAF's
   /// heartbeats keep a live one talking).
   std::chrono::milliseconds idle_timeout{60000};
+  /// Longest silence from a peer's CAF (CAF's middleman.connection-timeout;
+  /// 0: none), held here rather than by CAF: CAF 0.17.6 starts the clock of
+  /// a connection it dialled at the epoch, so its check dropped any dial
+  /// whose handshake had not come back by CAF's next heartbeat tick (a
+  /// peer 500 ms away, always; a loaded one, sometimes).
+  std::chrono::milliseconds peer_silence_timeout{0};
   /// Longest a write towards the network may wait for the peer to read:
   /// past it, the peer has stopped reading and CAF would buffer towards it
   /// without bound.

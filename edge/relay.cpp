@@ -46,8 +46,12 @@ template <class Stream>
 void relay<Stream>::sweep(edge_clock::time_point now) {
   if (closed_)
     return;
-  if (now - last_heard_ > core_.limits.idle_timeout)
+  auto silence = now - last_heard_;
+  auto peer_limit = core_.limits.peer_silence_timeout;
+  if (silence > core_.limits.idle_timeout)
     close("silent for longer than fovea.idle-timeout");
+  else if (peer_limit.count() > 0 && silence > peer_limit)
+    close("silent for longer than middleman.connection-timeout");
   else if (writing_since_
            && now - *writing_since_ > core_.limits.write_stall_timeout)
     close("it read nothing for fovea.write-stall-timeout");

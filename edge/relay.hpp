@@ -8,7 +8,7 @@
 // refuses (the connection closes first); a frame larger than any this
 // connection carried before waits until the edge's inflight_budget has room
 // for CAF to buffer it; a connection quiet on its network side for the
-// idle timeout, or whose writes towards the network have waited for the
+// idle timeout (or its peer's silence timeout), or whose writes towards the network have waited for the
 // write-stall timeout (a peer that stopped reading), is closed; each
 // direction holds one buffer and reads again only once it is written (a
 // slow reader slows its writer, memory does not grow); on_close is called
