@@ -6,6 +6,13 @@
 namespace fovea {
 
 batch_cpu_scope::batch_cpu_scope() noexcept {
+  // Only from the default policy: a thread an administrator put under
+  // another (SCHED_IDLE, a real-time one, or batch already) keeps it.
+  int policy = 0;
+  sched_param param{};
+  if (pthread_getschedparam(pthread_self(), &policy, &param) != 0
+      || policy != SCHED_OTHER)
+    return;
   sched_param none{};
   set_ = pthread_setschedparam(pthread_self(), SCHED_BATCH, &none) == 0;
 }

@@ -10,8 +10,10 @@
 // unprivileged thread cannot lower its nice again afterwards; switching
 // between SCHED_OTHER and SCHED_BATCH needs no privilege.
 //
-// Guarantees: never throws and never fails the caller; if the policy
-// cannot be set, the scope does nothing.
+// Guarantees: never throws and never fails the caller; it changes only a
+// thread under the default policy (SCHED_OTHER) and puts it back there, so
+// a policy an administrator chose (systemd's CPUSchedulingPolicy=, say)
+// stays; if the policy cannot be set, the scope does nothing.
 #pragma once
 
 namespace fovea {
