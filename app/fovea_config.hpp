@@ -116,6 +116,11 @@ public:
   uint32_t oip_max_requests = online_limits{}.max_requests;
   uint32_t oip_max_per_client = online_limits{}.max_per_principal;
   uint32_t oip_max_batch = oip_limits{}.max_batch;
+  /// The inference front's connections: an application server calling it
+  /// keeps one per request in flight (HTTP/1.1), so more than the metrics
+  /// front's 64 and 16.
+  uint32_t oip_max_connections = 256;
+  uint32_t oip_max_connections_per_address = 64;
   // operations
   /// HOST:PORT of the node's /metrics, /healthz and /readyz; empty: off.
   std::string http;

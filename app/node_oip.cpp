@@ -26,6 +26,8 @@ bool open_rest(const fovea_config& cfg, const std::string& node,
                                "inference endpoints");
   if (!options)
     return false;
+  options->max_connections = cfg.oip_max_connections;
+  options->max_connections_per_address = cfg.oip_max_connections_per_address;
   auto timeout = oip_timeout(cfg);
   // The coordinator answers 504 at the request's deadline; the front's
   // own limit is for a coordinator that does not answer at all.

@@ -132,6 +132,13 @@ const std::vector<setting>& settings_schema() {
      &c::oip_max_per_client, 1, 1'000'000},
     {"oip-max-batch", "inference",
      "images in one inference request", &c::oip_max_batch, 1, 1024},
+    {"oip-max-connections", "inference",
+     "connections the inference front (oip-http) holds open, in all",
+     &c::oip_max_connections, 1, 100'000},
+    {"oip-max-connections-per-address", "inference",
+     "connections the inference front holds open from one address (or "
+     "IPv6 /64): HTTP/1.1 carries one request at a time on each",
+     &c::oip_max_connections_per_address, 1, 100'000},
     // the coordinator
     {"batch-size", "coordinator",
      "most tasks per batch sent to a worker (batches shrink as a job's "

@@ -20,6 +20,7 @@
 #include "tests/support/oip_client.hpp"
 #include "tests/support/oip_cluster.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/socket_peer.hpp"
 #include "vision/manifest.hpp"
 #include "vision/preprocess.hpp"
 
@@ -55,6 +56,30 @@ std::string base64(const std::vector<uint8_t>& bytes) {
     out += '=';
   }
   return out;
+}
+
+// A keep-alive health check on `peer`: true if it was answered 200.
+bool live_on(test::socket_peer& peer) {
+  std::string ask = "GET /v2/health/live HTTP/1.1\r\nHost: fovea\r\n\r\n";
+  if (!peer.send({ask.begin(), ask.end()}))
+    return false;
+  // The whole answer, so that the next one on this connection starts clean.
+  std::string head;
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    auto byte = peer.read(1, 10s);
+    if (byte.empty())
+      return false;
+    head += static_cast<char>(byte[0]);
+  }
+  auto length_at = head.find("Content-Length: ");
+  if (length_at == std::string::npos)
+    length_at = head.find("content-length: ");
+  auto length = length_at == std::string::npos
+                  ? 0
+                  : std::stoul(head.substr(length_at + 16));
+  if (length > 0 && peer.read(length, 10s).size() != length)
+    return false;
+  return head.rfind("HTTP/1.1 200", 0) == 0;
 }
 
 std::vector<std::string> header_of(const std::string& json_length) {
@@ -369,5 +394,34 @@ TEST_CASE("beyond loopback inference speaks HTTPS to client and operator "
   // No certificate: no TLS session, no answer; no TLS: none either.
   CHECK(call("", "GET", "/v2/health/live", "https").second == "000");
   CHECK(call("", "GET", "/v2/health/live", "http").second != "200");
+  cluster.stop();
+}
+
+TEST_CASE("the inference front holds oip-max-connections-per-address "
+          "connections from one address and oip-max-connections in all",
+          "[integration][oip]") {
+  test::local_cluster cluster{0, {"--fovea.oip-http=127.0.0.1:0",
+                                  "--fovea.oip-max-connections=4",
+                                  "--fovea.oip-max-connections-per-address=3"}};
+  auto port = test::oip_port_of(*cluster.coordinator);
+  // Each connection is answered before the next opens: the front has
+  // counted it by then.
+  std::vector<std::unique_ptr<test::socket_peer>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<test::socket_peer>("127.0.0.1", port));
+    REQUIRE(held.back()->connected());
+    CHECK(live_on(*held.back()));
+  }
+  test::socket_peer fourth{"127.0.0.1", port};
+  CHECK(fourth.closed_within(10s));
+  // Another host still gets in, up to the front's total.
+  held.push_back(std::make_unique<test::socket_peer>(
+    "127.0.0.1", port, nullptr, false, "127.0.0.7"));
+  REQUIRE(held.back()->connected());
+  CHECK(live_on(*held.back()));
+  test::socket_peer fifth{"127.0.0.1", port, nullptr, false, "127.0.0.8"};
+  CHECK(fifth.closed_within(10s));
+  // The ones it holds are still served.
+  CHECK(live_on(*held.front()));
   cluster.stop();
 }
