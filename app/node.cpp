@@ -148,7 +148,8 @@ int run_coordinator(fovea_config& cfg) {
   options.say = [id](const std::string& line) { say(id + ": " + line); };
   options.online = cfg.online();
   if (http->metrics)
-    options.metrics = std::make_shared<coordinator_metrics>(*http->metrics);
+    options.metrics = std::make_shared<coordinator_metrics>(
+      *http->metrics, cfg.max_queued_bytes);
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
   // Offer it on every connection the edge accepts, until the actor system
   // stops.

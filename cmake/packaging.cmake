@@ -47,6 +47,9 @@ install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(DIRECTORY docs DESTINATION "${CMAKE_INSTALL_DOCDIR}"
         FILES_MATCHING PATTERN "*.md")
 install(DIRECTORY config/clusters DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples")
+# Prometheus alert rules and their unit tests, for rule_files: in a
+# Prometheus the operator runs (docs/operations.md#alert-rules).
+install(DIRECTORY config/monitoring DESTINATION "${CMAKE_INSTALL_DATADIR}/fovea")
 install(FILES "${package_dir}/coordinator.ini"
         DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/fovea")
 install(FILES "${package_dir}/workers/default.ini"

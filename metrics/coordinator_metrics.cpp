@@ -35,7 +35,8 @@ const char* const inference_outcomes[] = {"ok",       "error",   "busy",
 
 } // namespace
 
-coordinator_metrics::coordinator_metrics(node_metrics& node)
+coordinator_metrics::coordinator_metrics(node_metrics& node,
+                                         uint64_t queue_bytes_limit)
   : node_(node),
     results_(BuildCounter()
                .Name("fovea_results_total")
@@ -113,6 +114,11 @@ coordinator_metrics::coordinator_metrics(node_metrics& node)
                             .Help("Time to make a journal's records durable")
                             .Register(node.registry())
                             .Add({}, sync_buckets)) {
+  // Set once: the budget is a setting. 0 (not given) exports nothing.
+  if (queue_bytes_limit > 0)
+    gauge(node.registry(), "fovea_queue_bytes_limit",
+          "fovea.max-queued-bytes: what fovea_queue_bytes may reach")
+      .Set(static_cast<double>(queue_bytes_limit));
   for (auto state : {"finished", "failed", "cancelled", "paused", "dropped"})
     jobs_ended_.Add({{"state", state}});
   for (auto outcome : inference_outcomes)

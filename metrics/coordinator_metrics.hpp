@@ -44,7 +44,10 @@ struct cluster_sample {
 
 class coordinator_metrics {
 public:
-  explicit coordinator_metrics(node_metrics& node);
+  /// `queue_bytes_limit`: fovea.max-queued-bytes, exported as
+  /// fovea_queue_bytes_limit so that an alert can compare the queue with it.
+  explicit coordinator_metrics(node_metrics& node,
+                               uint64_t queue_bytes_limit = 0);
 
   job_result_counters open_job(uint64_t id, const std::string& name);
   /// The job's series go (it left the recent-jobs history).

@@ -6,6 +6,8 @@
 
 #include <csignal>
 #include <fstream>
+#include <regex>
+#include <set>
 
 #include "tests/support/certificates.hpp"
 #include "tests/support/cluster.hpp"
@@ -255,4 +257,59 @@ TEST_CASE("beyond loopback the endpoint speaks HTTPS to readers with the "
   auto plain = test::http_get("127.0.0.1", port, "/metrics");
   CHECK(plain.status != 200);
   CHECK(coordinator.stop(SIGTERM, 30s) == 0);
+}
+
+TEST_CASE("the shipped alert rules pass promtool's check and their unit "
+          "tests",
+          "[metrics][alerts]") {
+  if (!have_promtool()) {
+    test::skip_test("promtool (Debian's prometheus package) is not installed");
+    return;
+  }
+  auto dir = test::source_dir() + "/config/monitoring";
+  auto [checked, check_said] = test::run_command(
+    "sh -c 'cd " + dir + " && promtool check rules fovea-alerts.yml'", 60);
+  INFO(check_said);
+  CHECK(checked == 0);
+  CHECK_THAT(check_said, Catch::Contains("SUCCESS: 6 rules found"));
+  auto [tested, test_said] = test::run_command(
+    "sh -c 'cd " + dir + " && promtool test rules fovea-alerts.test.yml'", 60);
+  INFO(test_said);
+  CHECK(tested == 0);
+  CHECK_THAT(test_said, Catch::Contains("SUCCESS"));
+}
+
+TEST_CASE("every metric the alert rules read is one a live coordinator "
+          "exports, the queue's byte budget among them",
+          "[integration][metrics][alerts]") {
+  std::ifstream rules_file{test::source_dir()
+                           + "/config/monitoring/fovea-alerts.yml"};
+  std::string rules{std::istreambuf_iterator<char>{rules_file}, {}};
+  REQUIRE_FALSE(rules.empty());
+  std::set<std::string> read;
+  std::regex name{"fovea_[a-z_]+"};
+  for (auto it = std::sregex_iterator(rules.begin(), rules.end(), name);
+       it != std::sregex_iterator{}; ++it)
+    read.insert(it->str());
+  CHECK(read.size() >= 7);
+
+  // A job first: a job's result series exist from its opening.
+  auto dir = test::fresh_dir("metrics-alerts");
+  test::write_pattern_pngs(dir / "images", 5);
+  test::local_cluster cluster{
+    1, {on_any_port, "--fovea.max-queued-bytes=300000000"}};
+  auto [code, said] = test::run_fovea(
+    {"submit", "--coordinator", cluster.address, (dir / "images").string(),
+     "--out", (dir / "results.csv").string()});
+  INFO(said);
+  REQUIRE(code == 0);
+  auto text = scrape(http_port_of(*cluster.coordinator));
+  for (auto& metric : read) {
+    INFO(metric);
+    auto exported = text.find("\n" + metric + "{") != std::string::npos
+                    || text.find("\n" + metric + " ") != std::string::npos;
+    CHECK(exported);
+  }
+  CHECK(test::metric_sum(text, "fovea_queue_bytes_limit") == 300000000.0);
+  cluster.stop();
 }
