@@ -93,6 +93,20 @@ double unix_now() {
     .count();
 }
 
+// Waits until Prometheus answers `condition` (a PromQL filter) with a
+// sample: it tells no one when it has scraped, so it is asked every 250 ms,
+// for at most 60 s. False, and its last answer in `said`, if it never did.
+bool prometheus_reaches(uint16_t port, const std::string& condition,
+                        std::string& said) {
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (samples_of(port, condition, unix_now(), said).second == 0) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(250ms);
+  }
+  return true;
+}
+
 } // namespace
 
 TEST_CASE("every query of the Grafana dashboard returns data from a real "
@@ -148,14 +162,10 @@ TEST_CASE("every query of the Grafana dashboard returns data from a real "
   // Prometheus scrapes first a few seconds after it is ready (its target
   // discovery's first update): the job starts once every target is up.
   std::string up;
-  auto scraping = std::chrono::steady_clock::now() + 60s;
-  while (samples_of(port, "sum(up{job=\"" + scrape_job + "\"}) == 3",
-                    unix_now(), up)
-           .second == 0
-         && std::chrono::steady_clock::now() < scraping)
-    std::this_thread::sleep_for(250ms);
+  auto scraping = prometheus_reaches(
+    port, "sum(up{job=\"" + scrape_job + "\"}) == 3", up);
   INFO(up);
-  REQUIRE(std::chrono::steady_clock::now() < scraping);
+  REQUIRE(scraping);
 
   // A named job (journaled), then a few inference requests.
   auto [code, said] = test::run_fovea(
@@ -172,23 +182,25 @@ TEST_CASE("every query of the Grafana dashboard returns data from a real "
                              dir);
     REQUIRE(answer.status == 200);
   }
-  // Every panel over the minute that ends 2 s from now. Prometheus says
-  // nothing when it has scraped past a moment, so each query is asked
-  // again, every 250 ms, until it has finite samples: for at most 30 s
-  // the first, which waits for the scrape, and 5 s each of the rest.
-  auto when = unix_now() + 2;
-  auto patience = 30s;
+  // Once Prometheus has scraped all of it (every row, every image on the
+  // workers, every request), each panel over the minute up to now.
+  std::string scraped;
+  auto in_job = "{job=\"" + scrape_job + "\"}";
+  auto all_scraped = prometheus_reaches(
+    port,
+    "(sum(fovea_results_total" + in_job + ") >= 3000) and on() "
+      + "(sum(fovea_worker_images_total" + in_job + ") >= 3005) and on() "
+      + "(sum(fovea_inference_requests_total{job=\"" + scrape_job
+      + "\",outcome=\"ok\"}) >= 5)",
+    scraped);
+  INFO(scraped);
+  REQUIRE(all_scraped);
+  auto when = unix_now();
   for (auto& query : queries) {
     auto sent = as_grafana_sends(query);
-    INFO(sent);
-    std::pair<size_t, size_t> got;
-    std::string said; // Prometheus's last answer, for the failure message
-    auto deadline = std::chrono::steady_clock::now() + patience;
-    patience = 5s;
-    while ((got = samples_of(port, sent, when, said)).second == 0
-           && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(250ms);
-    INFO(said);
+    std::string said;
+    auto got = samples_of(port, sent, when, said);
+    INFO(sent << "\n" << said);
     CHECK(got.first > 0);
     CHECK(got.second > 0);
   }
