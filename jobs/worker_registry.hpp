@@ -12,6 +12,7 @@
 // tests by strings), with no actors inside.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <utility>
