@@ -165,9 +165,12 @@ TEST_CASE("a worker is refused if its name@version is served already from "
   auto impostor = relabelled_model(dir, "fashion-mnist-int8/1", "fashion-mnist",
                                    "1", "cpu-flags");
   test::local_cluster cluster{1};
+  // A refused registration is tried again until the connect timeout (a
+  // restarted worker's old registration may still hold its model): 3 s
+  // of it, not the shipped 30.
   test::child_process worker{{"node", "--config", "config/worker.ini",
                               "--fovea.coordinator=" + cluster.address,
-                              "--fovea.id=w9",
+                              "--fovea.id=w9", "--fovea.connect-timeout=3s",
                               "--fovea.model=" + impostor.string()}};
   auto code = worker.wait_for_exit(120s);
   INFO(worker.output());

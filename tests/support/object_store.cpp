@@ -29,8 +29,10 @@ std::string object_store_missing() {
 }
 
 object_store::object_store(std::filesystem::path data, std::string bucket,
-                           std::filesystem::path upload, std::string prefix)
-    : data_(std::move(data)), bucket_(std::move(bucket)) {
+                           std::filesystem::path upload, std::string prefix,
+                           unsigned page_size)
+    : data_(std::move(data)), bucket_(std::move(bucket)),
+      page_size_(page_size) {
   std::vector<std::string> extra;
   if (!upload.empty())
     extra = {"--upload", upload.string(), "--prefix", prefix};
@@ -52,6 +54,8 @@ bool object_store::start(std::vector<std::string> extra) {
                                 store_access_key,
                                 "--secret-key",
                                 store_secret_key};
+  if (page_size_ != 0)
+    extra.insert(extra.end(), {"--page-size", std::to_string(page_size_)});
   args.insert(args.end(), extra.begin(), extra.end());
   process_ = std::make_unique<child_process>(std::move(args),
                                              other_program{node_path(), {}});

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.hpp"
 
@@ -23,9 +24,12 @@ std::string object_store_missing();
 class object_store {
 public:
   /// Starts the store with its objects in `data`, bucket `bucket`; first
-  /// uploads every file of `upload` (if not empty) under `prefix`.
+  /// uploads every file of `upload` (if not empty) under `prefix`. With
+  /// `page_size`, a listing's pages hold at most that many keys (S3's
+  /// 1,000 otherwise).
   object_store(std::filesystem::path data, std::string bucket,
-               std::filesystem::path upload = {}, std::string prefix = {});
+               std::filesystem::path upload = {}, std::string prefix = {},
+               unsigned page_size = 0);
 
   /// True once it printed its ready line.
   bool ready() const noexcept { return port_ != 0; }
@@ -42,6 +46,7 @@ private:
 
   std::filesystem::path data_;
   std::string bucket_;
+  unsigned page_size_ = 0;
   uint16_t port_ = 0;
   std::unique_ptr<child_process> process_;
 };

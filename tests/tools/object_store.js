@@ -4,12 +4,15 @@
 //
 //   node object_store.js --data DIR --bucket NAME [--port N]
 //        [--access-key ID --secret-key KEY] [--upload DIR --prefix P/]
+//        [--page-size N]
 //
 // Uploads every file of DIR (not recursive) under P/, then prints
 // "fovea-store ready PORT" on stdout: PORT is the verifying front, which
 // answers 403 SignatureDoesNotMatch or InvalidAccessKeyId as S3 does and
 // passes the rest to s3rver. Restarted with the same --data and --port, it
-// serves the same objects (the outage tests stop and start it).
+// serves the same objects (the outage tests stop and start it). With
+// --page-size, a listing gives at most N keys a page (S3 gives at most
+// 1,000; a store may give fewer), so a test sees many pages of few objects.
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -30,6 +33,7 @@ const secretKey = option('secret-key', 'fovea-test-secret');
 const region = option('region', 'us-east-1');
 const upload = option('upload');
 const prefix = option('prefix', '');
+const pageSize = Number(option('page-size', '0'));
 
 function s3Error(res, status, code, message) {
   if (process.env.FOVEA_STORE_LOG) process.stderr.write(status + ' ' + code + ' ' + message + '\n');
@@ -58,6 +62,19 @@ function verify(req) {
   return expected === match[4] ? 'ok' : 'signature';
 }
 
+// The request's target, with a listing's max-keys lowered to --page-size
+// (after its signature was checked against the target as sent).
+function paged(req) {
+  if (!pageSize || req.method !== 'GET')
+    return req.url;
+  const url = new URL(req.url, 'http://store');
+  if (url.searchParams.get('list-type') !== '2')
+    return req.url;
+  const asked = Number(url.searchParams.get('max-keys') || '1000');
+  url.searchParams.set('max-keys', String(Math.min(asked, pageSize)));
+  return url.pathname + url.search;
+}
+
 async function main() {
   const store = new S3rver({ port: 0, address: '127.0.0.1', silent: !process.env.FOVEA_STORE_LOG,
                              directory: data,
@@ -77,7 +94,7 @@ async function main() {
       if (name !== 'authorization' && !name.startsWith('x-amz-'))
         headers[name] = value;
     const forward = http.request({ host: '127.0.0.1', port: backendPort,
-                                   path: req.url, method: req.method,
+                                   path: paged(req), method: req.method,
                                    headers }, (answer) => {
       res.writeHead(answer.statusCode, answer.headers);
       answer.pipe(res);
