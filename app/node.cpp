@@ -151,6 +151,9 @@ int run_coordinator(fovea_config& cfg) {
     options.metrics = std::make_shared<coordinator_metrics>(
       *http->metrics, cfg.max_queued_bytes);
   auto coordinator_handle = sys.spawn(coordinator, std::move(options));
+  // The status API asks it from now on (and answers 503 before the actor
+  // system goes).
+  status_attachment status{*http, sys, coordinator_handle};
   // Offer it on every connection the edge accepts, until the actor system
   // stops.
   edge_attachment attached{

@@ -4,6 +4,7 @@
 #include "app/build_info.hpp"
 #include "app/console.hpp"
 #include "app/node_edge.hpp"
+#include "app/status_routes.hpp"
 #include "messages/errors.hpp"
 #include "metrics/probe_routes.hpp"
 
@@ -54,6 +55,19 @@ std::optional<http_front_options> front_options(const fovea_config& cfg,
   return options;
 }
 
+status_attachment::status_attachment(const node_http& http,
+                                     caf::actor_system& sys,
+                                     coordinator_actor coordinator)
+    : status_(http.status) {
+  if (status_)
+    status_->attach(sys, std::move(coordinator));
+}
+
+status_attachment::~status_attachment() {
+  if (status_)
+    status_->detach();
+}
+
 std::optional<node_http> open_http(const fovea_config& cfg,
                                    const std::string& node,
                                    const std::string& role) {
@@ -71,16 +85,23 @@ std::optional<node_http> open_http(const fovea_config& cfg,
                                        {"libtorch", versions.libtorch},
                                        {"opencv", versions.opencv},
                                        {"openssl", versions.openssl}});
+  auto routes = probe_routes(*result.metrics);
+  if (role == "coordinator") {
+    result.status = std::make_shared<status_gateway>();
+    for (auto& route : status_routes(result.status))
+      routes.push_back(std::move(route));
+  }
   std::string problem;
-  result.front = http_front::start(std::move(*options),
-                                   probe_routes(*result.metrics), problem);
+  result.front = http_front::start(std::move(*options), std::move(routes),
+                                   problem);
   if (!result.front) {
     complain("fovea node: fovea.http: " + problem);
     return std::nullopt;
   }
   // Not the word "ready": scripts and tests wait for a node's ready line.
   say("fovea " + role + " " + node + ": metrics on "
-      + result.front->url() + "/metrics, with health probes");
+      + result.front->url() + "/metrics, with health probes"
+      + (result.status ? " and the status API" : ""));
   return result;
 }
 

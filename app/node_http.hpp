@@ -8,13 +8,15 @@
 // policy (a client certificate of the cluster's CA, not revoked, of role
 // monitor, client or operator), or in clear text only with
 // fovea.insecure; anything else is a configuration error, said once (exit
-// 2).
+// 2). A coordinator's front also serves the status API, which answers 503
+// until status_attachment connects it to the coordinator, and again after.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "actors/status_gateway.hpp"
 #include "app/fovea_config.hpp"
 #include "edge/http_front.hpp"
 #include "metrics/node_metrics.hpp"
@@ -23,6 +25,9 @@ namespace fovea {
 
 struct node_http {
   std::shared_ptr<node_metrics> metrics; ///< null: fovea.http is off
+  /// A coordinator's status API (app/status_routes.hpp) asks through it;
+  /// null on workers and when off.
+  std::shared_ptr<status_gateway> status;
   std::unique_ptr<http_front> front;
 
   /// Sets the node's readiness (does nothing when off).
@@ -41,6 +46,20 @@ std::optional<http_front_options> front_options(const fovea_config& cfg,
                                                 const std::string& address,
                                                 const std::string& node,
                                                 const std::string& serves);
+
+/// While it lives, the status API asks `coordinator`; its destructor
+/// detaches before the actor system goes. Does nothing when off.
+class status_attachment {
+public:
+  status_attachment(const node_http& http, caf::actor_system& sys,
+                    coordinator_actor coordinator);
+  ~status_attachment();
+  status_attachment(const status_attachment&) = delete;
+  status_attachment& operator=(const status_attachment&) = delete;
+
+private:
+  std::shared_ptr<status_gateway> status_;
+};
 
 /// Starts what fovea.http asks for; nothing after complaining (the caller
 /// exits 2). `role` is "coordinator" or "worker".

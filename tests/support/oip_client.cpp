@@ -29,7 +29,8 @@ std::atomic<int> next_file{0};
 curl_reply curl(uint16_t port, const std::string& method,
                 const std::string& path, const std::string& body,
                 const std::vector<std::string>& headers,
-                const std::filesystem::path& scratch) {
+                const std::filesystem::path& scratch,
+                const std::optional<curl_tls>& tls) {
   auto dir = scratch.empty() ? std::filesystem::temp_directory_path()
                              : scratch;
   auto n = std::to_string(next_file++);
@@ -43,7 +44,17 @@ curl_reply curl(uint16_t port, const std::string& method,
     std::ofstream{in, std::ios::binary} << body;
     command += " --data-binary @" + quoted(in.string());
   }
-  command += " " + quoted("http://127.0.0.1:" + std::to_string(port) + path);
+  auto at = "127.0.0.1:" + std::to_string(port);
+  if (tls) {
+    command += " --cacert " + quoted(tls->pki + "/ca.pem") + " --resolve "
+               + quoted(tls->server + ":" + std::to_string(port)
+                        + ":127.0.0.1");
+    if (!tls->who.empty())
+      command += " --cert " + quoted(tls->pki + "/" + tls->who + ".pem")
+                 + " --key " + quoted(tls->pki + "/" + tls->who + ".key");
+    at = tls->server + ":" + std::to_string(port);
+  }
+  command += " " + quoted((tls ? "https://" : "http://") + at + path);
   auto [code, said] = run_command(command, 90);
   curl_reply reply;
   if (code != 0 || said.size() != 3) {

@@ -16,12 +16,24 @@ struct curl_reply {
   std::string body;
 };
 
-/// curl -X `method` http://127.0.0.1:`port``path`, with `body` (if not
-/// empty, from a file in `scratch`) and extra header lines.
+/// HTTPS as a node of a cluster made by `fovea certs` in `pki` would speak
+/// it: the server's certificate checked against pki/ca.pem by its name
+/// `server` (reached at 127.0.0.1), the client's certificate `who`'s (none
+/// when empty).
+struct curl_tls {
+  std::string pki;
+  std::string who;
+  std::string server = "coord";
+};
+
+/// curl -X `method` http://127.0.0.1:`port``path` (https://, with `tls`),
+/// with `body` (if not empty, from a file in `scratch`) and extra header
+/// lines.
 curl_reply curl(uint16_t port, const std::string& method,
                 const std::string& path, const std::string& body = {},
                 const std::vector<std::string>& headers = {},
-                const std::filesystem::path& scratch = {});
+                const std::filesystem::path& scratch = {},
+                const std::optional<curl_tls>& tls = std::nullopt);
 
 /// The port of a coordinator's "inference ... on http://HOST:PORT/v2" line.
 std::optional<uint16_t> oip_port(const std::string& line);

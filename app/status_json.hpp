@@ -1,0 +1,51 @@
+// status_json: the status API's answers (/api/v1/...) as JSON, from the
+// rows the coordinator gives the shell.
+//
+// Guarantees:
+// - every string (node and job names, models, paths, notes: arbitrary
+//   text from clients and workers) is a JSON string, escaped by the JSON
+//   library; `<`, `>` and `&` are escaped too (\u003c...), so a body read
+//   as HTML by mistake holds no markup;
+// - numbers are finite: a rate that is not becomes 0;
+// - the shapes are the ones docs/status.md documents, field for field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/cluster_view.hpp"
+#include "messages/online.hpp"
+
+namespace fovea {
+
+/// {"nodes": [{"id", "role", "host", "address", "model", "state", ...}]}
+std::string nodes_json(const std::vector<node_row>& nodes);
+
+/// {"jobs": [{"id", "name", "owner", "model", "state", "total", "done",
+/// "errors", "rate", "eta_seconds", ...}]}
+std::string jobs_json(const std::vector<job_row>& jobs);
+
+/// {"models": [{"name", "version", "classes", "workers", "jobs_running"}]}
+/// with, per name@version, the running jobs bound to it.
+std::string models_json(const std::vector<served_model>& models,
+                        const std::vector<job_row>& jobs);
+
+/// {"job": id, "state": "cancelled", "rows": rows}
+std::string cancelled_json(uint64_t job, uint64_t rows);
+
+/// {"worker": id, "state": "draining"}
+std::string drain_started_json(const std::string& worker);
+
+/// {"error": why}
+std::string error_json(const std::string& why);
+
+/// The seconds a running job needs at its rate for the rest, or -1 when
+/// that cannot be told (not running, no rate yet).
+double eta_seconds(const job_row& job);
+
+/// `text` with `<`, `>` and `&` as \u003c, \u003e and \u0026: valid JSON
+/// either way, inert as HTML.
+std::string html_safe_json(std::string text);
+
+} // namespace fovea

@@ -1,0 +1,84 @@
+// The status API's JSON: every field the docs name, arbitrary text escaped
+// so no markup survives, numbers always finite.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "app/status_json.hpp"
+
+using namespace fovea;
+using nlohmann::json;
+
+TEST_CASE("the status API's JSON carries arbitrary text as inert strings and "
+          "every number finite",
+          "[unit][status]") {
+  node_row worker;
+  worker.id = "w1";
+  worker.host = "<script>alert(1)</script> & \"quoted\" \xff";
+  worker.model = "fashion-mnist@1";
+  worker.slots = 8;
+  worker.in_flight = 2;
+  worker.rate = std::numeric_limits<double>::quiet_NaN();
+  worker.draining = true;
+  node_row coordinator;
+  coordinator.id = "coord";
+  coordinator.role = node_role::coordinator;
+  auto text = nodes_json({coordinator, worker});
+  // No markup a browser could act on, even if it read this as HTML.
+  CHECK(text.find('<') == std::string::npos);
+  CHECK(text.find('>') == std::string::npos);
+  CHECK(text.find('&') == std::string::npos);
+  auto nodes = json::parse(text).at("nodes");
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes[0].at("state") == "up");
+  CHECK(nodes[0].at("role") == "coordinator");
+  CHECK(nodes[1].at("state") == "draining");
+  CHECK(nodes[1].at("host") == "<script>alert(1)</script> & \"quoted\" \xef\xbf\xbd");
+  CHECK(nodes[1].at("rate") == 0.0);
+  CHECK(nodes[1].at("slots") == 8);
+  CHECK(nodes[1].at("in_flight") == 2);
+
+  auto error = json::parse(error_json("no file </etc/passwd>"));
+  CHECK(error.at("error") == "no file </etc/passwd>");
+}
+
+TEST_CASE("a job's ETA is its rest at its rate while it runs, and unknown "
+          "otherwise",
+          "[unit][status]") {
+  job_row job;
+  job.id = 3;
+  job.name = "nightly";
+  job.total = 1000;
+  job.done = 400;
+  job.rate = 200;
+  CHECK(eta_seconds(job) == 3.0);
+  auto listed = json::parse(jobs_json({job})).at("jobs").at(0);
+  CHECK(listed.at("eta_seconds") == 3.0);
+  CHECK(listed.at("state") == "running");
+  CHECK(listed.at("done") == 400);
+  job.rate = 0;
+  CHECK(eta_seconds(job) == -1);
+  job.rate = 200;
+  job.state = job_state::finished;
+  CHECK(eta_seconds(job) == -1);
+}
+
+TEST_CASE("the models list counts the running jobs bound to each "
+          "name@version",
+          "[unit][status]") {
+  served_model one{"fashion-mnist", "1", 10, 28, 28, 1, {}, 2};
+  served_model two{"fashion-mnist", "2", 10, 28, 28, 1, {}, 1};
+  job_row a, b, c;
+  a.model = b.model = "fashion-mnist@1";
+  c.model = "fashion-mnist@1";
+  c.state = job_state::finished;
+  auto models = json::parse(models_json({one, two}, {a, b, c})).at("models");
+  REQUIRE(models.size() == 2);
+  CHECK(models[0].at("jobs_running") == 2);
+  CHECK(models[0].at("workers") == 2);
+  CHECK(models[1].at("version") == "2");
+  CHECK(models[1].at("jobs_running") == 0);
+}
