@@ -377,7 +377,7 @@ TEST_CASE("a resumed job over shared files uses its journaled rows of "
           "files that did not change, and reads and classifies anew the "
           "ones that did", "[integration][storage]") {
   auto dir = test::fresh_dir("shared-resume");
-  constexpr size_t count = 1000;
+  constexpr size_t count = 3000;
   auto images = first_images(dir / "shared", count);
   auto journals = dir / "journals";
   test::local_cluster cluster{
