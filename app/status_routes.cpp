@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
+#include <optional>
 #include <set>
 #include <string_view>
 
 #include <caf/sec.hpp>
 
 #include "app/status_json.hpp"
+#include "app/status_page.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -148,6 +151,57 @@ void drain_worker(const std::shared_ptr<status_gateway>& gateway,
   });
 }
 
+http_answer page_answer(unsigned status, std::string body,
+                        const char* content_type) {
+  http_answer answer;
+  answer.status = status;
+  answer.content_type = content_type;
+  answer.body = std::move(body);
+  answer.headers = {{"Content-Security-Policy", status_page_policy()},
+                    {"X-Content-Type-Options", "nosniff"},
+                    {"Referrer-Policy", "no-referrer"}};
+  return answer;
+}
+
+// The page: the three lists, one after the other, then rendered.
+void answer_page(const std::shared_ptr<status_gateway>& gateway,
+                 const http_request& request, const http_responder& respond) {
+  auto can_change = request.who.role == peer_role::operator_;
+  auto fail = [respond](const caf::error& err) {
+    respond(page_answer(status_of(err),
+                        "<!DOCTYPE html><title>fovea</title><p>"
+                          + html_escape(describe(err)) + "</p>\n",
+                        "text/html; charset=utf-8"));
+  };
+  gateway->nodes([=](caf::expected<std::vector<node_row>> nodes) {
+    if (!nodes)
+      return fail(nodes.error());
+    gateway->jobs([=, nodes = std::move(*nodes)](
+                    caf::expected<std::vector<job_row>> jobs) mutable {
+      if (!jobs)
+        return fail(jobs.error());
+      gateway->models([=, nodes = std::move(nodes), jobs = std::move(*jobs)](
+                        caf::expected<std::vector<served_model>> models) {
+        if (!models)
+          return fail(models.error());
+        status_snapshot snapshot{nodes, jobs, *models,
+                                 static_cast<int64_t>(std::time(nullptr))};
+        respond(page_answer(200, status_page_html(snapshot, can_change),
+                            "text/html; charset=utf-8"));
+      });
+    });
+  });
+}
+
+http_answer answer_asset(const http_request& request) {
+  constexpr std::string_view prefix = "/assets/";
+  auto asset = find_status_asset(std::string_view{request.path}.substr(
+    prefix.size()));
+  if (asset.text.empty())
+    return page_answer(404, "no such asset\n", "text/plain; charset=utf-8");
+  return page_answer(200, std::string{asset.text}, asset.content_type);
+}
+
 } // namespace
 
 std::vector<http_route> status_routes(std::shared_ptr<status_gateway> gateway) {
@@ -161,6 +215,19 @@ std::vector<http_route> status_routes(std::shared_ptr<status_gateway> gateway) {
     };
     routes.push_back(std::move(route));
   };
+  http_route page;
+  page.path = "/";
+  page.roles = reader_roles;
+  page.answer_later = [gateway](http_request request, http_responder respond) {
+    answer_page(gateway, request, respond);
+  };
+  routes.push_back(std::move(page));
+  http_route assets;
+  assets.path = "/assets/";
+  assets.prefix = true;
+  assets.roles = reader_roles;
+  assets.handler = answer_asset;
+  routes.push_back(std::move(assets));
   read("/api/v1/nodes", [](status_gateway& g, http_responder respond) {
     g.nodes([respond](caf::expected<std::vector<node_row>> nodes) {
       respond(nodes ? json_answer(200, nodes_json(*nodes))

@@ -1,6 +1,8 @@
-// status_routes: a coordinator's status API on its HTTP front (fovea.http),
-// answered through its status gateway (docs/status.md).
+// status_routes: a coordinator's status page and API on its HTTP front
+// (fovea.http), answered through its status gateway (docs/status.md).
 //
+//   GET  /                             the status page (app/status_page.hpp)
+//   GET  /assets/status.js, .css       its script and style, compiled in
 //   GET  /api/v1/nodes                 every node: workers' model, slots,
 //                                      batches in flight, rate, state
 //   GET  /api/v1/jobs                  running and recent jobs: progress,

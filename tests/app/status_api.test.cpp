@@ -88,6 +88,25 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   CHECK(model.at("workers") == 2);
   CHECK(model.at("classes") == 10);
 
+  // The page: the same as tables, read-only, with its own script only.
+  auto page = test::curl(port, "GET", "/");
+  CHECK(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("<td>w2</td><td>fashion-mnist@1</td>"
+                                        "<td>ready</td>"));
+  CHECK_THAT(page.body, Catch::Contains("<progress max=\"40\" value=\"40\">"));
+  CHECK_THAT(page.body, Catch::Contains("data-can-change=\"no\""));
+  auto [headed, headers] = test::run_command(
+    "curl -s -o /dev/null -D - http://127.0.0.1:" + std::to_string(port) + "/",
+    30);
+  INFO(headers);
+  CHECK_THAT(headers, Catch::Contains("Content-Security-Policy: default-src "
+                                      "'none'; script-src 'self'"));
+  CHECK_THAT(headers, Catch::Contains("text/html"));
+  auto script = test::curl(port, "GET", "/assets/status.js");
+  CHECK(script.status == 200);
+  CHECK_THAT(script.body, Catch::Contains("/api/v1/nodes"));
+  CHECK(test::curl(port, "GET", "/assets/nope.js").status == 404);
+
   // Without TLS no one is known to be an operator: nothing changes.
   auto drain = test::curl(port, "POST", "/api/v1/nodes/w2/drain", {},
                           {"X-Fovea-Confirm: drain"});
@@ -152,6 +171,13 @@ TEST_CASE("with TLS an operator's certificate cancels and drains through "
   auto jobs = json::parse(call("ops", "GET", "/api/v1/jobs").body);
   auto id = entry(jobs.at("jobs"), "name", "waiting").at("id").get<uint64_t>();
   auto cancel_path = "/api/v1/jobs/" + std::to_string(id) + "/cancel";
+
+  // The page offers cancel and drain to the operator only.
+  CHECK_THAT(call("ops", "GET", "/").body,
+             Catch::Contains("data-can-change=\"yes\""));
+  CHECK_THAT(call("alice", "GET", "/").body,
+             Catch::Contains("data-can-change=\"no\""));
+  CHECK(call("w1", "GET", "/").status == 403);
 
   // Refused: a client, a monitor, an operator without the confirmation
   // header, and an operator's browser on another site's page.

@@ -1,0 +1,197 @@
+// fovea's status page: refreshes the server-rendered tables every second
+// from /api/v1/nodes, /jobs and /models, draws each worker's and job's rate
+// over the last minute, and, for an operator, offers drain and cancel
+// behind a confirmation. Text from the cluster only ever goes into
+// textContent, never into markup.
+'use strict';
+
+const refreshMs = 1000;
+const historyLength = 60; // samples: a minute at one a second
+const history = new Map(); // "worker:w1" / "job:3" -> [rate, ...]
+const canChange = document.body.dataset.canChange === 'yes';
+
+function remember(key, rate) {
+  const samples = history.get(key) || [];
+  samples.push(Number.isFinite(rate) ? rate : 0);
+  if (samples.length > historyLength)
+    samples.shift();
+  history.set(key, samples);
+  return samples;
+}
+
+// A small line chart of `samples` (an inline SVG, built node by node).
+function sparkline(samples) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const width = 120, height = 24;
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  svg.setAttribute('class', 'spark');
+  const top = Math.max(...samples, 1);
+  const step = width / (historyLength - 1);
+  const points = samples.map((value, i) => {
+    const x = (historyLength - samples.length + i) * step;
+    const y = height - 1 - (value / top) * (height - 2);
+    return x.toFixed(1) + ',' + y.toFixed(1);
+  });
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', points.join(' '));
+  svg.appendChild(line);
+  const title = document.createElementNS(ns, 'title');
+  title.textContent = 'peak ' + top.toFixed(1) + ' images/s';
+  svg.appendChild(title);
+  return svg;
+}
+
+function cell(row, content) {
+  const td = document.createElement('td');
+  if (content instanceof Node)
+    td.appendChild(content);
+  else
+    td.textContent = content;
+  row.appendChild(td);
+  return td;
+}
+
+function duration(seconds) {
+  seconds = Math.max(0, Math.round(seconds));
+  if (seconds < 60) return seconds + 's';
+  if (seconds < 3600) return Math.floor(seconds / 60) + 'm' + (seconds % 60) + 's';
+  return Math.floor(seconds / 3600) + 'h' + Math.floor(seconds % 3600 / 60) + 'm';
+}
+
+function say(text) {
+  document.getElementById('refreshed').textContent = text;
+}
+
+// Asks the API to change something, after the viewer confirms.
+async function change(question, path, action) {
+  if (!window.confirm(question))
+    return;
+  try {
+    const answer = await fetch(path, {
+      method: 'POST',
+      headers: { 'X-Fovea-Confirm': action },
+      credentials: 'same-origin',
+    });
+    const body = await answer.json();
+    say(answer.ok ? action + ': ' + JSON.stringify(body)
+                  : action + ' refused: ' + (body.error || answer.status));
+  } catch (e) {
+    say(action + ' failed: ' + e);
+  }
+  refresh();
+}
+
+function button(label, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// The table's header, with the columns only the script fills.
+function ensureHeader(table, extra) {
+  const head = table.tHead.rows[0];
+  if (head.dataset.extended)
+    return;
+  for (const name of extra) {
+    const th = document.createElement('th');
+    th.textContent = name;
+    head.appendChild(th);
+  }
+  head.dataset.extended = 'yes';
+}
+
+function renderWorkers(nodes) {
+  const table = document.getElementById('workers');
+  ensureHeader(table, canChange ? ['last minute', ''] : ['last minute']);
+  const body = document.createElement('tbody');
+  const now = Date.now() / 1000;
+  for (const n of nodes) {
+    if (n.role !== 'worker')
+      continue;
+    const row = body.insertRow();
+    row.dataset.worker = n.id;
+    for (const value of [n.id, n.model, n.state, n.slots, n.in_flight, n.done,
+                         n.rate.toFixed(1), n.host, duration(now - n.up_since) + ' ago'])
+      cell(row, String(value));
+    cell(row, sparkline(remember('worker:' + n.id, n.rate)));
+    if (canChange)
+      cell(row, n.state === 'ready'
+        ? button('drain', () => change('Drain worker ' + n.id + '? It takes no new work and leaves once its batches are done.',
+                                       '/api/v1/nodes/' + encodeURIComponent(n.id) + '/drain', 'drain'))
+        : '');
+  }
+  table.replaceChild(body, table.tBodies[0]);
+}
+
+function renderJobs(jobs) {
+  const table = document.getElementById('jobs');
+  ensureHeader(table, canChange ? ['last minute', ''] : ['last minute']);
+  const body = document.createElement('tbody');
+  for (const j of jobs) {
+    const row = body.insertRow();
+    row.dataset.job = String(j.id);
+    for (const value of [j.id, j.name, j.owner, j.model, j.state])
+      cell(row, String(value));
+    const progress = document.createElement('progress');
+    progress.max = Math.max(j.total, 1);
+    progress.value = j.done;
+    const td = cell(row, progress);
+    td.appendChild(document.createTextNode(' ' + j.done + '/' + j.total));
+    cell(row, String(j.errors));
+    cell(row, j.rate.toFixed(1));
+    cell(row, j.eta_seconds < 0 ? '' : duration(j.eta_seconds));
+    cell(row, j.note);
+    cell(row, sparkline(remember('job:' + j.id, j.state === 'running' ? j.rate : 0)));
+    if (canChange)
+      cell(row, j.state === 'running'
+        ? button('cancel', () => change('Cancel job ' + j.id + ' (' + j.name + ')?',
+                                        '/api/v1/jobs/' + j.id + '/cancel', 'cancel'))
+        : '');
+  }
+  table.replaceChild(body, table.tBodies[0]);
+}
+
+function renderModels(models) {
+  const table = document.getElementById('models');
+  const body = document.createElement('tbody');
+  for (const m of models) {
+    const row = body.insertRow();
+    for (const value of [m.name + '@' + m.version, m.classes, m.workers, m.jobs_running])
+      cell(row, String(value));
+  }
+  table.replaceChild(body, table.tBodies[0]);
+}
+
+async function getJson(path) {
+  const answer = await fetch(path, { credentials: 'same-origin' });
+  const body = await answer.json();
+  if (!answer.ok)
+    throw new Error(body.error || String(answer.status));
+  return body;
+}
+
+let busy = false;
+async function refresh() {
+  if (busy)
+    return; // one refresh at a time: a slow answer never piles requests up
+  busy = true;
+  try {
+    const [nodes, jobs, models] = await Promise.all([
+      getJson('/api/v1/nodes'), getJson('/api/v1/jobs'), getJson('/api/v1/models')]);
+    renderWorkers(nodes.nodes);
+    renderJobs(jobs.jobs);
+    renderModels(models.models);
+    say('refreshed ' + new Date().toLocaleTimeString());
+  } catch (e) {
+    say('cannot refresh: ' + e.message);
+  } finally {
+    busy = false;
+  }
+}
+
+refresh();
+setInterval(refresh, refreshMs);

@@ -1,0 +1,171 @@
+#include "app/status_page.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "actors/shell_format.hpp"
+#include "app/status_json.hpp"
+
+namespace fovea {
+
+namespace status_assets {
+extern const std::string_view status_js;
+extern const std::string_view status_css;
+} // namespace status_assets
+
+namespace {
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  return text;
+}
+
+// One row of cells, each escaped.
+std::string row(const std::vector<std::string>& cells) {
+  std::string out = "<tr>";
+  for (auto& cell : cells)
+    out += "<td>" + html_escape(cell) + "</td>";
+  return out + "</tr>\n";
+}
+
+std::string head(const std::vector<std::string>& names) {
+  std::string out = "<thead><tr>";
+  for (auto& name : names)
+    out += "<th>" + name + "</th>";
+  return out + "</tr></thead>\n";
+}
+
+std::string workers_table(const status_snapshot& s) {
+  std::string out = "<table id=\"workers\">\n"
+                    + head({"worker", "model", "state", "slots", "in flight",
+                            "done", "images/s", "host", "up since"})
+                    + "<tbody>\n";
+  for (auto& n : s.nodes)
+    if (n.role == node_role::worker)
+      out += row({n.id, n.model, n.draining ? "draining" : "ready",
+                  std::to_string(n.slots), std::to_string(n.in_flight),
+                  std::to_string(n.done), fixed(n.rate, 1), n.host,
+                  format_since(n.up_since, s.now)});
+  return out + "</tbody></table>\n";
+}
+
+// A job's progress as a <progress> bar: the browser draws it, without
+// script or style.
+std::string job_row_html(const job_row& j) {
+  auto eta = eta_seconds(j);
+  std::string out = "<tr>";
+  auto cell = [&](const std::string& text) {
+    out += "<td>" + html_escape(text) + "</td>";
+  };
+  cell(std::to_string(j.id));
+  cell(j.name);
+  cell(j.owner);
+  cell(j.model);
+  cell(to_string(j.state));
+  out += "<td><progress max=\"" + std::to_string(j.total) + "\" value=\""
+         + std::to_string(j.done) + "\"></progress> "
+         + std::to_string(j.done) + "/" + std::to_string(j.total) + "</td>";
+  cell(std::to_string(j.errors));
+  cell(fixed(j.rate, 1));
+  cell(eta < 0 ? "" : format_duration(static_cast<int64_t>(eta + 0.5)));
+  cell(j.note);
+  return out + "</tr>\n";
+}
+
+std::string jobs_table(const status_snapshot& s) {
+  std::string out = "<table id=\"jobs\">\n"
+                    + head({"job", "name", "owner", "model", "state",
+                            "progress", "errors", "images/s", "ETA",
+                            "waits for"})
+                    + "<tbody>\n";
+  for (auto& j : s.jobs)
+    out += job_row_html(j);
+  return out + "</tbody></table>\n";
+}
+
+std::string models_table(const status_snapshot& s) {
+  std::map<std::string, uint64_t> running;
+  for (auto& j : s.jobs)
+    if (j.state == job_state::running && !j.model.empty())
+      ++running[j.model];
+  std::string out = "<table id=\"models\">\n"
+                    + head({"model", "classes", "workers", "running jobs"})
+                    + "<tbody>\n";
+  for (auto& m : s.models) {
+    auto label = m.name + "@" + m.version;
+    out += row({label, std::to_string(m.classes), std::to_string(m.workers),
+                std::to_string(running[label])});
+  }
+  return out + "</tbody></table>\n";
+}
+
+} // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string status_page_html(const status_snapshot& snapshot,
+                             bool can_change) {
+  std::string coordinator;
+  for (auto& n : snapshot.nodes)
+    if (n.role == node_role::coordinator)
+      coordinator = n.id;
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+         "<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width\">\n"
+         "<title>fovea: "
+         + html_escape(coordinator)
+         + "</title>\n"
+           "<link rel=\"stylesheet\" href=\"/assets/status.css\">\n"
+           "<script src=\"/assets/status.js\" defer></script>\n"
+           "</head>\n<body data-can-change=\""
+         + std::string{can_change ? "yes" : "no"}
+         + "\">\n<header><h1>fovea coordinator "
+         + html_escape(coordinator)
+         + "</h1><p id=\"refreshed\">as of page load</p></header>\n"
+           "<h2>Workers</h2>\n"
+         + workers_table(snapshot) + "<h2>Jobs</h2>\n" + jobs_table(snapshot)
+         + "<h2>Models</h2>\n" + models_table(snapshot)
+         + "</body>\n</html>\n";
+}
+
+const char* status_page_policy() {
+  return "default-src 'none'; script-src 'self'; style-src 'self'; "
+         "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+         "form-action 'none'; frame-ancestors 'none'";
+}
+
+status_asset find_status_asset(std::string_view name) {
+  if (name == "status.js")
+    return {status_assets::status_js, "text/javascript; charset=utf-8"};
+  if (name == "status.css")
+    return {status_assets::status_css, "text/css; charset=utf-8"};
+  return {};
+}
+
+} // namespace fovea
