@@ -195,6 +195,15 @@ TEST_CASE("every query of the Grafana dashboard returns data from a real "
     scraped);
   INFO(scraped);
   REQUIRE(all_scraped);
+  // A rate needs two samples of a series: a job that opened and ended
+  // between two scrapes has one until every target is scraped once more.
+  std::string again;
+  auto scraped_again = prometheus_reaches(
+    port,
+    "min(timestamp(up" + in_job + ")) > " + std::to_string(unix_now()),
+    again);
+  INFO(again);
+  REQUIRE(scraped_again);
   auto when = unix_now();
   for (auto& query : queries) {
     auto sent = as_grafana_sends(query);
