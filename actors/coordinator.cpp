@@ -98,7 +98,8 @@ caf::result<uint64_t> open_job(coordinator_pointer self, job_spec& spec) {
                          .references = {}});
   bind_or_hold(self, id, choice);
   sample_now(self);
-  say(self, "job " + std::to_string(id) + " (" + spec.name + ") opened by "
+  say(self, event_kind::job_opened,
+      "job " + std::to_string(id) + " (" + spec.name + ") opened by "
               + who.principal + ": " + std::to_string(spec.total) + " inputs"
               + (opened.recorded ? ", resumed from its journal" : ""));
   // The id first, then what the journal had: the client knows its job
@@ -274,6 +275,12 @@ coordinator(coordinator_pointer self, coordinator_options options) {
       if (auto err = refused(self, request_kind::observe))
         return err;
       return served_model_list(self->state);
+    },
+    [self](events_atom, uint64_t after)
+      -> caf::result<std::vector<cluster_event>> {
+      if (auto err = refused(self, request_kind::observe))
+        return err;
+      return self->state.events.after(after);
     },
     [self](protocol_atom) -> caf::result<uint32_t> {
       if (auto err = refused(self, request_kind::observe))

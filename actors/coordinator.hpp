@@ -79,6 +79,7 @@
 #include "actors/rate_meter.hpp"
 #include "edge/peer_directory.hpp"
 #include "jobs/credit_ledger.hpp"
+#include "jobs/event_log.hpp"
 #include "jobs/job_journal.hpp"
 #include "jobs/resumed_references.hpp"
 #include "jobs/journal_store.hpp"
@@ -221,6 +222,8 @@ struct coordinator_state {
                      caf::typed_response_promise<std::vector<prediction>>>
     online_waiting;
   bool online_sweeping = false; ///< a sweep for their deadlines runs
+  /// Recent events, for the status page (`events`).
+  event_log events;
 
   static inline const char* name = "fovea.coordinator";
 };

@@ -35,8 +35,12 @@ std::string worker_name(const coordinator_state& st, uint64_t key) {
 void record_poison(coordinator_pointer self,
                    std::vector<scheduler::poisoned> poison) {
   std::vector<prediction> rows;
-  for (auto& p : poison)
+  for (auto& p : poison) {
+    remember(self, event_kind::poison,
+             "job " + std::to_string(p.task.job) + ": " + p.task.path
+               + " is poison: " + p.reason);
     rows.push_back(error_row(p.task, std::move(p.reason)));
+  }
   record(self, std::move(rows));
 }
 
@@ -76,7 +80,8 @@ void pause_on_storage(coordinator_pointer self, uint64_t batch_id,
   st.sched.deferred(batch_id, now, outage.until);
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(outage.pause);
   if (began || outage.pause == caf::timespan{longest_pause})
-    say(self, "job " + job->ledger.name() + " paused: " + why
+    say(self, event_kind::job_paused,
+        "job " + job->ledger.name() + " paused: " + why
                 + "; trying again in " + std::to_string(seconds.count())
                 + " s");
   sample_now(self);
@@ -126,7 +131,8 @@ void finish_batch(coordinator_pointer self, uint64_t batch_id,
   } else {
     auto why = reply ? "its answer is not one: " + wrong
                      : describe(reply.error());
-    say(self, "batch of " + std::to_string(batch->tasks->size()) + " from "
+    say(self, event_kind::batch_retried,
+        "batch of " + std::to_string(batch->tasks->size()) + " from "
                 + worker.info.id + " failed (" + why + "); retried elsewhere");
     record_poison(self, st.sched.failed(batch_id, worker.info.id + ": " + why,
                                         now));
@@ -175,7 +181,8 @@ void release_if_drained(coordinator_pointer self,
   auto& w = registered->entry;
   if (!w.drained || st.sched.in_flight(registered->key) > 0)
     return;
-  say(self, "worker " + w.info.id + " drained: " + std::to_string(w.done)
+  say(self, event_kind::worker_left,
+      "worker " + w.info.id + " drained: " + std::to_string(w.done)
               + " results; it leaves");
   w.drained->settle(w.done);
   // Whoever asked (the worker itself on SIGTERM, or an operator), the
@@ -206,7 +213,8 @@ actor_flow watch_deadlines(coordinator_pointer self) {
       for (auto& overdue : expired.overdue)
         metrics->tasks_timed_out(overdue.second);
     for (auto& [key, tasks] : expired.overdue)
-      say(self, std::to_string(tasks) + " tasks on " + worker_name(st, key)
+      say(self, event_kind::batch_retried,
+          std::to_string(tasks) + " tasks on " + worker_name(st, key)
                   + " not answered within task-timeout; copied to another "
                     "worker (its late answer still counts)");
     for (auto key : expired.hung) {
@@ -252,7 +260,7 @@ void forget_worker(coordinator_pointer self, const caf::actor_addr& addr,
              + (reason.category() == error_category ? describe(reason)
                                                     : caf::to_string(reason))
              + ")";
-  say(self, why + "; the " + std::to_string(held)
+  say(self, event_kind::worker_lost, why + "; the " + std::to_string(held)
               + " batches it held are retried");
   self->demonitor(addr);
   if (worker->entry.drained) // its held batches are retried elsewhere

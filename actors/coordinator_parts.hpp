@@ -51,6 +51,12 @@ std::vector<node_row> node_rows(coordinator_state& st);
 
 void say(coordinator_pointer self, const std::string& line);
 
+/// Keeps `text` as a recent event of `kind` (the status page's log).
+void remember(coordinator_pointer self, event_kind kind, std::string text);
+
+/// Says `line` and remembers it as an event of `kind`.
+void say(coordinator_pointer self, event_kind kind, const std::string& line);
+
 job_row row_of(uint64_t id, const job_entry& job, job_state state);
 
 /// Ends a job in `state`: it goes to the recent history; whoever waits for

@@ -2,6 +2,7 @@
 // to the client in bounded messages, and the job ended when the last row is
 // in, or when it fails, is cancelled or loses its client.
 #include <algorithm>
+#include <chrono>
 
 #include "actors/coordinator_parts.hpp"
 #include "jobs/model_binding.hpp"
@@ -12,6 +13,17 @@ namespace fovea::coordinator_parts {
 void say(coordinator_pointer self, const std::string& line) {
   if (self->state.options.say)
     self->state.options.say(line);
+}
+
+void remember(coordinator_pointer self, event_kind kind, std::string text) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::system_clock::now().time_since_epoch());
+  self->state.events.add(kind, std::move(text), now.count());
+}
+
+void say(coordinator_pointer self, event_kind kind, const std::string& line) {
+  say(self, line);
+  remember(self, kind, line);
 }
 
 // A job whose journal cannot be written stops (or one whose model never
@@ -57,8 +69,8 @@ void close_job(coordinator_pointer self, uint64_t id, job_state state,
   auto job = st.jobs.find(id);
   if (!job)
     return;
-  say(self, "job " + std::to_string(id) + " (" + job->ledger.name() +
-                ") " + why);
+  say(self, event_kind::job_ended,
+      "job " + std::to_string(id) + " (" + job->ledger.name() + ") " + why);
   auto row = row_of(id, *job, state);
   for (auto& waiter : job->waiters)
     waiter.deliver(row);

@@ -64,7 +64,8 @@ caf::result<uint64_t> register_worker(coordinator_pointer self,
   if (who.peer)
     entry.address = who.peer->address;
   sample_now(self);
-  say(self, "worker " + entry.info.id + " registered from "
+  say(self, event_kind::worker_joined,
+      "worker " + entry.info.id + " registered from "
               + (entry.address.empty() ? entry.info.host : entry.address)
               + (who.peer && !who.peer->name.empty() ? " (certificate "
                                                          + who.peer->name + ")"
@@ -107,7 +108,8 @@ caf::result<uint64_t> drain_worker(coordinator_pointer self,
   auto promise = request->promise;
   for (auto& addr : chosen) {
     auto& w = *st.workers.find(addr);
-    say(self, "worker " + id + " (" + w.entry.info.model + ") draining: "
+    say(self, event_kind::worker_draining,
+        "worker " + id + " (" + w.entry.info.model + ") draining: "
                 + std::to_string(st.sched.in_flight(w.key))
                 + " batches to finish");
     w.entry.drained = request;

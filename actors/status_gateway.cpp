@@ -77,6 +77,10 @@ caf::behavior status_asker(caf::event_based_actor* self,
       forward<std::vector<served_model>>(self, coordinator, shared, key, read,
                                          models_atom::value);
     },
+    [=](events_atom, uint64_t key, uint64_t after) {
+      forward<std::vector<cluster_event>>(self, coordinator, shared, key, read,
+                                          events_atom::value, after);
+    },
     [=](cancel_atom, uint64_t key, uint64_t job) {
       forward<uint64_t>(self, coordinator, shared, key, read,
                         cancel_atom::value, job);
@@ -159,6 +163,11 @@ void status_gateway::jobs(reply_fn<std::vector<job_row>> done) {
 
 void status_gateway::models(reply_fn<std::vector<served_model>> done) {
   ask(std::move(done), models_atom::value);
+}
+
+void status_gateway::events(uint64_t after,
+                            reply_fn<std::vector<cluster_event>> done) {
+  ask(std::move(done), events_atom::value, after);
 }
 
 void status_gateway::cancel(uint64_t job, reply_fn<uint64_t> done) {

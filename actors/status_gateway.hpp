@@ -1,5 +1,6 @@
 // status_gateway: how the HTTP front's thread asks this node's coordinator
-// for what the shell's tables show (nodes, jobs, models) and, for an
+// for what the shell's tables show (nodes, jobs, models), its recent
+// events, and, for an
 // operator the routes have checked, to cancel a job or drain a worker.
 //
 // Guarantees:
@@ -52,6 +53,8 @@ public:
   void nodes(reply_fn<std::vector<node_row>> done);
   void jobs(reply_fn<std::vector<job_row>> done);
   void models(reply_fn<std::vector<served_model>> done);
+  /// The coordinator's recent events after number `after`, oldest first.
+  void events(uint64_t after, reply_fn<std::vector<cluster_event>> done);
   /// The reply is the number of rows the job had.
   void cancel(uint64_t job, reply_fn<uint64_t> done);
   /// The reply (the worker's results) comes once it has drained, which may

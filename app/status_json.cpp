@@ -116,6 +116,18 @@ std::string models_json(const std::vector<served_model>& models,
   return dump({{"models", std::move(list)}});
 }
 
+std::string events_json(const std::vector<cluster_event>& events,
+                        uint64_t after) {
+  auto list = json::array();
+  for (auto& e : events)
+    list.push_back({{"seq", e.seq},
+                    {"at_ms", e.at_ms},
+                    {"kind", to_string(e.kind)},
+                    {"text", e.text}});
+  auto last = events.empty() ? after : events.back().seq;
+  return dump({{"events", std::move(list)}, {"last", last}});
+}
+
 std::string cancelled_json(uint64_t job, uint64_t rows) {
   return dump({{"job", job}, {"state", "cancelled"}, {"rows", rows}});
 }

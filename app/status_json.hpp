@@ -31,6 +31,11 @@ std::string jobs_json(const std::vector<job_row>& jobs);
 std::string models_json(const std::vector<served_model>& models,
                         const std::vector<job_row>& jobs);
 
+/// {"events": [{"seq", "at_ms", "kind", "text"}], "last": N}, oldest
+/// first; "last" is the number to ask after next time.
+std::string events_json(const std::vector<cluster_event>& events,
+                        uint64_t after);
+
 /// {"job": id, "state": "cancelled", "rows": rows}
 std::string cancelled_json(uint64_t job, uint64_t rows);
 

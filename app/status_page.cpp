@@ -100,6 +100,22 @@ std::string models_table(const status_snapshot& s) {
   return out + "</tbody></table>\n";
 }
 
+// The newest first, as many as the page shows.
+std::string events_table(const status_snapshot& s) {
+  constexpr size_t shown = 50;
+  std::string out = "<table id=\"events\" data-last=\""
+                    + std::to_string(s.events.empty() ? 0
+                                                      : s.events.back().seq)
+                    + "\">\n" + head({"when", "what", "event"})
+                    + "<tbody>\n";
+  size_t n = 0;
+  for (auto e = s.events.rbegin(); e != s.events.rend() && n < shown;
+       ++e, ++n)
+    out += row({format_since(e->at_ms / 1000, s.now), to_string(e->kind),
+                e->text});
+  return out + "</tbody></table>\n";
+}
+
 } // namespace
 
 std::string html_escape(std::string_view text) {
@@ -151,6 +167,7 @@ std::string status_page_html(const status_snapshot& snapshot,
            "<h2>Workers</h2>\n"
          + workers_table(snapshot) + "<h2>Jobs</h2>\n" + jobs_table(snapshot)
          + "<h2>Models</h2>\n" + models_table(snapshot)
+         + "<h2>Recent events</h2>\n" + events_table(snapshot)
          + "</body>\n</html>\n";
 }
 

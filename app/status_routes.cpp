@@ -151,6 +151,21 @@ void drain_worker(const std::shared_ptr<status_gateway>& gateway,
   });
 }
 
+// N of a query "after=N" (0 without one); nothing if it is not a number.
+std::optional<uint64_t> after_of(const std::string& query) {
+  if (query.empty())
+    return uint64_t{0};
+  constexpr std::string_view key = "after=";
+  if (query.compare(0, key.size(), key) != 0)
+    return std::nullopt;
+  auto digits = query.substr(key.size());
+  if (digits.empty() || digits.size() > 19
+      || !std::all_of(digits.begin(), digits.end(),
+                      [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  return std::stoull(digits);
+}
+
 http_answer page_answer(unsigned status, std::string body,
                         const char* content_type) {
   http_answer answer;
@@ -163,7 +178,7 @@ http_answer page_answer(unsigned status, std::string body,
   return answer;
 }
 
-// The page: the three lists, one after the other, then rendered.
+// The page: the four lists, one after the other, then rendered.
 void answer_page(const std::shared_ptr<status_gateway>& gateway,
                  const http_request& request, const http_responder& respond) {
   auto can_change = request.who.role == peer_role::operator_;
@@ -184,10 +199,16 @@ void answer_page(const std::shared_ptr<status_gateway>& gateway,
                         caf::expected<std::vector<served_model>> models) {
         if (!models)
           return fail(models.error());
-        status_snapshot snapshot{nodes, jobs, *models,
-                                 static_cast<int64_t>(std::time(nullptr))};
-        respond(page_answer(200, status_page_html(snapshot, can_change),
-                            "text/html; charset=utf-8"));
+        gateway->events(0, [=, models = std::move(*models)](
+                             caf::expected<std::vector<cluster_event>>
+                               events) {
+          if (!events)
+            return fail(events.error());
+          status_snapshot snapshot{nodes, jobs, models, *events,
+                                   static_cast<int64_t>(std::time(nullptr))};
+          respond(page_answer(200, status_page_html(snapshot, can_change),
+                              "text/html; charset=utf-8"));
+        });
       });
     });
   });
@@ -254,6 +275,24 @@ std::vector<http_route> status_routes(std::shared_ptr<status_gateway> gateway) {
       });
     });
   });
+  http_route events;
+  events.path = "/api/v1/events";
+  events.roles = reader_roles;
+  events.answer_later = [gateway](http_request request,
+                                  http_responder respond) {
+    auto after = after_of(request.query);
+    if (!after) {
+      respond(json_error(400, "after must be a whole number: "
+                                "/api/v1/events?after=N"));
+      return;
+    }
+    gateway->events(*after, [respond, after = *after](
+                              caf::expected<std::vector<cluster_event>> got) {
+      respond(got ? json_answer(200, events_json(*got, after))
+                  : failure(got.error()));
+    });
+  };
+  routes.push_back(std::move(events));
   auto change = [&](std::string_view prefix, auto act) {
     http_route route;
     route.method = "POST";

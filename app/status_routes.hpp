@@ -9,6 +9,7 @@
 //                                      rate, ETA, errors, owner
 //   GET  /api/v1/models                each name@version served: workers,
 //                                      running jobs bound to it
+//   GET  /api/v1/events[?after=N]      recent events, oldest first
 //   POST /api/v1/jobs/ID/cancel        cancels job ID (operator)
 //   POST /api/v1/nodes/ID/drain        drains worker ID (operator)
 //

@@ -1,6 +1,6 @@
 // What a coordinator reports about its cluster, for operators (fovea shell,
-// fovea run): one row per node, one row per job. Plain numbers; the shell
-// does the formatting.
+// fovea run, the status page): one row per node, one row per job, and its
+// recent events. Plain numbers; the readers do the formatting.
 #pragma once
 
 #include <cstdint>
@@ -108,6 +108,42 @@ typename Inspector::result_type inspect(Inspector& f, job_row& x) {
            state.check(), x.total,
            x.done, x.errors, x.rate, x.share, x.started, x.seconds, x.model,
            x.note, x.owner);
+}
+
+/// What happened, for the status page's log of recent events.
+enum class event_kind : uint8_t {
+  worker_joined,
+  worker_draining,
+  worker_left,    ///< drained
+  worker_lost,    ///< gone or given up on; its batches are retried
+  batch_retried,  ///< failed or overdue on a worker, sent to another
+  poison,         ///< an input failed alone on every attempt
+  job_opened,
+  job_paused,     ///< its inputs' store does not answer
+  job_ended,      ///< finished, failed, cancelled, paused or dropped
+};
+
+inline const char* to_string(event_kind x) {
+  constexpr const char* names[] = {"worker-joined", "worker-draining",
+                                   "worker-left",   "worker-lost",
+                                   "batch-retried", "poison",
+                                   "job-opened",    "job-paused",
+                                   "job-ended"};
+  return names[static_cast<uint8_t>(x)];
+}
+
+struct cluster_event {
+  uint64_t seq = 0; ///< 1, 2, ...: one more per event, never reused
+  int64_t at_ms = 0; ///< unix milliseconds
+  event_kind kind = event_kind::worker_joined;
+  std::string text; ///< the coordinator's log line for it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_event& x) {
+  detail::enum_field<event_kind, event_kind::job_ended> kind{x.kind};
+  return f(caf::meta::type_name("cluster_event"), x.seq, x.at_ms, kind.value,
+           kind.check(), x.text);
 }
 
 } // namespace fovea

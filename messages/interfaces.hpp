@@ -58,6 +58,10 @@ using coordinator_actor = caf::typed_actor<
   // Each name@version a registered worker serves, with its geometry and
   // class names.
   caf::replies_to<models_atom>::with<std::vector<served_model>>,
+  // Its recent events (joins, losses, drains, retries, poison rows, jobs
+  // opening and ending) after sequence number N, oldest first; at most
+  // the last 256 are kept.
+  caf::replies_to<events_atom, uint64_t>::with<std::vector<cluster_event>>,
   // The protocol version it speaks (the atom's name says it too).
   caf::replies_to<protocol_atom>::with<uint32_t>>;
 

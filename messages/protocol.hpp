@@ -29,7 +29,8 @@ namespace fovea {
 /// coordinator answers inference requests of its own process (infer,
 /// abandon) and lists the models served (models), and an image_task may
 /// carry preprocessed pixels instead of an encoded image; 10: a node_row
-/// says how many of a worker's results a second are inference requests'.
-constexpr uint32_t protocol_version = 10;
+/// says how many of a worker's results a second are inference requests'; 11:
+/// the coordinator lists its recent events (events, cluster_event).
+constexpr uint32_t protocol_version = 11;
 
 } // namespace fovea

@@ -1,5 +1,6 @@
 // fovea's status page: refreshes the server-rendered tables every second
-// from /api/v1/nodes, /jobs and /models, draws each worker's and job's rate
+// from /api/v1/nodes, /jobs and /models, adds new rows from /api/v1/events
+// to the log of recent events, draws each worker's and job's rate
 // over the last minute, and, for an operator, offers drain and cancel
 // behind a confirmation. Text from the cluster only ever goes into
 // textContent, never into markup.
@@ -9,6 +10,8 @@ const refreshMs = 1000;
 const historyLength = 60; // samples: a minute at one a second
 const history = new Map(); // "worker:w1" / "job:3" -> [rate, ...]
 const canChange = document.body.dataset.canChange === 'yes';
+const eventsShown = 50;
+let lastEvent = Number(document.getElementById('events').dataset.last || 0);
 
 function remember(key, rate) {
   const samples = history.get(key) || [];
@@ -74,9 +77,8 @@ async function change(question, path, action) {
       headers: { 'X-Fovea-Confirm': action },
       credentials: 'same-origin',
     });
-    const body = await answer.json();
-    say(answer.ok ? action + ': ' + JSON.stringify(body)
-                  : action + ' refused: ' + (body.error || answer.status));
+    say(answer.ok ? action + ': done'
+                  : action + ' refused: ' + await reason(answer));
   } catch (e) {
     say(action + ' failed: ' + e);
   }
@@ -166,12 +168,39 @@ function renderModels(models) {
   table.replaceChild(body, table.tBodies[0]);
 }
 
+// Why an answer is not OK: the API's {"error": ...}, or the front's own
+// plain-text refusal (a role that may not use the path).
+async function reason(answer) {
+  const text = await answer.text();
+  try {
+    return JSON.parse(text).error || String(answer.status);
+  } catch (e) {
+    return text.trim() || String(answer.status);
+  }
+}
+
+function when(ms) {
+  return new Date(ms).toLocaleTimeString();
+}
+
+// New events go on top; the log keeps the newest `eventsShown`.
+function addEvents(answer) {
+  const body = document.getElementById('events').tBodies[0];
+  for (const e of answer.events) {
+    const row = body.insertRow(0);
+    for (const value of [when(e.at_ms), e.kind, e.text])
+      cell(row, value);
+  }
+  while (body.rows.length > eventsShown)
+    body.deleteRow(body.rows.length - 1);
+  lastEvent = answer.last;
+}
+
 async function getJson(path) {
   const answer = await fetch(path, { credentials: 'same-origin' });
-  const body = await answer.json();
   if (!answer.ok)
-    throw new Error(body.error || String(answer.status));
-  return body;
+    throw new Error(await reason(answer));
+  return answer.json();
 }
 
 let busy = false;
@@ -180,11 +209,13 @@ async function refresh() {
     return; // one refresh at a time: a slow answer never piles requests up
   busy = true;
   try {
-    const [nodes, jobs, models] = await Promise.all([
-      getJson('/api/v1/nodes'), getJson('/api/v1/jobs'), getJson('/api/v1/models')]);
+    const [nodes, jobs, models, events] = await Promise.all([
+      getJson('/api/v1/nodes'), getJson('/api/v1/jobs'), getJson('/api/v1/models'),
+      getJson('/api/v1/events?after=' + lastEvent)]);
     renderWorkers(nodes.nodes);
     renderJobs(jobs.jobs);
     renderModels(models.models);
+    addEvents(events);
     say('refreshed ' + new Date().toLocaleTimeString());
   } catch (e) {
     say('cannot refresh: ' + e.message);

@@ -2,8 +2,10 @@
 // real cluster: what it lists, and who may cancel and drain through it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +89,26 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   REQUIRE(model.is_object());
   CHECK(model.at("workers") == 2);
   CHECK(model.at("classes") == 10);
+
+  // Its events: both workers joined, the job opened and ended.
+  auto events = test::curl(port, "GET", "/api/v1/events");
+  INFO(events.body);
+  REQUIRE(events.status == 200);
+  auto logged = json::parse(events.body);
+  std::vector<std::string> kinds;
+  for (auto& e : logged.at("events"))
+    kinds.push_back(e.at("kind"));
+  CHECK(std::count(kinds.begin(), kinds.end(), "worker-joined") == 2);
+  CHECK(std::count(kinds.begin(), kinds.end(), "job-opened") == 1);
+  auto ended = entry(logged.at("events"), "kind", "job-ended");
+  REQUIRE(ended.is_object());
+  CHECK_THAT(ended.at("text").get<std::string>(),
+             Catch::Contains("(nightly) finished"));
+  auto last = logged.at("last").get<uint64_t>();
+  auto newer = test::curl(port, "GET",
+                          "/api/v1/events?after=" + std::to_string(last));
+  CHECK(json::parse(newer.body).at("events").empty());
+  CHECK(test::curl(port, "GET", "/api/v1/events?after=x").status == 400);
 
   // The page: the same as tables, read-only, with its own script only.
   auto page = test::curl(port, "GET", "/");
@@ -220,6 +242,17 @@ TEST_CASE("with TLS an operator's certificate cancels and drains through "
   CHECK(cluster.workers[1]->wait_for_exit(60s) == 0);
   auto nodes = json::parse(call("ops", "GET", "/api/v1/nodes").body);
   CHECK(entry(nodes.at("nodes"), "id", "w2").is_null());
+  // The log says what happened.
+  auto events = json::parse(call("prometheus", "GET", "/api/v1/events").body);
+  std::string said;
+  for (auto& e : events.at("events"))
+    said += e.at("kind").get<std::string>() + ": "
+            + e.at("text").get<std::string>() + "\n";
+  INFO(said);
+  CHECK_THAT(said, Catch::Contains("job-ended: job " + std::to_string(id)
+                                   + " (waiting) cancelled"));
+  CHECK_THAT(said, Catch::Contains("worker-draining: worker w2"));
+  CHECK_THAT(said, Catch::Contains("worker-left: worker w2 drained"));
   CHECK(entry(nodes.at("nodes"), "id", "w1").at("state") == "ready");
   cluster.workers.pop_back();
   cluster.stop();

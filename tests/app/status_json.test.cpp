@@ -82,3 +82,18 @@ TEST_CASE("the models list counts the running jobs bound to each "
   CHECK(models[1].at("version") == "2");
   CHECK(models[1].at("jobs_running") == 0);
 }
+
+TEST_CASE("the events list says which number to ask after next",
+          "[unit][status]") {
+  cluster_event joined{7, 1000, event_kind::worker_joined, "worker w1 registered"};
+  cluster_event poison{8, 2000, event_kind::poison,
+                       "job 1: /data/<b>x</b>.png is poison: killed"};
+  auto list = json::parse(events_json({joined, poison}, 6));
+  CHECK(list.at("last") == 8);
+  REQUIRE(list.at("events").size() == 2);
+  CHECK(list.at("events")[0].at("kind") == "worker-joined");
+  CHECK(list.at("events")[1].at("kind") == "poison");
+  CHECK(list.at("events")[1].at("text")
+        == "job 1: /data/<b>x</b>.png is poison: killed");
+  CHECK(json::parse(events_json({}, 8)).at("last") == 8);
+}

@@ -40,6 +40,10 @@ TEST_CASE("the status page shows workers, jobs and models as tables, with "
   job.note = "<img src=x onerror=alert(2)>";
   s.jobs = {job};
   s.models = {served_model{"fashion-mnist", "1", 10, 28, 28, 1, {}, 1}};
+  s.events = {cluster_event{1, 900'000, event_kind::worker_joined,
+                            "worker w1 registered"},
+              cluster_event{2, 950'000, event_kind::poison,
+                            "job 7: /in/<svg onload=alert(3)>.png is poison"}};
 
   auto page = status_page_html(s, false);
   CHECK(page.find("<script>alert") == std::string::npos);
@@ -53,6 +57,16 @@ TEST_CASE("the status page shows workers, jobs and models as tables, with "
         != std::string::npos);
   CHECK(page.find("<td>6s</td>") != std::string::npos); // ETA: 30 at 5/s
   CHECK(page.find("<td>fashion-mnist@1</td><td>10</td><td>1</td><td>1</td>")
+        != std::string::npos);
+  CHECK(page.find("<svg") == std::string::npos);
+  // Events, newest first, the number to read on from in data-last.
+  auto poison = page.find("<td>poison</td><td>job 7: /in/&lt;svg "
+                          "onload=alert(3)&gt;.png is poison</td>");
+  auto joined = page.find("<td>worker-joined</td>");
+  CHECK(poison != std::string::npos);
+  CHECK(joined != std::string::npos);
+  CHECK(poison < joined);
+  CHECK(page.find("<table id=\"events\" data-last=\"2\">")
         != std::string::npos);
   CHECK(page.find("data-can-change=\"no\"") != std::string::npos);
   CHECK(status_page_html(s, true).find("data-can-change=\"yes\"")
