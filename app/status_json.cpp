@@ -99,10 +99,7 @@ std::string jobs_json(const std::vector<job_row>& jobs) {
 
 std::string models_json(const std::vector<served_model>& models,
                         const std::vector<job_row>& jobs) {
-  std::map<std::string, uint64_t> running; // by name@version
-  for (auto& j : jobs)
-    if (j.state == job_state::running && !j.model.empty())
-      ++running[j.model];
+  auto running = running_jobs_by_model(jobs);
   auto list = json::array();
   for (auto& m : models) {
     auto found = running.find(m.name + "@" + m.version);
@@ -134,6 +131,15 @@ std::string cancelled_json(uint64_t job, uint64_t rows) {
 
 std::string drain_started_json(const std::string& worker) {
   return dump({{"worker", worker}, {"state", "draining"}});
+}
+
+std::map<std::string, uint64_t>
+running_jobs_by_model(const std::vector<job_row>& jobs) {
+  std::map<std::string, uint64_t> running;
+  for (auto& j : jobs)
+    if (j.state == job_state::running && !j.model.empty())
+      ++running[j.model];
+  return running;
 }
 
 std::string error_json(const std::string& why) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ std::string cancelled_json(uint64_t job, uint64_t rows);
 
 /// {"worker": id, "state": "draining"}
 std::string drain_started_json(const std::string& worker);
+
+/// The running jobs bound to each name@version, by "name@version".
+std::map<std::string, uint64_t>
+running_jobs_by_model(const std::vector<job_row>& jobs);
 
 /// {"error": why}
 std::string error_json(const std::string& why);

@@ -1,7 +1,6 @@
 #include "app/status_page.hpp"
 
 #include <cstdio>
-#include <map>
 
 #include "actors/shell_format.hpp"
 #include "app/status_json.hpp"
@@ -85,10 +84,7 @@ std::string jobs_table(const status_snapshot& s) {
 }
 
 std::string models_table(const status_snapshot& s) {
-  std::map<std::string, uint64_t> running;
-  for (auto& j : s.jobs)
-    if (j.state == job_state::running && !j.model.empty())
-      ++running[j.model];
+  auto running = running_jobs_by_model(s.jobs);
   std::string out = "<table id=\"models\">\n"
                     + head({"model", "classes", "workers", "running jobs"})
                     + "<tbody>\n";
