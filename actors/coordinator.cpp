@@ -282,6 +282,11 @@ coordinator(coordinator_pointer self, coordinator_options options) {
         return err;
       return self->state.events.after(after);
     },
+    [self](queue_atom) -> caf::result<queue_view> {
+      if (auto err = refused(self, request_kind::observe))
+        return err;
+      return queue_of(self->state);
+    },
     [self](protocol_atom) -> caf::result<uint32_t> {
       if (auto err = refused(self, request_kind::observe))
         return err;

@@ -199,6 +199,9 @@ std::vector<served_model> served_model_list(const coordinator_state& st);
 /// Sets the metrics' gauges from the state now (if metrics are on).
 void sample_now(coordinator_pointer self);
 
+/// The queue against its limits, for the status API.
+queue_view queue_of(const coordinator_state& st);
+
 /// Sets the metrics' gauges from the state every 250 ms, for as long as the
 /// coordinator runs (only when metrics are on).
 actor_flow sample_metrics(coordinator_pointer self);

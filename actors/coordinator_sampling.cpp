@@ -30,6 +30,17 @@ void sample_now(coordinator_pointer self) {
   st.options.metrics->sample(now);
 }
 
+queue_view queue_of(const coordinator_state& st) {
+  auto& limits = st.sched.options();
+  return {.tasks = st.sched.queued_tasks(),
+          .tasks_limit = limits.max_queued_tasks,
+          .bytes = st.sched.held_bytes(),
+          .bytes_limit = limits.max_queued_bytes,
+          .batches_in_flight = st.sched.batches_in_flight(),
+          .online_requests = st.online.requests(),
+          .online_bytes = st.online.held_bytes()};
+}
+
 actor_flow sample_metrics(coordinator_pointer self) {
   constexpr auto every = std::chrono::milliseconds(250);
   for (;;) {

@@ -81,6 +81,10 @@ caf::behavior status_asker(caf::event_based_actor* self,
       forward<std::vector<cluster_event>>(self, coordinator, shared, key, read,
                                           events_atom::value, after);
     },
+    [=](queue_atom, uint64_t key) {
+      forward<queue_view>(self, coordinator, shared, key, read,
+                          queue_atom::value);
+    },
     [=](cancel_atom, uint64_t key, uint64_t job) {
       forward<uint64_t>(self, coordinator, shared, key, read,
                         cancel_atom::value, job);
@@ -168,6 +172,10 @@ void status_gateway::models(reply_fn<std::vector<served_model>> done) {
 void status_gateway::events(uint64_t after,
                             reply_fn<std::vector<cluster_event>> done) {
   ask(std::move(done), events_atom::value, after);
+}
+
+void status_gateway::queue(reply_fn<queue_view> done) {
+  ask(std::move(done), queue_atom::value);
 }
 
 void status_gateway::cancel(uint64_t job, reply_fn<uint64_t> done) {

@@ -1,7 +1,7 @@
 // status_gateway: how the HTTP front's thread asks this node's coordinator
-// for what the shell's tables show (nodes, jobs, models), its recent
-// events, and, for an
-// operator the routes have checked, to cancel a job or drain a worker.
+// for what the shell's tables show (nodes, jobs, models), its queue, its
+// recent events, and, for an operator the routes have checked, to cancel a
+// job or drain a worker.
 //
 // Guarantees:
 // - every call is thread-safe and never blocks: it sends one message to a
@@ -55,6 +55,7 @@ public:
   void models(reply_fn<std::vector<served_model>> done);
   /// The coordinator's recent events after number `after`, oldest first.
   void events(uint64_t after, reply_fn<std::vector<cluster_event>> done);
+  void queue(reply_fn<queue_view> done);
   /// The reply is the number of rows the job had.
   void cancel(uint64_t job, reply_fn<uint64_t> done);
   /// The reply (the worker's results) comes once it has drained, which may

@@ -113,6 +113,16 @@ std::string models_json(const std::vector<served_model>& models,
   return dump({{"models", std::move(list)}});
 }
 
+std::string queue_json(const queue_view& q) {
+  return dump({{"tasks", q.tasks},
+               {"tasks_limit", q.tasks_limit},
+               {"bytes", q.bytes},
+               {"bytes_limit", q.bytes_limit},
+               {"batches_in_flight", q.batches_in_flight},
+               {"online_requests", q.online_requests},
+               {"online_bytes", q.online_bytes}});
+}
+
 std::string events_json(const std::vector<cluster_event>& events,
                         uint64_t after) {
   auto list = json::array();

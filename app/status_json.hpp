@@ -32,6 +32,10 @@ std::string jobs_json(const std::vector<job_row>& jobs);
 std::string models_json(const std::vector<served_model>& models,
                         const std::vector<job_row>& jobs);
 
+/// {"tasks", "tasks_limit", "bytes", "bytes_limit", "batches_in_flight",
+/// "online_requests", "online_bytes"}: whole numbers (queue_view).
+std::string queue_json(const queue_view& queue);
+
 /// {"events": [{"seq", "at_ms", "kind", "text"}], "last": N}, oldest
 /// first; "last" is the number to ask after next time.
 std::string events_json(const std::vector<cluster_event>& events,

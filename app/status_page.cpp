@@ -96,6 +96,39 @@ std::string models_table(const status_snapshot& s) {
   return out + "</tbody></table>\n";
 }
 
+std::string mebibytes(uint64_t bytes) {
+  return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1) + " MiB";
+}
+
+// A row of the queue's table: what, a <meter> against its limit, and the
+// numbers in words.
+std::string meter_row(const std::string& what, const std::string& key,
+                      uint64_t value, uint64_t limit,
+                      const std::string& words) {
+  return "<tr data-key=\"" + key + "\"><td>" + html_escape(what)
+         + "</td><td><meter min=\"0\" max=\"" + std::to_string(limit)
+         + "\" high=\"" + std::to_string(limit - limit / 10) + "\" value=\""
+         + std::to_string(value) + "\"></meter></td><td>"
+         + html_escape(words) + "</td></tr>\n";
+}
+
+// What clients may still send: tasks and image bytes against their limits.
+std::string queue_table(const status_snapshot& s) {
+  auto& q = s.queue;
+  return "<table id=\"queue\">\n" + head({"queue", "against its limit", ""})
+         + "<tbody>\n"
+         + meter_row("tasks queued", "tasks", q.tasks, q.tasks_limit,
+                     std::to_string(q.tasks) + " of "
+                       + std::to_string(q.tasks_limit))
+         + meter_row("image bytes held", "bytes", q.bytes, q.bytes_limit,
+                     mebibytes(q.bytes) + " of " + mebibytes(q.bytes_limit))
+         + row({"batches in flight", "", std::to_string(q.batches_in_flight)})
+         + row({"inference requests", "",
+                std::to_string(q.online_requests) + " ("
+                  + mebibytes(q.online_bytes) + ")"})
+         + "</tbody></table>\n";
+}
+
 // The newest first, as many as the page shows.
 std::string events_table(const status_snapshot& s) {
   constexpr size_t shown = 50;
@@ -163,6 +196,7 @@ std::string status_page_html(const status_snapshot& snapshot,
            "<h2>Workers</h2>\n"
          + workers_table(snapshot) + "<h2>Jobs</h2>\n" + jobs_table(snapshot)
          + "<h2>Models</h2>\n" + models_table(snapshot)
+         + "<h2>Queue</h2>\n" + queue_table(snapshot)
          + "<h2>Recent events</h2>\n" + events_table(snapshot)
          + "</body>\n</html>\n";
 }

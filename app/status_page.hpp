@@ -1,5 +1,5 @@
 // status_page: the coordinator's status page at `/` of its HTTP front
-// (workers, jobs, models, recent events),
+// (workers, jobs, models, the queue, recent events),
 // rendered on the server from the rows the status API serves, so it reads
 // as plain tables without JavaScript; app/status_assets/status.js then
 // refreshes it every second from /api/v1/... and draws the rate charts.
@@ -31,6 +31,7 @@ struct status_snapshot {
   std::vector<job_row> jobs;
   std::vector<served_model> models;
   std::vector<cluster_event> events; ///< oldest first
+  queue_view queue;
   int64_t now = 0; ///< unix seconds, for "up since"
 };
 

@@ -2,66 +2,22 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <optional>
 #include <set>
 #include <string_view>
 
-#include <caf/sec.hpp>
-
+#include "app/status_http.hpp"
 #include "app/status_json.hpp"
-#include "app/status_page.hpp"
-#include "messages/errors.hpp"
+#include "app/status_page_routes.hpp"
 
 namespace fovea {
 
 namespace {
 
-const std::set<peer_role> reader_roles{peer_role::monitor, peer_role::client,
-                                       peer_role::operator_};
 const std::set<peer_role> changer_roles{peer_role::operator_};
 
 constexpr std::string_view jobs_prefix = "/api/v1/jobs/";
 constexpr std::string_view nodes_prefix = "/api/v1/nodes/";
-
-http_answer json_answer(unsigned status, std::string body) {
-  http_answer answer;
-  answer.status = status;
-  answer.content_type = "application/json";
-  answer.body = std::move(body);
-  answer.headers = {{"Content-Security-Policy",
-                     "default-src 'none'; frame-ancestors 'none'"},
-                    {"X-Content-Type-Options", "nosniff"}};
-  return answer;
-}
-
-http_answer json_error(unsigned status, const std::string& why) {
-  return json_answer(status, error_json(why));
-}
-
-unsigned status_of(const caf::error& err) {
-  if (err.category() == error_category) {
-    switch (static_cast<errc>(err.code())) {
-      case errc::unknown_job:
-        return 404;
-      case errc::invalid_request:
-        return 400;
-      case errc::not_permitted:
-        return 403;
-      case errc::no_coordinator:
-        return 503;
-      default:
-        return 500;
-    }
-  }
-  if (err == caf::sec::request_timeout)
-    return 504;
-  return 500;
-}
-
-http_answer failure(const caf::error& err) {
-  return json_error(status_of(err), describe(err));
-}
 
 // Why a change may not be made, or nothing: the caller must be an
 // operator (a plain front cannot tell), confirm the action by a header no
@@ -70,15 +26,15 @@ http_answer failure(const caf::error& err) {
 std::optional<http_answer> refuse_change(const http_request& request,
                                          const std::string& action) {
   if (request.who.role != peer_role::operator_)
-    return json_error(403, "the status API is read-only here: cancelling "
+    return status_json_error(403, "the status API is read-only here: cancelling "
                            "and draining take an operator certificate, "
                            "over the HTTPS a node with TLS serves");
   if (request.header("x-fovea-confirm") != action)
-    return json_error(403, "send the header X-Fovea-Confirm: " + action
+    return status_json_error(403, "send the header X-Fovea-Confirm: " + action
                              + " to " + action);
   auto origin = request.header("origin");
   if (!origin.empty() && origin != "https://" + request.header("host"))
-    return json_error(403, "a request from another origin (" + origin
+    return status_json_error(403, "a request from another origin (" + origin
                              + ") may not " + action);
   return std::nullopt;
 }
@@ -100,7 +56,7 @@ void cancel_job(const std::shared_ptr<status_gateway>& gateway,
   if (id.empty() || id.size() > 19
       || !std::all_of(id.begin(), id.end(),
                       [](unsigned char c) { return std::isdigit(c); })) {
-    respond(json_error(404, "POST /api/v1/jobs/ID/cancel, ID a job's number"));
+    respond(status_json_error(404, "POST /api/v1/jobs/ID/cancel, ID a job's number"));
     return;
   }
   if (auto refused = refuse_change(request, "cancel")) {
@@ -110,10 +66,10 @@ void cancel_job(const std::shared_ptr<status_gateway>& gateway,
   auto job = std::stoull(id);
   gateway->cancel(job, [respond, job](caf::expected<uint64_t> rows) {
     if (!rows) {
-      respond(failure(rows.error()));
+      respond(status_failure(rows.error()));
       return;
     }
-    respond(json_answer(200, cancelled_json(job, *rows)));
+    respond(status_json_answer(200, cancelled_json(job, *rows)));
   });
 }
 
@@ -121,7 +77,7 @@ void drain_worker(const std::shared_ptr<status_gateway>& gateway,
                   const http_request& request, const http_responder& respond) {
   auto id = middle_of(request.path, nodes_prefix, "drain");
   if (!valid_peer_name(id)) {
-    respond(json_error(404, "POST /api/v1/nodes/ID/drain, ID a worker's id"));
+    respond(status_json_error(404, "POST /api/v1/nodes/ID/drain, ID a worker's id"));
     return;
   }
   if (auto refused = refuse_change(request, "drain")) {
@@ -134,20 +90,20 @@ void drain_worker(const std::shared_ptr<status_gateway>& gateway,
   gateway->nodes([gateway, respond, id](caf::expected<std::vector<node_row>>
                                           nodes) {
     if (!nodes) {
-      respond(failure(nodes.error()));
+      respond(status_failure(nodes.error()));
       return;
     }
     auto is_it = [&](const node_row& n) {
       return n.role == node_role::worker && n.id == id;
     };
     if (std::none_of(nodes->begin(), nodes->end(), is_it)) {
-      respond(json_error(404, "no worker " + id + " is registered"));
+      respond(status_json_error(404, "no worker " + id + " is registered"));
       return;
     }
     gateway->drain(id, [](caf::expected<uint64_t>) {
       // The coordinator logs the drain's end; nobody waits for it here.
     });
-    respond(json_answer(202, drain_started_json(id)));
+    respond(status_json_answer(202, drain_started_json(id)));
   });
 }
 
@@ -166,130 +122,66 @@ std::optional<uint64_t> after_of(const std::string& query) {
   return std::stoull(digits);
 }
 
-http_answer page_answer(unsigned status, std::string body,
-                        const char* content_type) {
-  http_answer answer;
-  answer.status = status;
-  answer.content_type = content_type;
-  answer.body = std::move(body);
-  answer.headers = {{"Content-Security-Policy", status_page_policy()},
-                    {"X-Content-Type-Options", "nosniff"},
-                    {"Referrer-Policy", "no-referrer"}};
-  return answer;
-}
-
-// The page: the four lists, one after the other, then rendered.
-void answer_page(const std::shared_ptr<status_gateway>& gateway,
-                 const http_request& request, const http_responder& respond) {
-  auto can_change = request.who.role == peer_role::operator_;
-  auto fail = [respond](const caf::error& err) {
-    respond(page_answer(status_of(err),
-                        "<!DOCTYPE html><title>fovea</title><p>"
-                          + html_escape(describe(err)) + "</p>\n",
-                        "text/html; charset=utf-8"));
-  };
-  gateway->nodes([=](caf::expected<std::vector<node_row>> nodes) {
-    if (!nodes)
-      return fail(nodes.error());
-    gateway->jobs([=, nodes = std::move(*nodes)](
-                    caf::expected<std::vector<job_row>> jobs) mutable {
-      if (!jobs)
-        return fail(jobs.error());
-      gateway->models([=, nodes = std::move(nodes), jobs = std::move(*jobs)](
-                        caf::expected<std::vector<served_model>> models) {
-        if (!models)
-          return fail(models.error());
-        gateway->events(0, [=, models = std::move(*models)](
-                             caf::expected<std::vector<cluster_event>>
-                               events) {
-          if (!events)
-            return fail(events.error());
-          status_snapshot snapshot{nodes, jobs, models, *events,
-                                   static_cast<int64_t>(std::time(nullptr))};
-          respond(page_answer(200, status_page_html(snapshot, can_change),
-                              "text/html; charset=utf-8"));
-        });
-      });
-    });
-  });
-}
-
-http_answer answer_asset(const http_request& request) {
-  constexpr std::string_view prefix = "/assets/";
-  auto asset = find_status_asset(std::string_view{request.path}.substr(
-    prefix.size()));
-  if (asset.text.empty())
-    return page_answer(404, "no such asset\n", "text/plain; charset=utf-8");
-  return page_answer(200, std::string{asset.text}, asset.content_type);
-}
-
 } // namespace
 
 std::vector<http_route> status_routes(std::shared_ptr<status_gateway> gateway) {
-  std::vector<http_route> routes;
+  auto routes = status_page_routes(gateway);
   auto read = [&](std::string path, auto ask) {
     http_route route;
     route.path = std::move(path);
-    route.roles = reader_roles;
+    route.roles = status_reader_roles();
     route.answer_later = [gateway, ask](http_request, http_responder respond) {
       ask(*gateway, respond);
     };
     routes.push_back(std::move(route));
   };
-  http_route page;
-  page.path = "/";
-  page.roles = reader_roles;
-  page.answer_later = [gateway](http_request request, http_responder respond) {
-    answer_page(gateway, request, respond);
-  };
-  routes.push_back(std::move(page));
-  http_route assets;
-  assets.path = "/assets/";
-  assets.prefix = true;
-  assets.roles = reader_roles;
-  assets.handler = answer_asset;
-  routes.push_back(std::move(assets));
   read("/api/v1/nodes", [](status_gateway& g, http_responder respond) {
     g.nodes([respond](caf::expected<std::vector<node_row>> nodes) {
-      respond(nodes ? json_answer(200, nodes_json(*nodes))
-                    : failure(nodes.error()));
+      respond(nodes ? status_json_answer(200, nodes_json(*nodes))
+                    : status_failure(nodes.error()));
     });
   });
   read("/api/v1/jobs", [](status_gateway& g, http_responder respond) {
     g.jobs([respond](caf::expected<std::vector<job_row>> jobs) {
-      respond(jobs ? json_answer(200, jobs_json(*jobs))
-                   : failure(jobs.error()));
+      respond(jobs ? status_json_answer(200, jobs_json(*jobs))
+                   : status_failure(jobs.error()));
+    });
+  });
+  read("/api/v1/queue", [](status_gateway& g, http_responder respond) {
+    g.queue([respond](caf::expected<queue_view> queue) {
+      respond(queue ? status_json_answer(200, queue_json(*queue))
+                    : status_failure(queue.error()));
     });
   });
   read("/api/v1/models", [gateway](status_gateway& g, http_responder respond) {
     g.models([gateway, respond](caf::expected<std::vector<served_model>>
                                   models) {
       if (!models) {
-        respond(failure(models.error()));
+        respond(status_failure(models.error()));
         return;
       }
       gateway->jobs([respond, models = std::move(*models)](
                       caf::expected<std::vector<job_row>> jobs) {
-        respond(jobs ? json_answer(200, models_json(models, *jobs))
-                     : failure(jobs.error()));
+        respond(jobs ? status_json_answer(200, models_json(models, *jobs))
+                     : status_failure(jobs.error()));
       });
     });
   });
   http_route events;
   events.path = "/api/v1/events";
-  events.roles = reader_roles;
+  events.roles = status_reader_roles();
   events.answer_later = [gateway](http_request request,
                                   http_responder respond) {
     auto after = after_of(request.query);
     if (!after) {
-      respond(json_error(400, "after must be a whole number: "
+      respond(status_json_error(400, "after must be a whole number: "
                                 "/api/v1/events?after=N"));
       return;
     }
     gateway->events(*after, [respond, after = *after](
                               caf::expected<std::vector<cluster_event>> got) {
-      respond(got ? json_answer(200, events_json(*got, after))
-                  : failure(got.error()));
+      respond(got ? status_json_answer(200, events_json(*got, after))
+                  : status_failure(got.error()));
     });
   };
   routes.push_back(std::move(events));

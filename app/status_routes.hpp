@@ -1,14 +1,16 @@
 // status_routes: a coordinator's status page and API on its HTTP front
 // (fovea.http), answered through its status gateway (docs/status.md).
 //
-//   GET  /                             the status page (app/status_page.hpp)
-//   GET  /assets/status.js, .css       its script and style, compiled in
+//   GET  /, /assets/...                the status page, its script and
+//                                      style (app/status_page_routes.hpp)
 //   GET  /api/v1/nodes                 every node: workers' model, slots,
 //                                      batches in flight, rate, state
 //   GET  /api/v1/jobs                  running and recent jobs: progress,
 //                                      rate, ETA, errors, owner
 //   GET  /api/v1/models                each name@version served: workers,
 //                                      running jobs bound to it
+//   GET  /api/v1/queue                 queued tasks and image bytes
+//                                      against their limits
 //   GET  /api/v1/events[?after=N]      recent events, oldest first
 //   POST /api/v1/jobs/ID/cancel        cancels job ID (operator)
 //   POST /api/v1/nodes/ID/drain        drains worker ID (operator)

@@ -1,6 +1,6 @@
 // What a coordinator reports about its cluster, for operators (fovea shell,
-// fovea run, the status page): one row per node, one row per job, and its
-// recent events. Plain numbers; the readers do the formatting.
+// fovea run, the status page): one row per node, one row per job, its queue
+// and its recent events. Plain numbers; the readers do the formatting.
 #pragma once
 
 #include <cstdint>
@@ -108,6 +108,26 @@ typename Inspector::result_type inspect(Inspector& f, job_row& x) {
            state.check(), x.total,
            x.done, x.errors, x.rate, x.share, x.started, x.seconds, x.model,
            x.note, x.owner);
+}
+
+/// The coordinator's queue against its limits: what clients may still send
+/// before they wait for credit (jobs/scheduler.hpp).
+struct queue_view {
+  uint64_t tasks = 0;       ///< inputs queued, not yet in a batch
+  uint64_t tasks_limit = 0; ///< fovea.max-queued-tasks
+  /// Image bytes held for jobs: queued and in batches not yet answered.
+  uint64_t bytes = 0;
+  uint64_t bytes_limit = 0; ///< fovea.max-queued-bytes
+  uint64_t batches_in_flight = 0;
+  uint64_t online_requests = 0; ///< inference requests not yet answered
+  uint64_t online_bytes = 0;    ///< their image bytes
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_view& x) {
+  return f(caf::meta::type_name("queue_view"), x.tasks, x.tasks_limit,
+           x.bytes, x.bytes_limit, x.batches_in_flight, x.online_requests,
+           x.online_bytes);
 }
 
 /// What happened, for the status page's log of recent events.

@@ -62,6 +62,8 @@ using coordinator_actor = caf::typed_actor<
   // opening and ending) after sequence number N, oldest first; at most
   // the last 256 are kept.
   caf::replies_to<events_atom, uint64_t>::with<std::vector<cluster_event>>,
+  // Its queue of tasks and bytes against its limits.
+  caf::replies_to<queue_atom>::with<queue_view>,
   // The protocol version it speaks (the atom's name says it too).
   caf::replies_to<protocol_atom>::with<uint32_t>>;
 

@@ -30,7 +30,8 @@ namespace fovea {
 /// abandon) and lists the models served (models), and an image_task may
 /// carry preprocessed pixels instead of an encoded image; 10: a node_row
 /// says how many of a worker's results a second are inference requests'; 11:
-/// the coordinator lists its recent events (events, cluster_event).
-constexpr uint32_t protocol_version = 11;
+/// the coordinator lists its recent events (events, cluster_event); 12: and
+/// its queue against its limits (queue, queue_view).
+constexpr uint32_t protocol_version = 12;
 
 } // namespace fovea

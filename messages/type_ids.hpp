@@ -40,9 +40,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_ATOM(fovea, fovea, models_atom, "models")
   CAF_ADD_ATOM(fovea, fovea, abandon_atom, "abandon")
   CAF_ADD_ATOM(fovea, fovea, events_atom, "events")
+  CAF_ADD_ATOM(fovea, fovea, queue_atom, "queue")
   // Its name carries protocol_version (messages/protocol.hpp): a node reads
   // it from the interface a coordinator publishes, whatever else changed.
-  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol11")
+  CAF_ADD_ATOM(fovea, fovea, protocol_atom, "protocol12")
 
   CAF_ADD_TYPE_ID(fovea, (fovea::image_task))
   CAF_ADD_TYPE_ID(fovea, (fovea::prediction))
@@ -55,6 +56,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(fovea, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(fovea, (fovea::online_request))
   CAF_ADD_TYPE_ID(fovea, (fovea::served_model))
   CAF_ADD_TYPE_ID(fovea, (fovea::cluster_event))
+  CAF_ADD_TYPE_ID(fovea, (fovea::queue_view))
   // Batches travel as vectors, which need IDs of their own on the wire.
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::image_task>))
   CAF_ADD_TYPE_ID(fovea, (std::vector<fovea::prediction>))

@@ -1,5 +1,5 @@
 // fovea's status page: refreshes the server-rendered tables every second
-// from /api/v1/nodes, /jobs and /models, adds new rows from /api/v1/events
+// from /api/v1/nodes, /jobs, /models and /queue, adds new rows from /api/v1/events
 // to the log of recent events, draws each worker's and job's rate
 // over the last minute, and, for an operator, offers drain and cancel
 // behind a confirmation. Text from the cluster only ever goes into
@@ -168,6 +168,40 @@ function renderModels(models) {
   table.replaceChild(body, table.tBodies[0]);
 }
 
+function mebibytes(bytes) {
+  return (bytes / (1024 * 1024)).toFixed(1) + ' MiB';
+}
+
+function meter(value, limit) {
+  const m = document.createElement('meter');
+  m.min = 0;
+  m.max = Math.max(limit, 1);
+  m.high = limit - Math.floor(limit / 10);
+  m.value = value;
+  return m;
+}
+
+// Tasks and image bytes against their limits: what clients may still send.
+function renderQueue(q) {
+  const table = document.getElementById('queue');
+  const body = document.createElement('tbody');
+  const rows = [
+    ['tasks', 'tasks queued', meter(q.tasks, q.tasks_limit), q.tasks + ' of ' + q.tasks_limit],
+    ['bytes', 'image bytes held', meter(q.bytes, q.bytes_limit),
+     mebibytes(q.bytes) + ' of ' + mebibytes(q.bytes_limit)],
+    ['batches', 'batches in flight', '', String(q.batches_in_flight)],
+    ['online', 'inference requests', '', q.online_requests + ' (' + mebibytes(q.online_bytes) + ')'],
+  ];
+  for (const [key, what, bar, words] of rows) {
+    const row = body.insertRow();
+    row.dataset.key = key;
+    cell(row, what);
+    cell(row, bar);
+    cell(row, words);
+  }
+  table.replaceChild(body, table.tBodies[0]);
+}
+
 // Why an answer is not OK: the API's {"error": ...}, or the front's own
 // plain-text refusal (a role that may not use the path).
 async function reason(answer) {
@@ -209,12 +243,13 @@ async function refresh() {
     return; // one refresh at a time: a slow answer never piles requests up
   busy = true;
   try {
-    const [nodes, jobs, models, events] = await Promise.all([
+    const [nodes, jobs, models, queue, events] = await Promise.all([
       getJson('/api/v1/nodes'), getJson('/api/v1/jobs'), getJson('/api/v1/models'),
-      getJson('/api/v1/events?after=' + lastEvent)]);
+      getJson('/api/v1/queue'), getJson('/api/v1/events?after=' + lastEvent)]);
     renderWorkers(nodes.nodes);
     renderJobs(jobs.jobs);
     renderModels(models.models);
+    renderQueue(queue);
     addEvents(events);
     say('refreshed ' + new Date().toLocaleTimeString());
   } catch (e) {

@@ -47,7 +47,8 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
           "[integration][status]") {
   auto dir = test::fresh_dir("status-api");
   test::write_pattern_pngs(dir / "images", 40);
-  test::local_cluster cluster{2, {"--fovea.http=127.0.0.1:0"}};
+  test::local_cluster cluster{
+    2, {"--fovea.http=127.0.0.1:0", "--fovea.max-queued-bytes=67108864"}};
   auto port = status_port(*cluster.coordinator);
   auto [code, said] = test::run_fovea(test::submit_args(
     cluster.address, dir / "images", dir / "r.csv", "nightly"));
@@ -90,6 +91,17 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   CHECK(model.at("workers") == 2);
   CHECK(model.at("classes") == 10);
 
+  // Its queue: empty once the job is done, against the limits it was given.
+  auto queue = test::curl(port, "GET", "/api/v1/queue");
+  INFO(queue.body);
+  REQUIRE(queue.status == 200);
+  auto held = json::parse(queue.body);
+  CHECK(held.at("tasks") == 0);
+  CHECK(held.at("bytes") == 0);
+  CHECK(held.at("batches_in_flight") == 0);
+  CHECK(held.at("bytes_limit") == 64u << 20);
+  CHECK(held.at("tasks_limit").get<uint64_t>() > 0);
+
   // Its events: both workers joined, the job opened and ended.
   auto events = test::curl(port, "GET", "/api/v1/events");
   INFO(events.body);
@@ -117,6 +129,7 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
                                         "<td>ready</td>"));
   CHECK_THAT(page.body, Catch::Contains("<progress max=\"40\" value=\"40\">"));
   CHECK_THAT(page.body, Catch::Contains("data-can-change=\"no\""));
+  CHECK_THAT(page.body, Catch::Contains("0.0 MiB of 64.0 MiB"));
   auto [headed, headers] = test::run_command(
     "curl -s -o /dev/null -D - http://127.0.0.1:" + std::to_string(port) + "/",
     30);

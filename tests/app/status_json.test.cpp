@@ -97,3 +97,13 @@ TEST_CASE("the events list says which number to ask after next",
         == "job 1: /data/<b>x</b>.png is poison: killed");
   CHECK(json::parse(events_json({}, 8)).at("last") == 8);
 }
+
+TEST_CASE("the queue is its numbers against its limits", "[unit][status]") {
+  queue_view q{.tasks = 12, .tasks_limit = 16384, .bytes = 5000,
+               .bytes_limit = 1 << 20, .batches_in_flight = 3,
+               .online_requests = 1, .online_bytes = 700};
+  auto got = json::parse(queue_json(q));
+  CHECK(got == json{{"tasks", 12}, {"tasks_limit", 16384}, {"bytes", 5000},
+                    {"bytes_limit", 1 << 20}, {"batches_in_flight", 3},
+                    {"online_requests", 1}, {"online_bytes", 700}});
+}

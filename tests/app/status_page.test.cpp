@@ -44,6 +44,9 @@ TEST_CASE("the status page shows workers, jobs and models as tables, with "
                             "worker w1 registered"},
               cluster_event{2, 950'000, event_kind::poison,
                             "job 7: /in/<svg onload=alert(3)>.png is poison"}};
+  s.queue = {.tasks = 300, .tasks_limit = 16384, .bytes = 3 << 20,
+             .bytes_limit = 256u << 20, .batches_in_flight = 4,
+             .online_requests = 2, .online_bytes = 1 << 20};
 
   auto page = status_page_html(s, false);
   CHECK(page.find("<script>alert") == std::string::npos);
@@ -59,6 +62,16 @@ TEST_CASE("the status page shows workers, jobs and models as tables, with "
   CHECK(page.find("<td>fashion-mnist@1</td><td>10</td><td>1</td><td>1</td>")
         != std::string::npos);
   CHECK(page.find("<svg") == std::string::npos);
+  // The queue against its limits, as meters (warning past 90 %).
+  CHECK(page.find("<tr data-key=\"bytes\"><td>image bytes held</td><td>"
+                  "<meter min=\"0\" max=\"268435456\" high=\"241591911\" "
+                  "value=\"3145728\"></meter></td><td>3.0 MiB of 256.0 MiB"
+                  "</td></tr>")
+        != std::string::npos);
+  CHECK(page.find("<td>tasks queued</td><td><meter min=\"0\" max=\"16384\"")
+        != std::string::npos);
+  CHECK(page.find("<td>inference requests</td><td></td><td>2 (1.0 MiB)</td>")
+        != std::string::npos);
   // Events, newest first, the number to read on from in data-last.
   auto poison = page.find("<td>poison</td><td>job 7: /in/&lt;svg "
                           "onload=alert(3)&gt;.png is poison</td>");
