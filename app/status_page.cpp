@@ -10,6 +10,7 @@ namespace fovea {
 namespace status_assets {
 extern const std::string_view status_js;
 extern const std::string_view status_css;
+extern const std::string_view favicon_svg;
 } // namespace status_assets
 
 namespace {
@@ -187,12 +188,14 @@ std::string status_page_html(const status_snapshot& snapshot,
          + html_escape(coordinator)
          + "</title>\n"
            "<link rel=\"stylesheet\" href=\"/assets/status.css\">\n"
+           "<link rel=\"icon\" href=\"/assets/favicon.svg\">\n"
            "<script src=\"/assets/status.js\" defer></script>\n"
            "</head>\n<body data-can-change=\""
          + std::string{can_change ? "yes" : "no"}
          + "\">\n<header><h1>fovea coordinator "
          + html_escape(coordinator)
-         + "</h1><p id=\"refreshed\">as of page load</p></header>\n"
+         + "</h1><p id=\"refreshed\">as of page load</p>"
+           "<p id=\"changed\" role=\"status\"></p></header>\n"
            "<h2>Workers</h2>\n"
          + workers_table(snapshot) + "<h2>Jobs</h2>\n" + jobs_table(snapshot)
          + "<h2>Models</h2>\n" + models_table(snapshot)
@@ -212,6 +215,8 @@ status_asset find_status_asset(std::string_view name) {
     return {status_assets::status_js, "text/javascript; charset=utf-8"};
   if (name == "status.css")
     return {status_assets::status_css, "text/css; charset=utf-8"};
+  if (name == "favicon.svg")
+    return {status_assets::favicon_svg, "image/svg+xml"};
   return {};
 }
 

@@ -67,6 +67,11 @@ function say(text) {
   document.getElementById('refreshed').textContent = text;
 }
 
+// What became of the viewer's last cancel or drain: it stays until the next.
+function sayChanged(text) {
+  document.getElementById('changed').textContent = text;
+}
+
 // Asks the API to change something, after the viewer confirms.
 async function change(question, path, action) {
   if (!window.confirm(question))
@@ -77,10 +82,10 @@ async function change(question, path, action) {
       headers: { 'X-Fovea-Confirm': action },
       credentials: 'same-origin',
     });
-    say(answer.ok ? action + ': done'
-                  : action + ' refused: ' + await reason(answer));
+    sayChanged(answer.ok ? action + ': done'
+                         : action + ' refused: ' + await reason(answer));
   } catch (e) {
-    say(action + ' failed: ' + e);
+    sayChanged(action + ' failed: ' + e);
   }
   refresh();
 }
@@ -213,8 +218,9 @@ async function reason(answer) {
   }
 }
 
+// HH:MM:SS, as the server renders the rows the page loads with.
 function when(ms) {
-  return new Date(ms).toLocaleTimeString();
+  return new Date(ms).toTimeString().slice(0, 8);
 }
 
 // New events go on top; the log keeps the newest `eventsShown`.

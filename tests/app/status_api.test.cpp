@@ -140,6 +140,7 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   auto script = test::curl(port, "GET", "/assets/status.js");
   CHECK(script.status == 200);
   CHECK_THAT(script.body, Catch::Contains("/api/v1/nodes"));
+  CHECK(test::curl(port, "GET", "/assets/favicon.svg").status == 200);
   CHECK(test::curl(port, "GET", "/assets/nope.js").status == 404);
 
   // Without TLS no one is known to be an operator: nothing changes.
