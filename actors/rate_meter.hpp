@@ -1,8 +1,11 @@
-// rate_meter: results per second over the last few seconds, for the
-// operator's view of a worker (fovea shell `nodes`). Cheap to update on
-// every batch; an idle worker reads as 0 rather than its last busy rate.
+// rate_meter: results per second over the last 5 seconds, for the
+// operator's view of a worker (fovea shell `nodes`, the status page). Cheap
+// to update on every batch; an idle worker reads as 0 rather than its last
+// busy rate.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 
@@ -15,37 +18,47 @@ inline int64_t unix_now() {
     .count();
 }
 
+/// Guarantees: per_second() is what came in over the last 5 s (in
+/// quarter-second steps) divided by 5 s: a worker's rate shows within a
+/// quarter second of its first results, reaches its true rate after 5 s of
+/// steady work, and falls to 0 within 5 s of its last. Memory is fixed.
 class rate_meter {
 public:
   using clock = std::chrono::steady_clock;
 
   void add(uint64_t count, clock::time_point now = clock::now()) {
     roll(now);
-    current_ += count;
+    counts_[static_cast<size_t>(step_ % steps)] += count;
   }
 
-  /// Results per second in the last full window (of 5 s), or 0 when idle.
+  /// Results per second over the last 5 s.
   double per_second(clock::time_point now = clock::now()) {
     roll(now);
-    return last_rate_;
+    uint64_t sum = 0;
+    for (auto c : counts_)
+      sum += c;
+    return static_cast<double>(sum)
+           / std::chrono::duration<double>(window).count();
   }
 
 private:
+  static constexpr auto step = std::chrono::milliseconds(250);
   static constexpr auto window = std::chrono::seconds(5);
+  static constexpr int64_t steps = window / step;
 
+  // Moves to the step `now` falls in, emptying the steps passed over.
   void roll(clock::time_point now) {
-    if (now - start_ < window)
+    auto at = (now - origin_) / step;
+    if (at <= step_)
       return;
-    auto seconds = std::chrono::duration<double>(now - start_).count();
-    // A gap of more than one window means nothing came in the last one.
-    last_rate_ = now - start_ < 2 * window ? current_ / seconds : 0.0;
-    current_ = 0;
-    start_ = now;
+    for (auto s = std::max(step_ + 1, at - steps + 1); s <= at; ++s)
+      counts_[static_cast<size_t>(s % steps)] = 0;
+    step_ = at;
   }
 
-  clock::time_point start_ = clock::now();
-  uint64_t current_ = 0;
-  double last_rate_ = 0;
+  clock::time_point origin_ = clock::now();
+  int64_t step_ = 0; ///< the step counts_ was last written in
+  std::array<uint64_t, static_cast<size_t>(steps)> counts_{};
 };
 
 } // namespace fovea

@@ -257,7 +257,7 @@ async function refresh() {
     renderModels(models.models);
     renderQueue(queue);
     addEvents(events);
-    say('refreshed ' + new Date().toLocaleTimeString());
+    say('refreshed ' + when(Date.now()));
   } catch (e) {
     say('cannot refresh: ' + e.message);
   } finally {
