@@ -58,7 +58,9 @@ double eta_seconds(const job_row& job) {
   return finite(static_cast<double>(job.total - job.done) / job.rate);
 }
 
-std::string nodes_json(const std::vector<node_row>& nodes) {
+namespace {
+
+json nodes_list(const std::vector<node_row>& nodes) {
   auto list = json::array();
   for (auto& n : nodes)
     list.push_back({{"id", n.id},
@@ -74,10 +76,10 @@ std::string nodes_json(const std::vector<node_row>& nodes) {
                     {"rate", finite(n.rate)},
                     {"online_rate", finite(n.online_rate)},
                     {"up_since", n.up_since}});
-  return dump({{"nodes", std::move(list)}});
+  return list;
 }
 
-std::string jobs_json(const std::vector<job_row>& jobs) {
+json jobs_list(const std::vector<job_row>& jobs) {
   auto list = json::array();
   for (auto& j : jobs)
     list.push_back({{"id", j.id},
@@ -94,11 +96,11 @@ std::string jobs_json(const std::vector<job_row>& jobs) {
                     {"seconds", finite(j.seconds)},
                     {"eta_seconds", eta_seconds(j)},
                     {"note", j.note}});
-  return dump({{"jobs", std::move(list)}});
+  return list;
 }
 
-std::string models_json(const std::vector<served_model>& models,
-                        const std::vector<job_row>& jobs) {
+json models_list(const std::vector<served_model>& models,
+                 const std::vector<job_row>& jobs) {
   auto running = running_jobs_by_model(jobs);
   auto list = json::array();
   for (auto& m : models) {
@@ -110,29 +112,66 @@ std::string models_json(const std::vector<served_model>& models,
                     {"jobs_running",
                      found == running.end() ? uint64_t{0} : found->second}});
   }
-  return dump({{"models", std::move(list)}});
+  return list;
 }
 
-std::string queue_json(const queue_view& q) {
-  return dump({{"tasks", q.tasks},
-               {"tasks_limit", q.tasks_limit},
-               {"bytes", q.bytes},
-               {"bytes_limit", q.bytes_limit},
-               {"batches_in_flight", q.batches_in_flight},
-               {"online_requests", q.online_requests},
-               {"online_bytes", q.online_bytes}});
+json queue_object(const queue_view& q) {
+  return {{"tasks", q.tasks},
+          {"tasks_limit", q.tasks_limit},
+          {"bytes", q.bytes},
+          {"bytes_limit", q.bytes_limit},
+          {"batches_in_flight", q.batches_in_flight},
+          {"online_requests", q.online_requests},
+          {"online_bytes", q.online_bytes}};
 }
 
-std::string events_json(const std::vector<cluster_event>& events,
-                        uint64_t after) {
+json events_list(const std::vector<cluster_event>& events) {
   auto list = json::array();
   for (auto& e : events)
     list.push_back({{"seq", e.seq},
                     {"at_ms", e.at_ms},
                     {"kind", to_string(e.kind)},
                     {"text", e.text}});
-  auto last = events.empty() ? after : events.back().seq;
-  return dump({{"events", std::move(list)}, {"last", last}});
+  return list;
+}
+
+uint64_t last_event(const std::vector<cluster_event>& events,
+                    uint64_t after) {
+  return events.empty() ? after : events.back().seq;
+}
+
+} // namespace
+
+std::string nodes_json(const std::vector<node_row>& nodes) {
+  return dump({{"nodes", nodes_list(nodes)}});
+}
+
+std::string jobs_json(const std::vector<job_row>& jobs) {
+  return dump({{"jobs", jobs_list(jobs)}});
+}
+
+std::string models_json(const std::vector<served_model>& models,
+                        const std::vector<job_row>& jobs) {
+  return dump({{"models", models_list(models, jobs)}});
+}
+
+std::string queue_json(const queue_view& queue) {
+  return dump(queue_object(queue));
+}
+
+std::string events_json(const std::vector<cluster_event>& events,
+                        uint64_t after) {
+  return dump({{"events", events_list(events)},
+               {"last", last_event(events, after)}});
+}
+
+std::string status_json(const status_snapshot& s, uint64_t after) {
+  return dump({{"nodes", nodes_list(s.nodes)},
+               {"jobs", jobs_list(s.jobs)},
+               {"models", models_list(s.models, s.jobs)},
+               {"queue", queue_object(s.queue)},
+               {"events", events_list(s.events)},
+               {"last", last_event(s.events, after)}});
 }
 
 std::string cancelled_json(uint64_t job, uint64_t rows) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/status_snapshot.hpp"
 #include "messages/cluster_view.hpp"
 #include "messages/online.hpp"
 
@@ -35,6 +36,11 @@ std::string models_json(const std::vector<served_model>& models,
 /// {"tasks", "tasks_limit", "bytes", "bytes_limit", "batches_in_flight",
 /// "online_requests", "online_bytes"}: whole numbers (queue_view).
 std::string queue_json(const queue_view& queue);
+
+/// Everything the page shows, in one answer: {"nodes": [...], "jobs":
+/// [...], "models": [...], "queue": {...}, "events": [...], "last": N},
+/// each as its own answer has it, the events those after `after`.
+std::string status_json(const status_snapshot& snapshot, uint64_t after);
 
 /// {"events": [{"seq", "at_ms", "kind", "text"}], "last": N}, oldest
 /// first; "last" is the number to ask after next time.

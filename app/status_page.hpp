@@ -21,19 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include "messages/cluster_view.hpp"
-#include "messages/online.hpp"
+#include "app/status_snapshot.hpp"
 
 namespace fovea {
-
-struct status_snapshot {
-  std::vector<node_row> nodes;
-  std::vector<job_row> jobs;
-  std::vector<served_model> models;
-  std::vector<cluster_event> events; ///< oldest first
-  queue_view queue;
-  int64_t now = 0; ///< unix seconds, for "up since"
-};
 
 /// `&`, `<`, `>`, `"` and `'` as character references.
 std::string html_escape(std::string_view text);

@@ -1,11 +1,11 @@
 #include "app/status_page_routes.hpp"
 
-#include <ctime>
 #include <memory>
 #include <string_view>
 
 #include "app/status_http.hpp"
 #include "app/status_page.hpp"
+#include "app/status_snapshot.hpp"
 #include "messages/errors.hpp"
 
 namespace fovea {
@@ -24,49 +24,21 @@ http_answer page_answer(unsigned status, std::string body,
   return answer;
 }
 
-// The page: the five lists, asked one after the other into one snapshot,
-// then rendered.
+// The page: rendered from one snapshot of everything it shows.
 void answer_page(const std::shared_ptr<status_gateway>& gateway,
                  const http_request& request, const http_responder& respond) {
   auto can_change = request.who.role == peer_role::operator_;
-  auto snapshot = std::make_shared<status_snapshot>();
-  auto fail = [respond](const caf::error& err) {
-    respond(page_answer(http_status_of(err),
-                        "<!DOCTYPE html><title>fovea</title><p>"
-                          + html_escape(describe(err)) + "</p>\n",
-                        "text/html; charset=utf-8"));
-  };
-  auto render = [=] {
-    snapshot->now = static_cast<int64_t>(std::time(nullptr));
+  read_status(gateway, 0, [=](caf::expected<status_snapshot> snapshot) {
+    if (!snapshot) {
+      respond(page_answer(http_status_of(snapshot.error()),
+                          "<!DOCTYPE html><title>fovea</title><p>"
+                            + html_escape(describe(snapshot.error()))
+                            + "</p>\n",
+                          "text/html; charset=utf-8"));
+      return;
+    }
     respond(page_answer(200, status_page_html(*snapshot, can_change),
                         "text/html; charset=utf-8"));
-  };
-  gateway->nodes([=](caf::expected<std::vector<node_row>> nodes) {
-    if (!nodes)
-      return fail(nodes.error());
-    snapshot->nodes = std::move(*nodes);
-    gateway->jobs([=](caf::expected<std::vector<job_row>> jobs) {
-      if (!jobs)
-        return fail(jobs.error());
-      snapshot->jobs = std::move(*jobs);
-      gateway->models([=](caf::expected<std::vector<served_model>> models) {
-        if (!models)
-          return fail(models.error());
-        snapshot->models = std::move(*models);
-        gateway->events(0, [=](caf::expected<std::vector<cluster_event>>
-                                 events) {
-          if (!events)
-            return fail(events.error());
-          snapshot->events = std::move(*events);
-          gateway->queue([=](caf::expected<queue_view> queue) {
-            if (!queue)
-              return fail(queue.error());
-            snapshot->queue = *queue;
-            render();
-          });
-        });
-      });
-    });
   });
 }
 

@@ -9,6 +9,7 @@
 #include "app/status_http.hpp"
 #include "app/status_json.hpp"
 #include "app/status_page_routes.hpp"
+#include "app/status_snapshot.hpp"
 
 namespace fovea {
 
@@ -167,24 +168,40 @@ std::vector<http_route> status_routes(std::shared_ptr<status_gateway> gateway) {
       });
     });
   });
-  http_route events;
-  events.path = "/api/v1/events";
-  events.roles = status_reader_roles();
-  events.answer_later = [gateway](http_request request,
-                                  http_responder respond) {
-    auto after = after_of(request.query);
-    if (!after) {
-      respond(status_json_error(400, "after must be a whole number: "
-                                "/api/v1/events?after=N"));
-      return;
-    }
-    gateway->events(*after, [respond, after = *after](
-                              caf::expected<std::vector<cluster_event>> got) {
+  // Routes that take ?after=N, the last event number the reader saw.
+  auto after_route = [&](std::string path, auto answer) {
+    http_route route;
+    route.path = path;
+    route.roles = status_reader_roles();
+    route.answer_later = [gateway, path, answer](http_request request,
+                                                 http_responder respond) {
+      auto after = after_of(request.query);
+      if (!after) {
+        respond(status_json_error(400, "after must be a whole number: " + path
+                                         + "?after=N"));
+        return;
+      }
+      answer(gateway, *after, respond);
+    };
+    routes.push_back(std::move(route));
+  };
+  after_route("/api/v1/events", [](const std::shared_ptr<status_gateway>& g,
+                                   uint64_t after, http_responder respond) {
+    g->events(after, [respond, after](
+                       caf::expected<std::vector<cluster_event>> got) {
       respond(got ? status_json_answer(200, events_json(*got, after))
                   : status_failure(got.error()));
     });
-  };
-  routes.push_back(std::move(events));
+  });
+  // All of the above in one answer: the page's refresh, one request.
+  after_route("/api/v1/status", [](const std::shared_ptr<status_gateway>& g,
+                                   uint64_t after, http_responder respond) {
+    read_status(g, after, [respond, after](
+                            caf::expected<status_snapshot> got) {
+      respond(got ? status_json_answer(200, status_json(*got, after))
+                  : status_failure(got.error()));
+    });
+  });
   auto change = [&](std::string_view prefix, auto act) {
     http_route route;
     route.method = "POST";

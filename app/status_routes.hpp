@@ -12,6 +12,8 @@
 //   GET  /api/v1/queue                 queued tasks and image bytes
 //                                      against their limits
 //   GET  /api/v1/events[?after=N]      recent events, oldest first
+//   GET  /api/v1/status[?after=N]      all five in one answer (the page's
+//                                      refresh)
 //   POST /api/v1/jobs/ID/cancel        cancels job ID (operator)
 //   POST /api/v1/nodes/ID/drain        drains worker ID (operator)
 //

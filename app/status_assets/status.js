@@ -1,8 +1,8 @@
 // fovea's status page: refreshes the server-rendered tables every second
-// from /api/v1/nodes, /jobs, /models and /queue, adds new rows from /api/v1/events
-// to the log of recent events, draws each worker's and job's rate
-// over the last minute, and, for an operator, offers drain and cancel
-// behind a confirmation. Text from the cluster only ever goes into
+// from /api/v1/status (nodes, jobs, models, the queue and the events after
+// the last it showed) in one request, adds the new events to the log,
+// draws each worker's and job's rate over the last minute, and, for an
+// operator, offers drain and cancel behind a confirmation. Text from the cluster only ever goes into
 // textContent, never into markup.
 'use strict';
 
@@ -249,14 +249,14 @@ async function refresh() {
     return; // one refresh at a time: a slow answer never piles requests up
   busy = true;
   try {
-    const [nodes, jobs, models, queue, events] = await Promise.all([
-      getJson('/api/v1/nodes'), getJson('/api/v1/jobs'), getJson('/api/v1/models'),
-      getJson('/api/v1/queue'), getJson('/api/v1/events?after=' + lastEvent)]);
-    renderWorkers(nodes.nodes);
-    renderJobs(jobs.jobs);
-    renderModels(models.models);
-    renderQueue(queue);
-    addEvents(events);
+    // One request a refresh: a page open all day costs the coordinator
+    // one answer a second.
+    const status = await getJson('/api/v1/status?after=' + lastEvent);
+    renderWorkers(status.nodes);
+    renderJobs(status.jobs);
+    renderModels(status.models);
+    renderQueue(status.queue);
+    addEvents(status);
     say('refreshed ' + when(Date.now()));
   } catch (e) {
     say('cannot refresh: ' + e.message);

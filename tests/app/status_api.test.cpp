@@ -102,6 +102,20 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   CHECK(held.at("bytes_limit") == 64u << 20);
   CHECK(held.at("tasks_limit").get<uint64_t>() > 0);
 
+  // All of it in one answer, as the page's refresh reads it.
+  auto whole = test::curl(port, "GET", "/api/v1/status?after=1");
+  INFO(whole.body);
+  REQUIRE(whole.status == 200);
+  auto status = json::parse(whole.body);
+  CHECK(status.at("nodes") == listed);
+  CHECK(entry(status.at("jobs"), "name", "nightly").at("done") == 40);
+  CHECK(entry(status.at("models"), "name", "fashion-mnist").at("workers")
+        == 2);
+  CHECK(status.at("queue").at("bytes_limit") == 64u << 20);
+  REQUIRE_FALSE(status.at("events").empty());
+  CHECK(status.at("events").at(0).at("seq") == 2); // those after 1
+  CHECK(test::curl(port, "GET", "/api/v1/status?after=-1").status == 400);
+
   // Its events: both workers joined, the job opened and ended.
   auto events = test::curl(port, "GET", "/api/v1/events");
   INFO(events.body);
@@ -139,7 +153,7 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
   CHECK_THAT(headers, Catch::Contains("text/html"));
   auto script = test::curl(port, "GET", "/assets/status.js");
   CHECK(script.status == 200);
-  CHECK_THAT(script.body, Catch::Contains("/api/v1/nodes"));
+  CHECK_THAT(script.body, Catch::Contains("/api/v1/status"));
   CHECK(test::curl(port, "GET", "/assets/favicon.svg").status == 200);
   CHECK(test::curl(port, "GET", "/assets/nope.js").status == 404);
 

@@ -107,3 +107,30 @@ TEST_CASE("the queue is its numbers against its limits", "[unit][status]") {
                     {"bytes_limit", 1 << 20}, {"batches_in_flight", 3},
                     {"online_requests", 1}, {"online_bytes", 700}});
 }
+
+TEST_CASE("the whole status is each list as its own answer has it",
+          "[unit][status]") {
+  status_snapshot s;
+  node_row worker;
+  worker.id = "w1";
+  worker.model = "fashion-mnist@1";
+  s.nodes = {worker};
+  job_row job;
+  job.id = 3;
+  job.name = "nightly";
+  job.model = "fashion-mnist@1";
+  s.jobs = {job};
+  s.models = {served_model{"fashion-mnist", "1", 10, 28, 28, 1, {}, 1}};
+  s.queue.tasks = 7;
+  s.events = {cluster_event{5, 1000, event_kind::job_opened, "job 3 <x>"}};
+  auto whole = json::parse(status_json(s, 4));
+  CHECK(whole.at("nodes") == json::parse(nodes_json(s.nodes)).at("nodes"));
+  CHECK(whole.at("jobs") == json::parse(jobs_json(s.jobs)).at("jobs"));
+  CHECK(whole.at("models")
+        == json::parse(models_json(s.models, s.jobs)).at("models"));
+  CHECK(whole.at("queue") == json::parse(queue_json(s.queue)));
+  auto events = json::parse(events_json(s.events, 4));
+  CHECK(whole.at("events") == events.at("events"));
+  CHECK(whole.at("last") == 5);
+  CHECK(status_json(s, 4).find('<') == std::string::npos);
+}
