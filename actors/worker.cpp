@@ -51,6 +51,7 @@ actor_flow join(worker_pointer self) {
   auto deadline = self->clock().now() + opts.connect_timeout;
   auto backoff = caf::timespan{first_backoff};
   caf::error last_error;
+  std::string said_refusal;
   for (;;) {
     coordinator_actor coordinator = opts.local_coordinator;
     if (opts.address) {
@@ -81,6 +82,17 @@ actor_flow join(worker_pointer self) {
         co_return;
       }
       last_error = std::move(registered.error());
+      // The coordinator answered, and said no: say why at once (and again
+      // only if the reason changes), not only when the retries run out.
+      auto why = describe(last_error);
+      if (last_error.category() == error_category
+          && !final_refusal(last_error) && why != said_refusal) {
+        said_refusal = why;
+        say(self, "fovea worker " + opts.info.id + ": the coordinator "
+                    "refused its registration (" + why + "); trying "
+                    "again until fovea.connect-timeout, in case a "
+                    "registration of its own from before still holds it");
+      }
     }
     if (final_refusal(last_error)) {
       self->quit(std::move(last_error));

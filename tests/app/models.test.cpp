@@ -177,6 +177,13 @@ TEST_CASE("a worker is refused if its name@version is served already from "
   CHECK(code != 0);
   CHECK(worker.output().find("model fashion-mnist@1 is served already from "
                              "another model.pt") != std::string::npos);
+  // It said why at the first refusal, before it gave up.
+  auto refused = worker.output().find("the coordinator refused its "
+                                      "registration (invalid request: model "
+                                      "fashion-mnist@1 is served already");
+  auto gave_up = worker.output().find("gave up after trying");
+  CHECK(refused != std::string::npos);
+  CHECK(refused < gave_up);
   // The first worker still serves the cluster alone.
   test::child_process shell{{"shell", cluster.address}};
   shell.write_input("nodes\n");
