@@ -18,9 +18,9 @@ http_answer status_json_answer(unsigned status, std::string body) {
   answer.status = status;
   answer.content_type = "application/json";
   answer.body = std::move(body);
-  answer.headers = {{"Content-Security-Policy",
-                     "default-src 'none'; frame-ancestors 'none'"},
-                    {"X-Content-Type-Options", "nosniff"}};
+  answer.headers = {
+      {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"}};
   return answer;
 }
 
@@ -31,16 +31,16 @@ http_answer status_json_error(unsigned status, const std::string& why) {
 unsigned http_status_of(const caf::error& err) {
   if (err.category() == error_category) {
     switch (static_cast<errc>(err.code())) {
-      case errc::unknown_job:
-        return 404;
-      case errc::invalid_request:
-        return 400;
-      case errc::not_permitted:
-        return 403;
-      case errc::no_coordinator:
-        return 503;
-      default:
-        return 500;
+    case errc::unknown_job:
+      return 404;
+    case errc::invalid_request:
+      return 400;
+    case errc::not_permitted:
+      return 403;
+    case errc::no_coordinator:
+      return 503;
+    default:
+      return 500;
     }
   }
   if (err == caf::sec::request_timeout)

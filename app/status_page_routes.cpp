@@ -31,9 +31,9 @@ void answer_page(const std::shared_ptr<status_gateway>& gateway,
   read_status(gateway, 0, [=](caf::expected<status_snapshot> snapshot) {
     if (!snapshot) {
       respond(page_answer(http_status_of(snapshot.error()),
-                          "<!DOCTYPE html><title>fovea</title><p>"
-                            + html_escape(describe(snapshot.error()))
-                            + "</p>\n",
+                          "<!DOCTYPE html><title>fovea</title><p>" +
+                              html_escape(describe(snapshot.error())) +
+                              "</p>\n",
                           "text/html; charset=utf-8"));
       return;
     }
@@ -44,8 +44,8 @@ void answer_page(const std::shared_ptr<status_gateway>& gateway,
 
 http_answer answer_asset(const http_request& request) {
   constexpr std::string_view prefix = "/assets/";
-  auto asset = find_status_asset(std::string_view{request.path}.substr(
-    prefix.size()));
+  auto asset =
+      find_status_asset(std::string_view{request.path}.substr(prefix.size()));
   if (asset.text.empty())
     return page_answer(404, "no such asset\n", "text/plain; charset=utf-8");
   return page_answer(200, std::string{asset.text}, asset.content_type);

@@ -27,16 +27,17 @@ constexpr std::string_view nodes_prefix = "/api/v1/nodes/";
 std::optional<http_answer> refuse_change(const http_request& request,
                                          const std::string& action) {
   if (request.who.role != peer_role::operator_)
-    return status_json_error(403, "the status API is read-only here: cancelling "
-                           "and draining take an operator certificate, "
-                           "over the HTTPS a node with TLS serves");
+    return status_json_error(403, "the status API is read-only here: "
+                                  "cancelling and draining take an operator "
+                                  "certificate, over the HTTPS a node with "
+                                  "TLS serves");
   if (request.header("x-fovea-confirm") != action)
-    return status_json_error(403, "send the header X-Fovea-Confirm: " + action
-                             + " to " + action);
+    return status_json_error(403, "send the header X-Fovea-Confirm: "
+                                    + action + " to " + action);
   auto origin = request.header("origin");
   if (!origin.empty() && origin != "https://" + request.header("host"))
-    return status_json_error(403, "a request from another origin (" + origin
-                             + ") may not " + action);
+    return status_json_error(403, "a request from another origin ("
+                                    + origin + ") may not " + action);
   return std::nullopt;
 }
 
@@ -57,7 +58,8 @@ void cancel_job(const std::shared_ptr<status_gateway>& gateway,
   if (id.empty() || id.size() > 19
       || !std::all_of(id.begin(), id.end(),
                       [](unsigned char c) { return std::isdigit(c); })) {
-    respond(status_json_error(404, "POST /api/v1/jobs/ID/cancel, ID a job's number"));
+    respond(status_json_error(
+      404, "POST /api/v1/jobs/ID/cancel, ID a job's number"));
     return;
   }
   if (auto refused = refuse_change(request, "cancel")) {
@@ -78,7 +80,8 @@ void drain_worker(const std::shared_ptr<status_gateway>& gateway,
                   const http_request& request, const http_responder& respond) {
   auto id = middle_of(request.path, nodes_prefix, "drain");
   if (!valid_peer_name(id)) {
-    respond(status_json_error(404, "POST /api/v1/nodes/ID/drain, ID a worker's id"));
+    respond(status_json_error(
+      404, "POST /api/v1/nodes/ID/drain, ID a worker's id"));
     return;
   }
   if (auto refused = refuse_change(request, "drain")) {

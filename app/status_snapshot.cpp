@@ -4,8 +4,7 @@
 
 namespace fovea {
 
-void read_status(std::shared_ptr<status_gateway> gateway,
-                 uint64_t events_after,
+void read_status(std::shared_ptr<status_gateway> gateway, uint64_t events_after,
                  std::function<void(caf::expected<status_snapshot>)> done) {
   auto snapshot = std::make_shared<status_snapshot>();
   auto fail = [done](const caf::error& err) { done(err); };
@@ -21,20 +20,20 @@ void read_status(std::shared_ptr<status_gateway> gateway,
         if (!models)
           return fail(models.error());
         snapshot->models = std::move(*models);
-        gateway->events(events_after, [=](caf::expected<
-                                            std::vector<cluster_event>>
-                                            events) {
-          if (!events)
-            return fail(events.error());
-          snapshot->events = std::move(*events);
-          gateway->queue([=](caf::expected<queue_view> queue) {
-            if (!queue)
-              return fail(queue.error());
-            snapshot->queue = *queue;
-            snapshot->now = static_cast<int64_t>(std::time(nullptr));
-            done(std::move(*snapshot));
-          });
-        });
+        gateway->events(events_after,
+                        [=](caf::expected<std::vector<cluster_event>> events) {
+                          if (!events)
+                            return fail(events.error());
+                          snapshot->events = std::move(*events);
+                          gateway->queue([=](caf::expected<queue_view> queue) {
+                            if (!queue)
+                              return fail(queue.error());
+                            snapshot->queue = *queue;
+                            snapshot->now =
+                                static_cast<int64_t>(std::time(nullptr));
+                            done(std::move(*snapshot));
+                          });
+                        });
       });
     });
   });

@@ -35,8 +35,7 @@ struct status_snapshot {
 
 /// Reads a snapshot with the events after number `events_after`; `now` is
 /// set as the last list arrives.
-void read_status(std::shared_ptr<status_gateway> gateway,
-                 uint64_t events_after,
+void read_status(std::shared_ptr<status_gateway> gateway, uint64_t events_after,
                  std::function<void(caf::expected<status_snapshot>)> done);
 
 } // namespace fovea

@@ -53,14 +53,13 @@ std::unique_ptr<test::child_process>
 worker_on_host(const std::string& host, const std::string& coordinator,
                const std::string& id) {
   return std::make_unique<test::child_process>(
-    std::vector<std::string>{"--uts", "sh", "-c",
-                             "printf %s \"$0\" > /proc/sys/kernel/hostname "
-                             "&& exec \"$@\"",
-                             host, test::fovea_binary(), "node", "--config",
-                             "config/worker.ini",
-                             "--fovea.coordinator=" + coordinator,
-                             "--fovea.id=" + id},
-    test::other_program{"/usr/bin/unshare", {}});
+      std::vector<std::string>{
+          "--uts", "sh", "-c",
+          "printf %s \"$0\" > /proc/sys/kernel/hostname "
+          "&& exec \"$@\"",
+          host, test::fovea_binary(), "node", "--config", "config/worker.ini",
+          "--fovea.coordinator=" + coordinator, "--fovea.id=" + id},
+      test::other_program{"/usr/bin/unshare", {}});
 }
 
 } // namespace
@@ -89,7 +88,7 @@ TEST_CASE("in a real browser the status page shows two workers and a job's "
 
   test::browser chromium;
   auto opened = chromium.call(
-    {{"cmd", "open"}, {"url", "http://127.0.0.1:" + port + "/"}});
+      {{"cmd", "open"}, {"url", "http://127.0.0.1:" + port + "/"}});
   CHECK(opened.at("status") == 200);
   auto workers = chromium.call({{"cmd", "workers"}}).at("rows");
   INFO(workers.dump());
@@ -102,14 +101,14 @@ TEST_CASE("in a real browser the status page shows two workers and a job's "
   }
   CHECK(row_of(workers, "w2").at("cells").at(7) == markup_host);
 
-  test::child_process submit{test::submit_args(
-    cluster.address, dir / "images", dir / "r.csv", "watched")};
-  auto watched = chromium.call({{"cmd", "watch_job"},
-                                {"name", "watched"},
-                                {"timeout_ms", 240'000},
-                                {"screenshot",
-                                 test::artifact_path("status-during-job.png")}},
-                               250s);
+  test::child_process submit{test::submit_args(cluster.address, dir / "images",
+                                               dir / "r.csv", "watched")};
+  auto watched = chromium.call(
+      {{"cmd", "watch_job"},
+       {"name", "watched"},
+       {"timeout_ms", 240'000},
+       {"screenshot", test::artifact_path("status-during-job.png")}},
+      250s);
   INFO(watched.dump());
   INFO(submit.output());
   CHECK(submit.wait_for_exit(60s) == 0);

@@ -47,7 +47,7 @@ browser::browser(const std::string& resolve, const std::string& ca) {
   if (!ca.empty())
     environment.push_back("NODE_EXTRA_CA_CERTS=" + ca);
   driver_ = std::make_unique<child_process>(
-    std::move(args), other_program{"/usr/bin/node", std::move(environment)});
+      std::move(args), other_program{"/usr/bin/node", std::move(environment)});
   auto ready = driver_->wait_for_line("{\"ready\":", std::chrono::seconds(60));
   INFO(driver_->output());
   REQUIRE(ready);
