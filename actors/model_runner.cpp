@@ -132,6 +132,10 @@ model_runner(runner_pointer self, std::shared_ptr<model> engine,
   return {
     [self](classify_atom, const std::vector<image_task>& tasks) {
       auto& st = self->state;
+      // As the pipeline counts them when it stands in front (inference.cpp).
+      if (st.metrics)
+        st.metrics->task_batch(!tasks.empty()
+                               && is_online_job(tasks.front().job));
       auto batch = decode_counted(tasks, st.engine->manifest(),
                                   st.decoding.limits, st.decoding.worker_id,
                                   st.metrics.get());

@@ -94,7 +94,8 @@ TEST_CASE("curl's inference requests give the labels a job gives the same "
           "[integration][oip]") {
   auto dir = test::fresh_dir("oip-labels");
   auto images = test::first_test_images(dir, 1000);
-  test::local_cluster cluster{2, {"--fovea.oip-http=127.0.0.1:0"}};
+  test::local_cluster cluster{2, {"--fovea.oip-http=127.0.0.1:0"},
+                              {"--fovea.http=127.0.0.1:0"}};
   auto port = test::oip_port_of(*cluster.coordinator);
 
   auto job_labels = test::job_labels(cluster.address, images, dir);
@@ -184,6 +185,23 @@ TEST_CASE("curl's inference requests give the labels a job gives the same "
     CHECK(sum == Approx(20.0).epsilon(1e-3)); // each image's sum to 1
   }
   CHECK(encoded["id"] == "b64");
+
+  // The workers counted the job's batches and the 102 requests' apart
+  // (curl sent one request at a time: each took one batch at least).
+  double job_batches = 0, online_batches = 0;
+  for (auto& worker : cluster.workers) {
+    auto metrics = test::metrics_port_of(*worker);
+    job_batches += test::scraped_metric(metrics,
+                                        "fovea_worker_task_batches_total",
+                                        "kind=\"job\"")
+                     .value_or(0);
+    online_batches += test::scraped_metric(metrics,
+                                           "fovea_worker_task_batches_total",
+                                           "kind=\"online\"")
+                        .value_or(0);
+  }
+  CHECK(job_batches >= 1);
+  CHECK(online_batches >= 102);
   cluster.stop();
 }
 

@@ -37,8 +37,8 @@ uint16_t grpc_port_of(child_process& coordinator) {
   return *port;
 }
 
-uint16_t metrics_port_of(child_process& coordinator) {
-  auto line = printed_line(coordinator, "metrics on", 30s);
+uint16_t metrics_port_of(child_process& node) {
+  auto line = printed_line(node, "metrics on", 30s);
   REQUIRE(line);
   auto port = metrics_port(*line);
   REQUIRE(port);

@@ -17,8 +17,8 @@ namespace fovea::test {
 uint16_t oip_port_of(child_process& coordinator);
 /// The port of the coordinator's gRPC endpoints (REQUIREs its line).
 uint16_t grpc_port_of(child_process& coordinator);
-/// The port of its /metrics (REQUIREs its line).
-uint16_t metrics_port_of(child_process& coordinator);
+/// The port of a node's /metrics (REQUIREs its line).
+uint16_t metrics_port_of(child_process& node);
 
 /// The first `count` Fashion-MNIST test images, imported by `fovea
 /// dataset` into DIR/some, in name order.
