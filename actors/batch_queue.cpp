@@ -13,10 +13,13 @@ batch_queue::ticket batch_queue::push(decoded_batch batch,
   assert(!batch.images.empty());
   untaken_ += batch.images.size();
   auto at = entries_.end();
-  if (urgent) // model batches take from the front: it is next but for those
-    at = std::find_if(entries_.begin(), entries_.end(), [](const entry& e) {
-      return !e.urgent && e.taken == 0;
-    });
+  // Model batches take from the front: an urgent request goes behind the
+  // urgent ones before it and ahead of every job request, even one a pass
+  // has started (its rest waits a pass): else the next pass would carry
+  // that rest, up to a whole batch of the jobs' images, before it.
+  if (urgent)
+    at = std::find_if(entries_.begin(), entries_.end(),
+                      [](const entry& e) { return !e.urgent; });
   entries_.insert(at, entry{next_, std::move(batch), now, 0, 0, {}, urgent});
   return next_++;
 }
@@ -79,15 +82,16 @@ std::vector<batch_queue::completed> batch_queue::finish(const model_batch& batch
     e.done += piece.count;
     offset += piece.count;
   }
-  // Model batches run one at a time and in queue order, so requests
-  // complete in order: the finished ones are at the front.
+  // An urgent request may finish ahead of one started before it: the
+  // finished ones leave from wherever they are, in queue order.
   std::vector<completed> complete;
-  while (!entries_.empty()
-         && entries_.front().done == entries_.front().batch.images.size()) {
-    auto& e = entries_.front();
-    complete.push_back({e.id, std::move(e.batch.rows), std::move(e.failure)});
-    entries_.pop_front();
-  }
+  auto finished = [](const entry& e) {
+    return e.done == e.batch.images.size();
+  };
+  for (auto& e : entries_)
+    if (finished(e))
+      complete.push_back({e.id, std::move(e.batch.rows), std::move(e.failure)});
+  std::erase_if(entries_, finished);
   return complete;
 }
 

@@ -2,7 +2,8 @@
 //
 // Requests (decoded batches of tasks, one per coordinator batch) queue in
 // arrival order, except that an urgent one (an inference request's) goes
-// ahead of every request not yet started; a model batch takes images from the front, across request
+// ahead of every job request, even one a model batch has started (its rest
+// waits); a model batch takes images from the front, across request
 // boundaries, so several small requests make one large forward pass and a
 // large request may span two. A request is complete once every one of its
 // images has been through the model. Plain logic for the model runner actor,
@@ -41,8 +42,8 @@ public:
   explicit batch_queue(size_t input_size) : input_size_(input_size) {}
 
   /// Queues a request that has at least one image; returns its ticket.
-  /// An urgent one goes behind the requests already started and the
-  /// urgent ones before it, ahead of the rest.
+  /// An urgent one goes behind the urgent ones before it, ahead of every
+  /// other (a started one's untaken images included).
   ticket push(decoded_batch batch, clock::time_point now,
               bool urgent = false);
 

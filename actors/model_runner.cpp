@@ -19,6 +19,15 @@ void flush_soon(runner_pointer self) {
     self->send(self, flush_atom::value);
 }
 
+// For an inference request: a flush in the urgent queue, which CAF takes
+// ahead of the jobs' batches waiting in the normal one. A normal flush
+// lands behind them, so the request would wait while the runner decoded
+// every job batch in its mailbox.
+void flush_urgently(runner_pointer self) {
+  if (!std::exchange(self->state.urgent_flush_sent, true))
+    self->send<caf::message_priority::high>(self, flush_atom::value);
+}
+
 // Wakes the runner when the oldest queued image has waited its delay.
 actor_flow flush_after(runner_pointer self, caf::timespan delay) {
   self->state.delayed_flush_armed = true;
@@ -43,8 +52,8 @@ void step(runner_pointer self) {
   auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
     now - queue.oldest());
   // Inference requests do not wait for company, nor for a full batch of
-  // the jobs' images behind them: a pass of what is ahead of them runs now
-  // (the jobs' images that came later join the pass after).
+  // the jobs' images behind them: a pass of them alone runs now (they are
+  // ahead of every job image in the queue; see batch_queue.hpp).
   auto urgent = queue.through_urgent();
   auto size = urgent > 0 ? std::min(urgent, st.policy.max_batch_size)
                          : st.policy.batch_to_run(queue.images(), waited);
@@ -90,8 +99,11 @@ void step(runner_pointer self) {
       promise.deliver(make_error(errc::bad_model, request.failure));
     st.waiting.erase(waiting);
   }
-  // Whatever arrived during this pass is in the mailbox ahead of the flush.
-  if (queue.images() > 0)
+  // Whatever arrived during this pass is in the mailbox ahead of the flush
+  // (of its own queue: requests left ahead of the jobs go on at once).
+  if (queue.through_urgent() > 0)
+    flush_urgently(self);
+  else if (queue.images() > 0)
     flush_soon(self);
 }
 
@@ -112,7 +124,10 @@ queue_batch(runner_pointer self, decoded_batch batch, bool held) {
   st.waiting.emplace(ticket, model_runner_state::request{promise, held});
   if (held)
     st.hold(+1);
-  flush_soon(self);
+  if (urgent)
+    flush_urgently(self);
+  else
+    flush_soon(self);
   return promise;
 }
 
@@ -145,7 +160,10 @@ model_runner(runner_pointer self, std::shared_ptr<model> engine,
       return queue_batch(self, std::move(batch), false);
     },
     [self](flush_atom) {
-      self->state.flush_sent = false;
+      if (self->current_message_id().is_urgent_message())
+        self->state.urgent_flush_sent = false;
+      else
+        self->state.flush_sent = false;
       step(self);
     },
   };

@@ -65,6 +65,7 @@ struct model_runner_state {
   };
   std::map<batch_queue::ticket, request> waiting;
   bool flush_sent = false;          ///< a flush is in the mailbox
+  bool urgent_flush_sent = false;   ///< one is in its urgent queue
   bool delayed_flush_armed = false; ///< a flush will come after the delay
   std::shared_ptr<worker_metrics> metrics; ///< null: off
   runner_decoding decoding;
