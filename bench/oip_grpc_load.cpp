@@ -103,7 +103,8 @@ struct load {
   bool answer_by(clock_type::time_point until) {
     void* tag = nullptr;
     bool done = false;
-    auto deadline = std::chrono::system_clock::now() + (until - clock_type::now());
+    auto deadline = std::chrono::system_clock::now()
+                    + (until - clock_type::now());
     if (queue.AsyncNext(&tag, &done, deadline)
         != grpc::CompletionQueue::GOT_EVENT)
       return false;
