@@ -14,6 +14,7 @@
 
 #include "app/oip_routes.hpp"
 #include "app/oip_serving.hpp"
+#include "edge/grpc_runtime.hpp"
 #include "edge/oip_grpc.hpp"
 #include "messages/errors.hpp"
 #include "open_inference_grpc.grpc.pb.h"
@@ -430,6 +431,7 @@ std::unique_ptr<oip_grpc_server>
 oip_grpc_server::start(oip_grpc_options options,
                        std::shared_ptr<online_gateway> gateway,
                        std::string& problem) {
+  tune_grpc_runtime();
   std::unique_ptr<oip_grpc_server> result{new oip_grpc_server};
   result->state_ = std::make_unique<state>();
   auto& s = *result->state_;

@@ -28,6 +28,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "edge/grpc_runtime.hpp"
 #include "open_inference_grpc.grpc.pb.h"
 
 using clock_type = std::chrono::steady_clock;
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
                  "SECONDS [IN_FLIGHT]\n";
     return 2;
   }
+  fovea::tune_grpc_runtime(); // as the server does: this client shares its cores
   load l;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
