@@ -1,20 +1,25 @@
 #include "app/oip_grpc_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 
 #include "app/oip_routes.hpp"
 #include "app/oip_serving.hpp"
 #include "edge/grpc_runtime.hpp"
+#include "edge/grpc_unary_call.hpp"
 #include "edge/oip_grpc.hpp"
 #include "messages/errors.hpp"
 #include "open_inference_grpc.grpc.pb.h"
@@ -24,28 +29,26 @@ namespace fovea {
 namespace {
 
 namespace fs = std::filesystem;
-using grpc::CallbackServerContext;
-using grpc::ServerUnaryReactor;
 using grpc::Status;
 using grpc::StatusCode;
 
 // gRPC's code for an error of the coordinator's, by its HTTP status.
 StatusCode code_of(const caf::error& err) {
   switch (oip_status_of(err)) {
-    case 400:
-      return StatusCode::INVALID_ARGUMENT;
-    case 403:
-      return StatusCode::PERMISSION_DENIED;
-    case 404:
-      return StatusCode::NOT_FOUND;
-    case 429:
-    case 503:
-      return StatusCode::RESOURCE_EXHAUSTED;
-    case 504:
-      return StatusCode::DEADLINE_EXCEEDED;
-    default:
-      return err.category() == caf::atom("system") ? StatusCode::UNAVAILABLE
-                                                   : StatusCode::INTERNAL;
+  case 400:
+    return StatusCode::INVALID_ARGUMENT;
+  case 403:
+    return StatusCode::PERMISSION_DENIED;
+  case 404:
+    return StatusCode::NOT_FOUND;
+  case 429:
+  case 503:
+    return StatusCode::RESOURCE_EXHAUSTED;
+  case 504:
+    return StatusCode::DEADLINE_EXCEEDED;
+  default:
+    return err.category() == caf::atom("system") ? StatusCode::UNAVAILABLE
+                                                 : StatusCode::INTERNAL;
   }
 }
 
@@ -57,7 +60,7 @@ struct caller {
   peer_role role = peer_role::unauthenticated;
 };
 
-caller caller_of(const CallbackServerContext& context, bool tls) {
+caller caller_of(const grpc::ServerContext& context, bool tls) {
   caller who;
   if (!tls)
     return who;
@@ -70,9 +73,9 @@ caller caller_of(const CallbackServerContext& context, bool tls) {
   bio_ptr bio{BIO_new_mem_buf(pem.front().data(),
                               static_cast<int>(pem.front().size()))};
   x509_ptr certificate{
-    bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr};
-  who.known = certificate
-              && read_identity(certificate.get(), who.name, who.role);
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr};
+  who.known =
+      certificate && read_identity(certificate.get(), who.name, who.role);
   return who;
 }
 
@@ -85,174 +88,251 @@ std::string file_text(const std::string& path) {
   return text.str();
 }
 
-// One ModelInfer call: finished once, by the coordinator's answer or by
-// the client's cancel, whichever comes first.
-class infer_call : public ServerUnaryReactor {
+} // namespace
+
+// The service's calls, on the queues the server gives it (not in the
+// anonymous namespace: the server's state holds it).
+class oip_grpc_service {
 public:
-  infer_call(std::shared_ptr<online_gateway> gateway,
-             inference::ModelInferResponse* response)
-    : shared_(std::make_shared<shared>()) {
-    shared_->gateway = std::move(gateway);
-    shared_->response = response;
-    shared_->call = this;
+  using async = inference::GRPCInferenceService::AsyncService;
+
+  oip_grpc_service(std::shared_ptr<online_gateway> gateway,
+                   oip_grpc_options options)
+      : gateway_(std::move(gateway)), options_(std::move(options)) {}
+
+  grpc::Service& grpc_service() { return async_; }
+
+  /// Asks gRPC for the calls `queue`'s thread serves: several ModelInfer
+  /// calls at once, so that a burst of them waits for no other.
+  void serve(grpc::ServerCompletionQueue& queue,
+             const std::atomic<bool>& stopping) {
+    using namespace inference;
+    start<ServerLiveRequest, ServerLiveResponse>(&async::RequestServerLive,
+                                                 live_, queue, stopping);
+    start<ServerReadyRequest, ServerReadyResponse>(&async::RequestServerReady,
+                                                   ready_, queue, stopping);
+    start<ServerMetadataRequest, ServerMetadataResponse>(
+        &async::RequestServerMetadata, metadata_, queue, stopping);
+    start<ModelReadyRequest, ModelReadyResponse>(&async::RequestModelReady,
+                                                 model_ready_, queue, stopping);
+    start<ModelMetadataRequest, ModelMetadataResponse>(
+        &async::RequestModelMetadata, model_metadata_, queue, stopping);
+    for (int i = 0; i < infer_calls_asked; ++i)
+      start<ModelInferRequest, ModelInferResponse>(&async::RequestModelInfer,
+                                                   infer_, queue, stopping);
   }
-
-  // What outlives the call: the gateway's callback may come after it.
-  struct shared {
-    std::mutex mutex;
-    bool finished = false;
-    bool cancelled = false;
-    uint64_t key = 0;
-    std::shared_ptr<online_gateway> gateway;
-    inference::ModelInferResponse* response = nullptr;
-    infer_call* call = nullptr;
-
-    /// Takes the right to finish the call; false if it is taken.
-    bool take() {
-      std::lock_guard guard{mutex};
-      if (finished)
-        return false;
-      finished = true;
-      return true;
-    }
-  };
-
-  std::shared_ptr<shared> state() const { return shared_; }
-
-  /// Finishes with `status` unless already finished.
-  static void finish(const std::shared_ptr<shared>& s, Status status) {
-    if (s->take())
-      s->call->Finish(std::move(status));
-  }
-
-  /// The request went to the coordinator as `key`.
-  static void started(const std::shared_ptr<shared>& s, uint64_t key) {
-    bool abandon = false;
-    {
-      std::lock_guard guard{s->mutex};
-      s->key = key;
-      abandon = s->cancelled;
-    }
-    if (abandon)
-      s->gateway->abandon(key);
-  }
-
-  void OnCancel() override {
-    uint64_t key = 0;
-    {
-      std::lock_guard guard{shared_->mutex};
-      shared_->cancelled = true;
-      key = shared_->key;
-    }
-    if (key != 0)
-      shared_->gateway->abandon(key);
-    finish(shared_, Status::CANCELLED);
-  }
-
-  void OnDone() override { delete this; }
 
 private:
-  std::shared_ptr<shared> shared_;
-};
+  // ModelInfer calls asked of gRPC at once per queue.
+  static constexpr int infer_calls_asked = 16;
 
-class service final : public inference::GRPCInferenceService::CallbackService {
-public:
-  service(std::shared_ptr<online_gateway> gateway, oip_grpc_options options)
-    : gateway_(std::move(gateway)), options_(std::move(options)) {}
+  // Declared before the handlers, which read options_ when made.
+  async async_;
+  std::shared_ptr<online_gateway> gateway_;
+  oip_grpc_options options_;
+  /// A copy of options_ that answers arriving after the server stopped
+  /// may still read.
+  std::shared_ptr<const oip_grpc_options> serving_ =
+      std::make_shared<const oip_grpc_options>(options_);
 
-  ServerUnaryReactor* ServerLive(CallbackServerContext* context,
-                                 const inference::ServerLiveRequest*,
-                                 inference::ServerLiveResponse* response) override {
-    return answer_now(context, needs::health, [response] {
-      response->set_live(true);
+  using models_or_error = caf::expected<std::vector<served_model>>;
+
+  template <class Request, class Response>
+  using call = grpc_unary_call<async, Request, Response>;
+
+  template <class Response>
+  using reply_ptr = std::shared_ptr<unary_reply<Response>>;
+
+  template <class Request, class Response>
+  using handler =
+      std::shared_ptr<const typename call<Request, Response>::handler_fn>;
+
+  template <class Request, class Response>
+  void start(typename call<Request, Response>::ask_fn ask,
+             const handler<Request, Response>& with,
+             grpc::ServerCompletionQueue& queue,
+             const std::atomic<bool>& stopping) {
+    call<Request, Response>::start(async_, ask, with, queue, stopping);
+  }
+
+  template <class Request, class Response, class Fn>
+  static handler<Request, Response> make_handler(Fn fn) {
+    return std::make_shared<const typename call<Request, Response>::handler_fn>(
+        std::move(fn));
+  }
+
+  bool tls() const { return options_.tls.has_value(); }
+
+  // Answers at once with what `fill` writes, if the caller may ask.
+  template <class Response, class Fill>
+  void answer_now(const grpc::ServerContext& context, needs what,
+                  const reply_ptr<Response>& reply, Fill fill) const {
+    auto refused = authorize(context, what);
+    reply->answer([&](Response& response) {
+      if (refused)
+        return *refused;
+      fill(response);
+      return Status::OK;
     });
   }
 
-  ServerUnaryReactor* ServerMetadata(CallbackServerContext* context,
-                                     const inference::ServerMetadataRequest*,
-                                     inference::ServerMetadataResponse* response) override {
-    return answer_now(context, needs::health, [this, response] {
-      response->set_name("fovea");
-      response->set_version(options_.version);
-      response->add_extensions("binary_tensor_data");
-      response->add_extensions("classification");
+  // Answers with `answer(models, response)` once the gateway says what the
+  // coordinator serves (or why it could not), if the caller may ask.
+  // `answer` outlives the server (it must not hold `this`), and reads its
+  // request only while the reply is open: answer() runs it only then.
+  template <class Response, class Answer>
+  void answer_with_models(const grpc::ServerContext& context, needs what,
+                          const reply_ptr<Response>& reply,
+                          Answer answer) const {
+    if (auto refused = authorize(context, what)) {
+      reply->fail(*refused);
+      return;
+    }
+    gateway_->models([reply, answer](models_or_error models) {
+      reply->answer(
+          [&](Response& response) { return answer(models, response); });
     });
   }
 
-  ServerUnaryReactor* ServerReady(CallbackServerContext* context,
-                                  const inference::ServerReadyRequest*,
-                                  inference::ServerReadyResponse* response) override {
-    return answer_with_models(
-      context, needs::health, [response](const models_or_error& models) {
-        response->set_ready(models
-                            && std::any_of(models->begin(), models->end(),
+  static Status not_served(const std::string& name,
+                           const std::string& version) {
+    return Status{StatusCode::NOT_FOUND,
+                  "model " + model_text(name, version) + " is not served"};
+  }
+
+  // Why `who` may not make a call that `what` needs, if not.
+  std::optional<Status> refusal(const caller& who, needs what) const {
+    if (!tls())
+      return std::nullopt;
+    auto allowed = who.role == peer_role::client ||
+                   who.role == peer_role::operator_ ||
+                   (what == needs::health && who.role == peer_role::monitor);
+    if (who.known && allowed)
+      return std::nullopt;
+    return Status{StatusCode::PERMISSION_DENIED,
+                  who.known ? "a certificate of role " +
+                                  std::string{to_string(who.role)} +
+                                  " may not call this"
+                            : std::string{"no fovea client certificate"}};
+  }
+
+  std::optional<Status> authorize(const grpc::ServerContext& context,
+                                  needs what) const {
+    return refusal(caller_of(context, tls()), what);
+  }
+
+  // A handler answering at once with what `fill(response)` writes.
+  template <class Request, class Response, class Fill>
+  handler<Request, Response> at_once(needs what, Fill fill) {
+    return make_handler<Request, Response>(
+        [this, what, fill](grpc::ServerContext& context, const Request&,
+                           const reply_ptr<Response>& reply) {
+          answer_now(context, what, reply, fill);
+        });
+  }
+
+  // A handler answering with `answer(request, models, response)`.
+  template <class Request, class Response, class Answer>
+  handler<Request, Response> from_models(needs what, Answer answer) {
+    return make_handler<Request, Response>(
+        [this, what, answer](grpc::ServerContext& context,
+                             const Request& request,
+                             const reply_ptr<Response>& reply) {
+          answer_with_models(
+              context, what, reply,
+              [answer, request = &request](const models_or_error& models,
+                                           Response& response) {
+                return answer(*request, models, response);
+              });
+        });
+  }
+
+  handler<inference::ServerLiveRequest, inference::ServerLiveResponse> live_ =
+      at_once<inference::ServerLiveRequest, inference::ServerLiveResponse>(
+          needs::health, [](auto& response) { response.set_live(true); });
+
+  handler<inference::ServerMetadataRequest, inference::ServerMetadataResponse>
+      metadata_ = at_once<inference::ServerMetadataRequest,
+                          inference::ServerMetadataResponse>(
+          needs::health, [version = options_.version](auto& response) {
+            response.set_name("fovea");
+            response.set_version(version);
+            response.add_extensions("binary_tensor_data");
+            response.add_extensions("classification");
+          });
+
+  handler<inference::ServerReadyRequest, inference::ServerReadyResponse>
+      ready_ = from_models<inference::ServerReadyRequest,
+                           inference::ServerReadyResponse>(
+          needs::health,
+          [](const auto&, const models_or_error& models, auto& response) {
+            response.set_ready(models &&
+                               std::any_of(models->begin(), models->end(),
                                            [](const served_model& m) {
                                              return m.workers > 0;
                                            }));
-        return Status::OK;
-      });
-  }
+            return Status::OK;
+          });
 
-  ServerUnaryReactor* ModelReady(CallbackServerContext* context,
-                                 const inference::ModelReadyRequest* request,
-                                 inference::ModelReadyResponse* response) override {
-    return answer_with_models(
-      context, needs::inference,
-      [request, response](const models_or_error& models) {
-        auto* served = models ? find_served_model(*models, request->name(),
-                                                  request->version())
-                              : nullptr;
-        response->set_ready(served && served->workers > 0);
-        return Status::OK;
-      });
-  }
+  handler<inference::ModelReadyRequest, inference::ModelReadyResponse>
+      model_ready_ = from_models<inference::ModelReadyRequest,
+                                 inference::ModelReadyResponse>(
+          needs::inference, [](const auto& request,
+                               const models_or_error& models, auto& response) {
+            auto* served = models ? find_served_model(*models, request.name(),
+                                                      request.version())
+                                  : nullptr;
+            response.set_ready(served && served->workers > 0);
+            return Status::OK;
+          });
 
-  ServerUnaryReactor* ModelMetadata(CallbackServerContext* context,
-                                    const inference::ModelMetadataRequest* request,
-                                    inference::ModelMetadataResponse* response) override {
-    return answer_with_models(
-      context, needs::inference,
-      [request, response](const models_or_error& models) {
-        if (!models)
-          return Status{code_of(models.error()), describe(models.error())};
-        auto* served
-          = find_served_model(*models, request->name(), request->version());
-        if (!served)
-          return not_served(request->name(), request->version());
-        write_grpc_model_metadata(info_of(*served), *response);
-        return Status::OK;
-      });
-  }
+  handler<inference::ModelMetadataRequest, inference::ModelMetadataResponse>
+      model_metadata_ = from_models<inference::ModelMetadataRequest,
+                                    inference::ModelMetadataResponse>(
+          needs::inference, [](const auto& request,
+                               const models_or_error& models, auto& response) {
+            if (!models)
+              return Status{code_of(models.error()), describe(models.error())};
+            auto* served =
+                find_served_model(*models, request.name(), request.version());
+            if (!served)
+              return not_served(request.name(), request.version());
+            write_grpc_model_metadata(info_of(*served), response);
+            return Status::OK;
+          });
 
-  ServerUnaryReactor* ModelInfer(CallbackServerContext* context,
-                                 const inference::ModelInferRequest* request,
-                                 inference::ModelInferResponse* response) override {
-    auto* call = new infer_call(gateway_, response);
-    auto state = call->state();
-    auto who = caller_of(*context, tls());
+  handler<inference::ModelInferRequest, inference::ModelInferResponse> infer_ =
+      make_handler<inference::ModelInferRequest, inference::ModelInferResponse>(
+          [this](grpc::ServerContext& context,
+                 const inference::ModelInferRequest& request,
+                 const reply_ptr<inference::ModelInferResponse>& reply) {
+            infer(context, request, reply);
+          });
+
+  void infer(const grpc::ServerContext& context,
+             const inference::ModelInferRequest& request,
+             const reply_ptr<inference::ModelInferResponse>& reply) const {
+    auto who = caller_of(context, tls());
     if (auto refused = refusal(who, needs::inference)) {
-      infer_call::finish(state, *refused);
-      return call;
+      reply->fail(*refused);
+      return;
     }
     // The call's own deadline, if the client set one (gRPC's "infinite"
     // is far past the server's limit).
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      context->deadline() - std::chrono::system_clock::now());
+        context.deadline() - std::chrono::system_clock::now());
     auto principal = who.known ? who.name : std::string{"unauthenticated"};
     // Not `this`: the answer may come after the server stopped.
-    gateway_->models([serving = serving_, state, request, principal,
-                      left](caf::expected<std::vector<served_model>> models) {
+    gateway_->models([serving = serving_, gateway = gateway_, reply,
+                      request = &request, principal,
+                      left](models_or_error models) {
       std::optional<Status> failed;
       std::optional<oip_infer_request> read;
       served_model served;
-      {
-        // gRPC frees `request` once the call is finished (a client's
-        // cancel finishes it): read it only while it is not.
-        std::lock_guard guard{state->mutex};
-        if (state->finished)
-          return;
-        auto* found = models ? find_served_model(*models,
-                                                 request->model_name(),
+      // gRPC frees `request` once the call is answered (a client's cancel
+      // answers it): read it only while it is not.
+      auto open = reply->while_open([&] {
+        auto* found = models ? find_served_model(*models, request->model_name(),
                                                  request->model_version())
                              : nullptr;
         if (!models) {
@@ -266,83 +346,23 @@ public:
           if (parsed)
             read = std::move(*parsed);
           else
-            failed = Status{StatusCode::INVALID_ARGUMENT,
-                            describe(parsed.error())};
+            failed =
+                Status{StatusCode::INVALID_ARGUMENT, describe(parsed.error())};
         }
-      }
+      });
+      if (!open)
+        return;
       if (failed)
-        infer_call::finish(state, std::move(*failed));
+        reply->fail(std::move(*failed));
       else
-        run(serving, state, std::move(*read), served, principal, left);
+        run(serving, gateway, reply, std::move(*read), served, principal, left);
     });
-    return call;
-  }
-
-private:
-  using models_or_error = caf::expected<std::vector<served_model>>;
-
-  bool tls() const { return options_.tls.has_value(); }
-
-  // A call answered at once by `fill`, if the caller may make it.
-  template <class Fill>
-  ServerUnaryReactor* answer_now(CallbackServerContext* context, needs what,
-                                 Fill fill) {
-    auto* reactor = context->DefaultReactor();
-    if (auto refused = authorize(*context, what)) {
-      reactor->Finish(*refused);
-      return reactor;
-    }
-    fill();
-    reactor->Finish(Status::OK);
-    return reactor;
-  }
-
-  // A call answered by `answer` from what the coordinator serves (or why
-  // it could not say), if the caller may make it.
-  template <class Answer>
-  ServerUnaryReactor* answer_with_models(CallbackServerContext* context,
-                                         needs what, Answer answer) {
-    auto* reactor = context->DefaultReactor();
-    if (auto refused = authorize(*context, what)) {
-      reactor->Finish(*refused);
-      return reactor;
-    }
-    gateway_->models([reactor, answer](models_or_error models) {
-      reactor->Finish(answer(models));
-    });
-    return reactor;
-  }
-
-  static Status not_served(const std::string& name,
-                           const std::string& version) {
-    return Status{StatusCode::NOT_FOUND,
-                  "model " + model_text(name, version) + " is not served"};
-  }
-
-  // Why `who` may not make a call that `what` needs, if not.
-  std::optional<Status> refusal(const caller& who, needs what) const {
-    if (!tls())
-      return std::nullopt;
-    auto allowed = who.role == peer_role::client
-                   || who.role == peer_role::operator_
-                   || (what == needs::health && who.role == peer_role::monitor);
-    if (who.known && allowed)
-      return std::nullopt;
-    return Status{StatusCode::PERMISSION_DENIED,
-                  who.known ? "a certificate of role "
-                                + std::string{to_string(who.role)}
-                                + " may not call this"
-                            : std::string{"no fovea client certificate"}};
-  }
-
-  std::optional<Status> authorize(const CallbackServerContext& context,
-                                  needs what) const {
-    return refusal(caller_of(context, tls()), what);
   }
 
   // Sends `read`, taken from the wire, to the coordinator.
   static void run(const std::shared_ptr<const oip_grpc_options>& serving,
-                  const std::shared_ptr<infer_call::shared>& state,
+                  const std::shared_ptr<online_gateway>& gateway,
+                  const reply_ptr<inference::ModelInferResponse>& reply,
                   oip_infer_request read, const served_model& served,
                   const std::string& principal,
                   std::chrono::milliseconds left) {
@@ -351,42 +371,34 @@ private:
     auto server = serving->timeout;
     if (left < server)
       server = std::max(left, std::chrono::milliseconds{1});
-    auto online = online_request_of(*request, served, model, principal,
-                                    server);
+    auto online = online_request_of(*request, served, model, principal, server);
     auto deadline_ms = online.timeout_ms;
-    auto key = state->gateway->infer(
-      std::move(online),
-      [state, request, model,
-       deadline_ms](caf::expected<std::vector<prediction>> rows) {
-        if (!rows) {
-          infer_call::finish(state,
-                             Status{code_of(rows.error()),
-                                    failure_text(rows.error(), deadline_ms)});
-          return;
-        }
-        auto probabilities = probabilities_of(*rows, model.labels.size());
-        if (!probabilities) {
-          infer_call::finish(state,
-                             Status{code_of(probabilities.error()),
-                                    describe(probabilities.error())});
-          return;
-        }
-        if (!state->take())
-          return;
-        write_grpc_infer_answer(*request, model, *probabilities,
-                                *state->response);
-        state->call->Finish(Status::OK);
-      });
-    infer_call::started(state, key);
+    auto key = gateway->infer(
+        std::move(online), [reply, request, model, deadline_ms](
+                               caf::expected<std::vector<prediction>> rows) {
+          if (!rows) {
+            reply->fail(Status{code_of(rows.error()),
+                               failure_text(rows.error(), deadline_ms)});
+            return;
+          }
+          auto probabilities = probabilities_of(*rows, model.labels.size());
+          if (!probabilities) {
+            reply->fail(Status{code_of(probabilities.error()),
+                               describe(probabilities.error())});
+            return;
+          }
+          reply->answer([&](inference::ModelInferResponse& response) {
+            write_grpc_infer_answer(*request, model, *probabilities, response);
+            return Status::OK;
+          });
+        });
+    // A client that goes abandons its request: the coordinator drops it.
+    if (!reply->on_cancel([gateway, key] { gateway->abandon(key); }))
+      gateway->abandon(key);
   }
-
-  std::shared_ptr<online_gateway> gateway_;
-  oip_grpc_options options_;
-  /// A copy of options_ that answers arriving after the server stopped
-  /// may still read.
-  std::shared_ptr<const oip_grpc_options> serving_
-    = std::make_shared<const oip_grpc_options>(options_);
 };
+
+namespace {
 
 // A folder holding `crl` under the name OpenSSL's hashed lookup wants
 // (<issuer hash>.r0), which is how gRPC 1.51 takes a revocation list.
@@ -418,10 +430,21 @@ std::string crl_folder(const std::string& crl, std::string& problem) {
 
 } // namespace
 
+// Threads that serve calls, each with its own completion queue: half the
+// cores, as the node's actors and LibTorch want the rest (on 2 cores, one;
+// at most 4, which parse and answer far more calls than a coordinator's
+// workers can classify).
+unsigned grpc_threads() {
+  return std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u);
+}
+
 struct oip_grpc_server::state {
   oip_grpc_options options;
-  std::unique_ptr<grpc::Service> served;
+  std::unique_ptr<oip_grpc_service> served;
   std::unique_ptr<grpc::Server> server;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
   int port = 0;
   std::string crl_dir;
   std::once_flag stopped;
@@ -443,14 +466,14 @@ oip_grpc_server::start(oip_grpc_options options,
       return nullptr;
     using namespace grpc::experimental;
     auto provider = std::make_shared<StaticDataCertificateProvider>(
-      file_text(files.ca),
-      std::vector<IdentityKeyCertPair>{
-        {file_text(files.key), file_text(files.certificate)}});
+        file_text(files.ca),
+        std::vector<IdentityKeyCertPair>{
+            {file_text(files.key), file_text(files.certificate)}});
     TlsServerCredentialsOptions tls{provider};
     tls.watch_root_certs();
     tls.watch_identity_key_cert_pairs();
     tls.set_cert_request_type(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     if (!files.crl.empty()) {
       s.crl_dir = crl_folder(files.crl, problem);
       if (s.crl_dir.empty())
@@ -461,21 +484,24 @@ oip_grpc_server::start(oip_grpc_options options,
   } else {
     credentials = grpc::InsecureServerCredentials();
   }
-  s.served = std::make_unique<service>(std::move(gateway), options);
+  s.served = std::make_unique<oip_grpc_service>(std::move(gateway), options);
   grpc::ServerBuilder builder;
   auto host = options.host.find(':') != std::string::npos
-                ? "[" + options.host + "]"
-                : options.host;
+                  ? "[" + options.host + "]"
+                  : options.host;
   builder.AddListeningPort(host + ":" + std::to_string(options.port),
                            credentials, &s.port);
-  builder.RegisterService(s.served.get());
-  auto limit = oip_grpc_message_limit(options.limits,
-                                      options.max_queued_bytes);
+  builder.RegisterService(&s.served->grpc_service());
+  for (unsigned i = 0; i < grpc_threads(); ++i)
+    s.queues.push_back(builder.AddCompletionQueue());
+  auto limit = oip_grpc_message_limit(options.limits, options.max_queued_bytes);
   builder.SetMaxReceiveMessageSize(limit);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                             static_cast<int>(options.max_streams_per_connection));
-  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
-                             static_cast<int>(options.handshake_timeout.count()));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(options.max_streams_per_connection));
+  builder.AddChannelArgument(
+      GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+      static_cast<int>(options.handshake_timeout.count()));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
                              static_cast<int>(options.idle_timeout.count()));
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 << 10);
@@ -486,12 +512,24 @@ oip_grpc_server::start(oip_grpc_options options,
   builder.SetResourceQuota(quota);
   s.server = builder.BuildAndStart();
   if (!s.server || s.port == 0) {
-    problem = "cannot listen on " + host + ":" + std::to_string(options.port)
-              + " for gRPC";
+    problem = "cannot listen on " + host + ":" + std::to_string(options.port) +
+              " for gRPC";
+    for (auto& queue : s.queues) {
+      queue->Shutdown();
+      run_completion_queue(*queue); // drains it: nothing was asked of it
+    }
     std::error_code ec;
     if (!s.crl_dir.empty())
       fs::remove_all(s.crl_dir, ec);
     return nullptr;
+  }
+  for (auto& queue : s.queues) {
+    s.served->serve(*queue, s.stopping);
+    s.threads.emplace_back([&queue = *queue] {
+      // Named so that bench/run counts its CPU as gRPC's.
+      pthread_setname_np(pthread_self(), "oip-grpc");
+      run_completion_queue(queue);
+    });
   }
   return result;
 }
@@ -505,8 +543,15 @@ void oip_grpc_server::stop() {
     return;
   std::call_once(state_->stopped, [this] {
     // Calls still waiting are cancelled at once: each abandons its request.
+    // The queues' threads keep handling events until gRPC is done with
+    // every call; only then may the queues shut down.
+    state_->stopping = true;
     state_->server->Shutdown(std::chrono::system_clock::now());
     state_->server->Wait();
+    for (auto& queue : state_->queues)
+      queue->Shutdown();
+    for (auto& thread : state_->threads)
+      thread.join();
     std::error_code ec;
     if (!state_->crl_dir.empty())
       fs::remove_all(state_->crl_dir, ec);
@@ -519,10 +564,10 @@ uint16_t oip_grpc_server::port() const noexcept {
 
 std::string oip_grpc_server::url() const {
   auto host = state_->options.host.find(':') != std::string::npos
-                ? "[" + state_->options.host + "]"
-                : state_->options.host;
-  return std::string{state_->options.tls ? "grpcs://" : "grpc://"} + host
-         + ":" + std::to_string(state_->port);
+                  ? "[" + state_->options.host + "]"
+                  : state_->options.host;
+  return std::string{state_->options.tls ? "grpcs://" : "grpc://"} + host +
+         ":" + std::to_string(state_->port);
 }
 
 } // namespace fovea

@@ -22,6 +22,10 @@
 //   NOT_FOUND, a bad request or image INVALID_ARGUMENT;
 // - a call its client cancels abandons its request: the coordinator drops
 //   its queued images; each call is finished exactly once;
+// - calls are served through gRPC's completion-queue API
+//   (edge/grpc_unary_call.hpp) on the server's own threads, named
+//   "oip-grpc" (half the cores, 1 to 4): each thread polls, reads and hands
+//   its calls to the gateway itself;
 // - stop() (and the destructor) cancels the calls in flight and returns
 //   once gRPC has finished them all, before the gateway may close.
 #pragma once

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <map>
 #include <sstream>
 
@@ -357,6 +358,20 @@ TEST_CASE("a gRPC inference call past its deadline gets DEADLINE_EXCEEDED, "
   cluster.workers[0]->signal(SIGCONT);
   auto back = test::grpc_calls(port, {{"ModelInfer", one}}, dir);
   CHECK(back[0].code == ok);
+
+  // The node stops while a call waits on the stopped worker: the server
+  // cancels the call, the client hears a status (not OK), and the node
+  // exits cleanly once gRPC is done with it.
+  cluster.workers[0]->signal(SIGSTOP);
+  auto waiting = std::async(std::launch::async, [&] {
+    return test::grpc_calls(port, {{"ModelInfer", one}}, dir);
+  });
+  CHECK(test::metric_reaches(metrics, "fovea_inference_requests_held", 1));
+  CHECK(cluster.coordinator->stop(SIGTERM, 60s) == 0);
+  auto cut = waiting.get();
+  CHECK(cut[0].code != ok);
+  CHECK(cut[0].code != -1);
+  cluster.workers[0]->signal(SIGCONT);
   cluster.stop();
 }
 
