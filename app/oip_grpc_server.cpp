@@ -104,22 +104,21 @@ public:
 
   /// Asks gRPC for the calls `queue`'s thread serves: several ModelInfer
   /// calls at once, so that a burst of them waits for no other.
-  void serve(grpc::ServerCompletionQueue& queue,
-             const std::atomic<bool>& stopping) {
+  void serve(grpc::ServerCompletionQueue& queue, grpc_call_count& count) {
     using namespace inference;
     start<ServerLiveRequest, ServerLiveResponse>(&async::RequestServerLive,
-                                                 live_, queue, stopping);
+                                                 live_, queue, count);
     start<ServerReadyRequest, ServerReadyResponse>(&async::RequestServerReady,
-                                                   ready_, queue, stopping);
+                                                   ready_, queue, count);
     start<ServerMetadataRequest, ServerMetadataResponse>(
-        &async::RequestServerMetadata, metadata_, queue, stopping);
+        &async::RequestServerMetadata, metadata_, queue, count);
     start<ModelReadyRequest, ModelReadyResponse>(&async::RequestModelReady,
-                                                 model_ready_, queue, stopping);
+                                                 model_ready_, queue, count);
     start<ModelMetadataRequest, ModelMetadataResponse>(
-        &async::RequestModelMetadata, model_metadata_, queue, stopping);
+        &async::RequestModelMetadata, model_metadata_, queue, count);
     for (int i = 0; i < infer_calls_asked; ++i)
       start<ModelInferRequest, ModelInferResponse>(&async::RequestModelInfer,
-                                                   infer_, queue, stopping);
+                                                   infer_, queue, count);
   }
 
 private:
@@ -150,9 +149,8 @@ private:
   template <class Request, class Response>
   void start(typename call<Request, Response>::ask_fn ask,
              const handler<Request, Response>& with,
-             grpc::ServerCompletionQueue& queue,
-             const std::atomic<bool>& stopping) {
-    call<Request, Response>::start(async_, ask, with, queue, stopping);
+             grpc::ServerCompletionQueue& queue, grpc_call_count& count) {
+    call<Request, Response>::start(async_, ask, with, queue, count);
   }
 
   template <class Request, class Response, class Fn>
@@ -444,7 +442,7 @@ struct oip_grpc_server::state {
   std::unique_ptr<grpc::Server> server;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
   std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
+  grpc_call_count calls;
   int port = 0;
   std::string crl_dir;
   std::once_flag stopped;
@@ -505,6 +503,10 @@ oip_grpc_server::start(oip_grpc_options options,
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
                              static_cast<int>(options.idle_timeout.count()));
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 << 10);
+  // gRPC binds with SO_REUSEPORT unless told not to: a second process
+  // (another node, or anyone's) could then listen on the same port and
+  // take a share of the calls. The port is this node's alone.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // All calls' memory: two of the largest messages being read besides what
   // the coordinator already holds.
   grpc::ResourceQuota quota{"fovea-oip-grpc"};
@@ -514,17 +516,10 @@ oip_grpc_server::start(oip_grpc_options options,
   if (!s.server || s.port == 0) {
     problem = "cannot listen on " + host + ":" + std::to_string(options.port) +
               " for gRPC";
-    for (auto& queue : s.queues) {
-      queue->Shutdown();
-      run_completion_queue(*queue); // drains it: nothing was asked of it
-    }
-    std::error_code ec;
-    if (!s.crl_dir.empty())
-      fs::remove_all(s.crl_dir, ec);
-    return nullptr;
+    return nullptr; // the destructor lets go of what was made
   }
   for (auto& queue : s.queues) {
-    s.served->serve(*queue, s.stopping);
+    s.served->serve(*queue, s.calls);
     s.threads.emplace_back([&queue = *queue] {
       // Named so that bench/run counts its CPU as gRPC's.
       pthread_setname_np(pthread_self(), "oip-grpc");
@@ -542,19 +537,27 @@ void oip_grpc_server::stop() {
   if (!state_)
     return;
   std::call_once(state_->stopped, [this] {
+    auto& s = *state_;
     // Calls still waiting are cancelled at once: each abandons its request.
     // The queues' threads keep handling events until gRPC is done with
-    // every call; only then may the queues shut down.
-    state_->stopping = true;
-    state_->server->Shutdown(std::chrono::system_clock::now());
-    state_->server->Wait();
-    for (auto& queue : state_->queues)
+    // every call; only then may the queues shut down. (No server: start()
+    // failed, and nothing was asked of the queues.)
+    if (s.server) {
+      s.calls.stop();
+      s.server->Shutdown(std::chrono::system_clock::now());
+      s.server->Wait();
+      s.calls.wait_until_none();
+    }
+    for (auto& queue : s.queues)
       queue->Shutdown();
-    for (auto& thread : state_->threads)
+    for (auto& thread : s.threads)
       thread.join();
+    if (s.threads.empty())
+      for (auto& queue : s.queues)
+        run_completion_queue(*queue); // drains it
     std::error_code ec;
-    if (!state_->crl_dir.empty())
-      fs::remove_all(state_->crl_dir, ec);
+    if (!s.crl_dir.empty())
+      fs::remove_all(s.crl_dir, ec);
   });
 }
 

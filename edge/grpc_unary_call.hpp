@@ -18,6 +18,8 @@
 //   CANCELLED unless it was answered;
 // - when a call arrives, the next call of its method is asked for before
 //   its handler runs, unless the server is stopping;
+// - a server's calls are counted (grpc_call_count), so that it shuts its
+//   queues down only once gRPC is done with every call;
 // - every event of one queue is handled by that queue's one thread
 //   (run_completion_queue), so a call's bookkeeping needs no lock.
 #pragma once
@@ -49,6 +51,31 @@ inline void run_completion_queue(grpc::ServerCompletionQueue& queue) {
   while (queue.Next(&tag, &ok))
     static_cast<grpc_event*>(tag)->happened(ok);
 }
+
+/// What a server's calls share: whether the server is stopping (then no
+/// call asks for the next), and how many calls live. A queue may shut down
+/// only when none does: an answer that came late would otherwise start an
+/// operation on a shut-down queue, which gRPC aborts on.
+class grpc_call_count {
+public:
+  void stop() { stopping_ = true; }
+  bool stopping() const { return stopping_.load(); }
+  void added() { live_.fetch_add(1); }
+  void removed() {
+    if (live_.fetch_sub(1) == 1)
+      live_.notify_all();
+  }
+  /// Returns once no call lives (after the server's Shutdown, every call
+  /// is cancelled, failed and finished by the queues' threads).
+  void wait_until_none() const {
+    for (auto n = live_.load(); n != 0; n = live_.load())
+      live_.wait(n);
+  }
+
+private:
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> live_{0};
+};
 
 /// The answer of one call, shared with whoever answers it.
 template <class Response>
@@ -143,9 +170,9 @@ public:
   static void start(Service& service, ask_fn ask,
                     std::shared_ptr<const handler_fn> handler,
                     grpc::ServerCompletionQueue& queue,
-                    const std::atomic<bool>& stopping) {
+                    grpc_call_count& count) {
     auto* call =
-        new grpc_unary_call(service, ask, std::move(handler), queue, stopping);
+        new grpc_unary_call(service, ask, std::move(handler), queue, count);
     call->context_.AsyncNotifyWhenDone(&call->done_);
     (service.*ask)(&call->context_, &call->request_, &call->writer_, &queue,
                    &queue, &call->arrived_);
@@ -154,10 +181,9 @@ public:
 private:
   grpc_unary_call(Service& service, ask_fn ask,
                   std::shared_ptr<const handler_fn> handler,
-                  grpc::ServerCompletionQueue& queue,
-                  const std::atomic<bool>& stopping)
-      : service_(service), ask_(ask), handler_(std::move(handler)),
-        queue_(queue), stopping_(stopping),
+                  grpc::ServerCompletionQueue& queue, grpc_call_count& count)
+      : counted_(count), service_(service), ask_(ask),
+        handler_(std::move(handler)), queue_(queue),
         reply_(std::make_shared<unary_reply<Response>>(&writer_, &finished_)) {}
 
   struct event final : grpc_event {
@@ -173,8 +199,8 @@ private:
       delete this;
       return;
     }
-    if (!stopping_.load())
-      start(service_, ask_, handler_, queue_, stopping_);
+    if (!counted_.count.stopping())
+      start(service_, ask_, handler_, queue_, counted_.count);
     events_left_ = 2; // done_ and finished_
     (*handler_)(context_, request_, reply_);
   }
@@ -192,11 +218,19 @@ private:
       delete this;
   }
 
+  // Counts the call while it lives; declared first, so that it is
+  // destroyed last, after the call's gRPC objects.
+  struct counted {
+    explicit counted(grpc_call_count& c) : count(c) { count.added(); }
+    ~counted() { count.removed(); }
+    grpc_call_count& count;
+  };
+
+  counted counted_;
   Service& service_;
   ask_fn ask_;
   std::shared_ptr<const handler_fn> handler_;
   grpc::ServerCompletionQueue& queue_;
-  const std::atomic<bool>& stopping_;
   grpc::ServerContext context_;
   Request request_;
   grpc::ServerAsyncResponseWriter<Response> writer_{&context_};

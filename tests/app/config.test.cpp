@@ -131,3 +131,24 @@ TEST_CASE("a coordinator whose port is taken exits 2", "[integration]") {
         != std::string::npos);
   CHECK(first.stop(SIGTERM, 30s) == 0);
 }
+
+TEST_CASE("a coordinator whose gRPC inference port is taken exits 2",
+          "[integration][oip][grpc]") {
+  // gRPC binds with SO_REUSEPORT by default, which would let the second
+  // node share the port and take some of the first one's calls.
+  test::child_process first{{"node", "--config", "config/coordinator.ini",
+                             "--fovea.port=0",
+                             "--fovea.oip-grpc=127.0.0.1:0"}};
+  auto line = first.wait_for_line("grpc://", 30s);
+  REQUIRE(line);
+  auto port = line->substr(line->rfind(':') + 1);
+  auto [code, output] = test::run_fovea(
+    {"node", "--config", "config/coordinator.ini", "--fovea.port=0",
+     "--fovea.oip-grpc=127.0.0.1:" + port},
+    60s);
+  INFO(output);
+  CHECK(code == 2);
+  CHECK(output.find("cannot listen on 127.0.0.1:" + port + " for gRPC")
+        != std::string::npos);
+  CHECK(first.stop(SIGTERM, 30s) == 0);
+}
