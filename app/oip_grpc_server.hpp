@@ -1,7 +1,8 @@
 // oip_grpc_server: the Open Inference Protocol's gRPC service (KServe v2,
 // edge/open_inference_grpc.proto) on fovea.oip-grpc, answered by this
 // node's coordinator through its gateway, as app/oip_routes.hpp answers
-// REST.
+// REST. This file listens and runs the queues; the calls are
+// app/oip_grpc_service.hpp's.
 //
 // Guarantees:
 // - TLS is gRPC's own (Debian builds it on OpenSSL) with the node's
@@ -10,6 +11,8 @@
 //   and server metadata: monitor, client, operator; models and inference:
 //   client, operator) and refuses others PERMISSION_DENIED. Plain only on
 //   loopback, or with fovea.insecure (node_oip decides);
+// - the port is this node's alone (no SO_REUSEPORT): a port taken by any
+//   other process fails start();
 // - what a call may cost is bounded before it is read: messages larger
 //   than oip_grpc_message_limit are refused by gRPC (RESOURCE_EXHAUSTED),
 //   streams per connection, metadata, the TLS handshake's and an idle
