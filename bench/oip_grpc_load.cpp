@@ -7,8 +7,8 @@
 // it; its latency counts from that due time (no coordinated omission): a
 // call that waits for one of the IN_FLIGHT slots waits on the clock. Each
 // call is one image (the PNGs of IMAGES_DIR in turn) as a raw BYTES tensor,
-// answered with the classification extension (K = 1), over one HTTP/2
-// channel as gRPC clients share one, from gRPC's completion-queue API on
+// answered with the classification extension (K = 1), over HTTP/2
+// channels as gRPC clients share them, from gRPC's completion-queue API on
 // one thread, as gRPC's own benchmark clients use it: a callback client took
 // 126 ticks of CPU where this takes 87, on the 2 cores the server shares
 // (5 s saturated, /proc/PID/stat). RATE 0 runs closed-loop: IN_FLIGHT
@@ -16,6 +16,11 @@
 // saturated rate. Prints one line, as fovea-bench-oip does:
 //   sent=N ok=N failed=N seconds=S rate=R p50_ms= p90_ms= p99_ms= max_ms=
 // Everything is bounded: RATE x SECONDS calls, at most IN_FLIGHT at once.
+//
+// One channel (one connection) per 64 calls in flight, the server's
+// default cap of streams on a connection; each call goes on the channel
+// with the fewest in flight. Past 64, calls would wait in the client's transport for a
+// stream, and one client's window, not the server, would set the rate.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,7 +75,9 @@ requests_from(const std::filesystem::path& dir) {
 // runs a callback, so the generator takes as little as it can of the
 // cores it shares with the server it measures.
 struct load {
-  std::unique_ptr<inference::GRPCInferenceService::Stub> stub;
+  /// One per channel.
+  std::vector<std::unique_ptr<inference::GRPCInferenceService::Stub>> stubs;
+  std::vector<size_t> on_channel; ///< calls in flight on each
   std::vector<inference::ModelInferRequest> requests;
   grpc::CompletionQueue queue;
   size_t in_flight = 0;
@@ -83,6 +90,7 @@ struct load {
     inference::ModelInferResponse response;
     grpc::Status status;
     clock_type::time_point due;
+    size_t channel = 0;
     std::unique_ptr<grpc::ClientAsyncResponseReader<
       inference::ModelInferResponse>> reader;
   };
@@ -93,7 +101,11 @@ struct load {
     c->due = due;
     c->context.set_deadline(std::chrono::system_clock::now()
                             + std::chrono::seconds(30));
-    c->reader = stub->PrepareAsyncModelInfer(
+    c->channel = static_cast<size_t>(
+      std::min_element(on_channel.begin(), on_channel.end())
+      - on_channel.begin());
+    ++on_channel[c->channel];
+    c->reader = stubs[c->channel]->PrepareAsyncModelInfer(
       &c->context, requests[number % requests.size()], &queue);
     c->reader->StartCall();
     c->reader->Finish(&c->response, &c->status, c);
@@ -116,6 +128,7 @@ struct load {
       std::chrono::duration<double, std::milli>(now - c->due).count());
     last_done = now;
     --in_flight;
+    --on_channel[c->channel];
     delete c;
     return true;
   }
@@ -145,9 +158,9 @@ int main(int argc, char** argv) {
   // the retry filter that gRPC 1.51 puts on every call by default cost
   // this client about 7 us per call of the cores the server needs.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  l.stub = inference::GRPCInferenceService::NewStub(grpc::CreateCustomChannel(
-    std::string{argv[1]} + ":" + argv[2], grpc::InsecureChannelCredentials(),
-    args));
+  // Each channel its own connection: channels of equal arguments would
+  // share one through gRPC's global subchannel pool.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   l.requests = requests_from(argv[3]);
   auto rate = std::atof(argv[4]);
   auto seconds = std::atof(argv[5]);
@@ -156,6 +169,14 @@ int main(int argc, char** argv) {
     std::cerr << "fovea-bench-oip-grpc: no images, or nothing to do\n";
     return 2;
   }
+  constexpr size_t streams_per_channel = 64;
+  auto channels = (in_flight_limit + streams_per_channel - 1)
+                  / streams_per_channel;
+  for (size_t i = 0; i < channels; ++i)
+    l.stubs.push_back(inference::GRPCInferenceService::NewStub(
+      grpc::CreateCustomChannel(std::string{argv[1]} + ":" + argv[2],
+                                grpc::InsecureChannelCredentials(), args)));
+  l.on_channel.assign(channels, 0);
   auto start = clock_type::now();
   auto stop_at = start + std::chrono::duration_cast<clock_type::duration>(
                            std::chrono::duration<double>(seconds));

@@ -13,6 +13,12 @@
 // answered, for the saturated rate. Prints one line:
 //   sent=N ok=N failed=N seconds=S rate=R p50_ms= p90_ms= p99_ms= max_ms=
 // Everything is bounded: RATE x SECONDS requests, at most CONNECTIONS open.
+//
+// Against a loopback address, connections past the 64th come from
+// 127.0.0.2, past the 128th from 127.0.0.3, and so on: each source address
+// is a client within the inference front's default cap from one address
+// (oip-max-connections-per-address), so that more requests than one
+// client may keep can be in flight, as they are when many clients call.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -69,6 +75,9 @@ std::vector<request_body> bodies_from(const std::filesystem::path& dir) {
   return out;
 }
 
+// Connections per source address: the inference front's default cap.
+constexpr size_t connections_per_source = 64;
+
 struct load {
   asio::io_context io;
   tcp::endpoint target;
@@ -102,7 +111,11 @@ struct client : std::enable_shared_from_this<client> {
   clock_type::time_point due;
   bool connected = false;
 
-  explicit client(load& owner) : l(owner), stream(owner.io) {}
+  /// Where it connects from; unspecified: wherever the kernel picks.
+  asio::ip::address source;
+
+  client(load& owner, asio::ip::address from)
+    : l(owner), stream(owner.io), source(std::move(from)) {}
 
   void send(clock_type::time_point when, size_t number) {
     due = when;
@@ -115,6 +128,14 @@ struct client : std::enable_shared_from_this<client> {
     request.prepare_payload();
     auto self = shared_from_this();
     if (!connected) {
+      if (!source.is_unspecified()) {
+        beast::error_code ec;
+        stream.socket().open(l.target.protocol(), ec);
+        if (!ec)
+          stream.socket().bind({source, 0}, ec);
+        if (ec) // counted from the loop, not from inside this send
+          return asio::post(l.io, [self] { self->done(false); });
+      }
       stream.async_connect(l.target, [self](beast::error_code ec) {
         if (ec)
           return self->done(false);
@@ -177,6 +198,19 @@ void load::send_due() {
   }
 }
 
+// Connection i's source address: 127.0.0.(1 + i / 64) towards a loopback
+// IPv4 target, else the kernel's choice.
+asio::ip::address source_of(const tcp::endpoint& target, size_t i) {
+  auto to = target.address();
+  if (!to.is_v4() || !to.is_loopback())
+    return {};
+  auto client = i / connections_per_source;
+  if (client > 253)
+    return {};
+  return asio::ip::make_address_v4(
+    static_cast<asio::ip::address_v4::uint_type>((127u << 24) | (client + 1)));
+}
+
 double percentile(std::vector<double>& v, double p) {
   if (v.empty())
     return 0;
@@ -208,7 +242,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::shared_ptr<client>> clients;
   for (size_t i = 0; i < connections; ++i)
-    clients.push_back(std::make_shared<client>(l));
+    clients.push_back(std::make_shared<client>(l, source_of(l.target, i)));
   l.start = clock_type::now();
   asio::steady_timer tick{l.io};
   std::function<void()> schedule; // lives until io.run() returns
