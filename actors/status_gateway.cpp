@@ -27,6 +27,7 @@ struct status_gateway::shared {
   bool detached = false;
   uint64_t next_key = 1;
   std::unordered_map<uint64_t, any_reply> waiting;
+  std::string listening; ///< the coordinator's edge, "host:port"
 
   /// The callback of request `key`, taken (empty if it is gone).
   any_reply take(uint64_t key) {
@@ -116,6 +117,7 @@ void status_gateway::attach(caf::actor_system& sys,
 void status_gateway::detach() {
   caf::actor helper;
   std::unordered_map<uint64_t, any_reply> waiting;
+  std::string listening; ///< the coordinator's edge, "host:port"
   {
     std::lock_guard<std::mutex> guard{shared_->lock};
     shared_->detached = true;
@@ -158,7 +160,26 @@ void status_gateway::ask(reply_fn<T> done, Atom atom, Ts... xs) {
 }
 
 void status_gateway::nodes(reply_fn<std::vector<node_row>> done) {
-  ask(std::move(done), nodes_atom::value);
+  std::string address;
+  {
+    std::lock_guard<std::mutex> guard{shared_->lock};
+    address = shared_->listening;
+  }
+  reply_fn<std::vector<node_row>> with_address
+    = [done = std::move(done), address = std::move(address)](
+        caf::expected<std::vector<node_row>> rows) {
+        if (rows)
+          for (auto& row : *rows)
+            if (row.role == node_role::coordinator && row.address.empty())
+              row.address = address;
+        done(std::move(rows));
+      };
+  ask(std::move(with_address), nodes_atom::value);
+}
+
+void status_gateway::listening_on(std::string address) {
+  std::lock_guard<std::mutex> guard{shared_->lock};
+  shared_->listening = std::move(address);
 }
 
 void status_gateway::jobs(reply_fn<std::vector<job_row>> done) {

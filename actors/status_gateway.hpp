@@ -50,7 +50,12 @@ public:
   /// Stops the helper: pending and later calls hear "stopped".
   void detach();
 
+  /// The coordinator's row has `address` (where its edge listens) unless
+  /// the coordinator gave one: a coordinator cannot tell which of its
+  /// addresses its workers reach, but its node knows where it listens.
   void nodes(reply_fn<std::vector<node_row>> done);
+  /// Where the coordinator's edge listens, once it does ("host:port").
+  void listening_on(std::string address);
   void jobs(reply_fn<std::vector<job_row>> done);
   void models(reply_fn<std::vector<served_model>> done);
   /// The coordinator's recent events after number `after`, oldest first.

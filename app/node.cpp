@@ -166,6 +166,10 @@ int run_coordinator(fovea_config& cfg) {
     caf::anon_send_exit(coordinator_handle, caf::exit_reason::user_shutdown);
     return 2;
   }
+  status.listening_on((cfg.host.find(':') != std::string::npos
+                         ? "[" + cfg.host + "]"
+                         : cfg.host)
+                      + ":" + std::to_string(*port));
   // Inference requests, once the coordinator takes them (stopped before
   // the actor system goes).
   auto oip = open_oip(cfg, sys, coordinator_handle, id);

@@ -63,6 +63,11 @@ status_attachment::status_attachment(const node_http& http,
     status_->attach(sys, std::move(coordinator));
 }
 
+void status_attachment::listening_on(const std::string& address) {
+  if (status_)
+    status_->listening_on(address);
+}
+
 status_attachment::~status_attachment() {
   if (status_)
     status_->detach();

@@ -57,6 +57,10 @@ public:
   status_attachment(const status_attachment&) = delete;
   status_attachment& operator=(const status_attachment&) = delete;
 
+  /// Where the coordinator's edge listens ("host:port"), for its row in
+  /// the status API.
+  void listening_on(const std::string& address);
+
 private:
   std::shared_ptr<status_gateway> status_;
 };

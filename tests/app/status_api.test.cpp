@@ -68,7 +68,9 @@ TEST_CASE("the status API lists workers, jobs and models, and is read-only "
     CHECK(worker.at("model") == "fashion-mnist@1");
     CHECK(worker.at("slots").get<int>() > 0);
   }
-  CHECK(entry(listed, "role", "coordinator").is_object());
+  auto coordinator = entry(listed, "role", "coordinator");
+  REQUIRE(coordinator.is_object());
+  CHECK(coordinator.at("address") == cluster.address); // where it listens
 
   auto jobs = test::curl(port, "GET", "/api/v1/jobs");
   INFO(jobs.body);
