@@ -19,8 +19,9 @@
 //
 // One channel (one connection) per 64 calls in flight, the server's
 // default cap of streams on a connection; each call goes on the channel
-// with the fewest in flight. Past 64, calls would wait in the client's transport for a
-// stream, and one client's window, not the server, would set the rate.
+// with the fewest in flight. Past 64, calls would wait in the client's
+// transport for a stream, and one client's window, not the server, would
+// set the rate.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
